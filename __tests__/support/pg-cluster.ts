@@ -1,0 +1,279 @@
+/**
+ * Throwaway PostgreSQL clusters for tests: initdb into a temp dir, start on a free port with
+ * fsync off, talk to it with psql over TCP (scram password auth), remove everything on stop.
+ *
+ * initdb and postgres refuse to run as root, so when the tests run as root (CI containers,
+ * this sandbox) the server-side commands run as the `postgres` system user through
+ * `runuser -u postgres --`, in a temp dir chowned to that user. psql always runs as us.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const DEFAULT_BIN_DIR = '/usr/lib/postgresql/15/bin';
+/** Every character a URL, a conninfo string or a shell could trip over. */
+export const DEFAULT_PASSWORD = `p@ss:w/o?r#d%&+'"\\ü`;
+
+export interface Cluster {
+  host: string;
+  port: number;
+  superuser: 'postgres';
+  password: string;
+  serverMajor: number;
+  binDir: string;
+  /** The server's log file (kept until stop()); its tail is in every start failure. */
+  logFile: string;
+  dataDir: string;
+  /** postgresql://postgres:<percent-encoded password>@127.0.0.1:<port>/<db> */
+  url(db?: string): string;
+  /** Runs SQL (fed on stdin) with psql -X -q -At -v ON_ERROR_STOP=1; stdout minus its final newline. */
+  psql(sql: string, db?: string): Promise<string>;
+  psqlFile(file: string, db?: string): Promise<string>;
+  createDatabase(name: string): Promise<void>;
+  /** pg_ctl stop, then remove the temp dir. Idempotent. */
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, cwd: os.tmpdir(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
+    );
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+/** Our environment without PG* variables (a stray PGDATA or PGHOST must not leak in). */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+  return { ...env, LC_ALL: 'C', ...extra };
+}
+
+/** Runs a server-side tool, as `postgres` when we are root. */
+function asServerUser(cmd: string, args: string[]): Promise<Result> {
+  return isRoot()
+    ? exec('runuser', ['-u', 'postgres', '--', cmd, ...args], cleanEnv())
+    : exec(cmd, args, cleanEnv());
+}
+
+async function must(what: string, result: Promise<Result>, logFile?: string): Promise<Result> {
+  const r = await result;
+  if (r.code === 0) return r;
+  let tail = '';
+  if (logFile && existsSync(logFile)) {
+    tail = `\n--- server log tail (${logFile}) ---\n${(await readFile(logFile, 'utf8')).slice(-4000)}`;
+  }
+  throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}${tail}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+let postgresIds: { uid: number; gid: number } | undefined;
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  if (!postgresIds) {
+    const uid = await must('id -u postgres', exec('id', ['-u', 'postgres'], cleanEnv()));
+    const gid = await must('id -g postgres', exec('id', ['-g', 'postgres'], cleanEnv()));
+    postgresIds = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  }
+  return postgresIds;
+}
+
+/**
+ * As root, `postgres` must be able to run the binaries and read the install (bin/, lib/, share/).
+ * An npm-packaged PostgreSQL under /root or with lost exec bits fails that; then the whole
+ * install root (binDir's parent, so the binaries' relative lib/ and share/ paths still resolve)
+ * is copied once per process to a world-readable temp dir with exec bits set (removed at exit).
+ */
+const binCopies = new Map<string, Promise<string>>();
+const copiedDirs: string[] = [];
+function serverBinDir(binDir: string): Promise<string> {
+  if (!isRoot()) return Promise.resolve(binDir);
+  let copy = binCopies.get(binDir);
+  if (!copy) {
+    copy = (async () => {
+      const script = `for f in initdb pg_ctl postgres; do "$1/$f" -V >/dev/null || exit 1; done
+        if [ -d "$1/../share" ]; then [ -z "$(find "$1/../share" -maxdepth 2 ! -readable -print -quit)" ]; fi`;
+      const check = await exec(
+        'runuser',
+        ['-u', 'postgres', '--', 'sh', '-c', script, 'sh', binDir],
+        cleanEnv(),
+      );
+      if (check.code === 0) return binDir;
+      const root = path.dirname(path.resolve(binDir));
+      const dest = await mkdtemp(path.join(os.tmpdir(), 'pg-bin-'));
+      copiedDirs.push(dest);
+      await must('copy PostgreSQL install', exec('cp', ['-a', `${root}/.`, dest], cleanEnv()));
+      await chmod(dest, 0o755);
+      await must('chmod install', exec('chmod', ['-R', 'a+rX', dest], cleanEnv()));
+      const copiedBin = path.join(dest, path.basename(binDir));
+      await must('chmod bin', exec('sh', ['-c', 'chmod a+rx "$1"/*', 'sh', copiedBin], cleanEnv()));
+      return copiedBin;
+    })();
+    binCopies.set(binDir, copy);
+  }
+  return copy;
+}
+
+const running = new Set<{ stopSync(): void }>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const cluster of [...running]) cluster.stopSync();
+    for (const dir of copiedDirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** Quotes a conninfo value (so a database name may hold spaces, quotes, '='). */
+const conninfoValue = (v: string) => `'${v.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+/** Stricter than encodeURIComponent: also ! ' ( ) *. */
+const encodeStrict = (v: string) =>
+  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export async function startCluster(
+  options: { binDir?: string; password?: string } = {},
+): Promise<Cluster> {
+  const binDir = options.binDir ?? DEFAULT_BIN_DIR;
+  const password = options.password ?? DEFAULT_PASSWORD;
+  const serverBin = await serverBinDir(binDir);
+  const tool = (name: string) => path.join(serverBin, name);
+  const psqlBin = existsSync(path.join(binDir, 'psql')) ? path.join(binDir, 'psql') : 'psql';
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pg-cluster-'));
+  const dataDir = path.join(dir, 'data');
+  const sockDir = path.join(dir, 'sock');
+  const logFile = path.join(dir, 'server.log');
+  const pwFile = path.join(dir, 'pwfile');
+  await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+  await mkdir(sockDir);
+  if (isRoot()) {
+    const { uid, gid } = await postgresUser();
+    await must('chown', exec('chown', ['-R', `${uid}:${gid}`, dir], cleanEnv()));
+  }
+
+  const initdb = (locale: string) =>
+    asServerUser(tool('initdb'), [
+      ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', `--locale=${locale}`],
+      ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`],
+      ...['--no-sync', '--no-instructions'],
+    ]);
+  let init = await initdb('C.UTF-8');
+  if (init.code !== 0) {
+    await asServerUser('rm', ['-rf', dataDir]);
+    init = await initdb('C');
+  }
+  await must('initdb', Promise.resolve(init)).catch(async (e: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  });
+  await rm(pwFile, { force: true });
+
+  let stopped = false;
+  const pgCtl = (args: string[]) => asServerUser(tool('pg_ctl'), ['-D', dataDir, ...args]);
+  const handle = {
+    stopSync() {
+      if (stopped) return;
+      stopped = true;
+      running.delete(handle);
+      const args = [tool('pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop'];
+      if (isRoot()) spawnSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
+      else spawnSync(args[0] as string, args.slice(1), { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  installExitHook();
+
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    const serverOptions = [
+      `-p ${port} -k '${sockDir}' -c listen_addresses=127.0.0.1 -c wal_level=logical`,
+      '-c fsync=off -c full_page_writes=off -c synchronous_commit=off',
+    ].join(' ');
+    const start = await pgCtl(['-w', '-t', '60', '-l', logFile, '-o', serverOptions, 'start']);
+    if (start.code === 0) break;
+    const log = existsSync(logFile) ? await readFile(logFile, 'utf8') : '';
+    if (attempt < 3 && /could not bind|already in use/i.test(log)) continue;
+    const failure = must('pg_ctl start', Promise.resolve(start), logFile);
+    await failure.catch(() => undefined);
+    handle.stopSync();
+    await failure;
+  }
+  running.add(handle);
+
+  const url = (db = 'postgres') =>
+    `postgresql://postgres:${encodeStrict(password)}@127.0.0.1:${port}/${encodeStrict(db)}`;
+  const runPsql = async (args: string[], db: string, input = '') => {
+    const conninfo = `host=127.0.0.1 port=${port} user=postgres dbname=${conninfoValue(db)}`;
+    const env = cleanEnv({ PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' });
+    const argv = ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', conninfo, ...args];
+    const r = await must(`psql (${db})`, exec(psqlBin, argv, env, input));
+    return r.stdout.replace(/\n$/, '');
+  };
+
+  const cluster: Cluster = {
+    host: '127.0.0.1',
+    port,
+    superuser: 'postgres',
+    password,
+    serverMajor: 0,
+    binDir: serverBin,
+    logFile,
+    dataDir,
+    url,
+    psql: (sql, db = 'postgres') => runPsql(['-f', '-'], db, sql),
+    psqlFile: (file, db = 'postgres') => runPsql(['-f', path.resolve(file)], db),
+    async createDatabase(name) {
+      await runPsql(['-f', '-'], 'postgres', `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0;`);
+    },
+    async stop(mode = 'fast') {
+      if (stopped) return;
+      stopped = true;
+      running.delete(handle);
+      await pgCtl(['-m', mode, '-w', 'stop']);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    cluster.serverMajor = Math.floor(Number(await cluster.psql('SHOW server_version_num')) / 10000);
+  } catch (e) {
+    await cluster.stop('immediate');
+    throw e;
+  }
+  return cluster;
+}

@@ -1,0 +1,21 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Pure modules must not know where they run.
+    files: ['src/config/**', 'src/catalog/**', 'src/pipeline/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@actions/*'] }],
+    },
+  },
+);

@@ -1,0 +1,46 @@
+/** The action's inputs, read once into a typed object. */
+import * as core from '@actions/core';
+import { PARTS, type Part } from '../config/types.js';
+import { UsageError } from '../errors.js';
+
+export const COMMANDS = ['backup', 'validate', 'verify'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface Inputs {
+  command: Command;
+  config: string;
+  projects: string[];
+  parts: Part[];
+  outDir: string;
+  pgBinDir: string | undefined;
+  cliDownloadBase: string | undefined;
+}
+
+function list(name: string): string[] {
+  const raw = core.getInput(name).trim();
+  if (raw === '' || raw === 'all') return [];
+  return raw
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function readInputs(): Inputs {
+  const command = core.getInput('command') || 'backup';
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`input command: "${command}" is not one of ${COMMANDS.join(', ')}`);
+  }
+  const parts = list('parts');
+  for (const p of parts) {
+    if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`input parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
+  }
+  return {
+    command: command as Command,
+    config: core.getInput('config') || 'backups.config.yaml',
+    projects: list('projects'),
+    parts: parts as Part[],
+    outDir: core.getInput('out-dir') || 'supabase-backups',
+    pgBinDir: core.getInput('pg-bin-dir') || undefined,
+    cliDownloadBase: core.getInput('cli-download-base') || undefined,
+  };
+}

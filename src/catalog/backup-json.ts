@@ -1,0 +1,96 @@
+/** backup.json: the set's own description, written last. Parsing is strict: a set is trusted only if it reads. */
+import { z } from 'zod';
+import { COMPRESSIONS, ENGINES, PARTS } from '../config/types.js';
+import type { Compression, Engine, Part } from '../config/types.js';
+
+export const FORMAT = 'supabase-backup-set';
+export const FORMAT_VERSION = 1;
+
+export interface PartRecord {
+  part: Part;
+  file: string;
+  /** Stored bytes and digest (what SHA256SUMS lists). */
+  bytes: number;
+  sha256: string;
+  /** The SQL before compression. */
+  raw_bytes: number;
+  raw_sha256: string;
+  compression: Compression;
+  encryption: null;
+  duration_ms: number;
+}
+
+export interface TableRecord {
+  schema: string;
+  name: string;
+  rows: number;
+}
+
+export interface BackupManifest {
+  format: typeof FORMAT;
+  format_version: typeof FORMAT_VERSION;
+  project: string;
+  ref: string | null;
+  set_id: string;
+  started_at: string;
+  finished_at: string;
+  engine: Engine;
+  tools: Record<string, string>;
+  server: { version: string; major: number };
+  parts: PartRecord[];
+  tables: TableRecord[];
+  /** Materialized views refreshed at the end of data.sql, in order. */
+  materialized_views: string[];
+  warnings: string[];
+}
+
+const sha = z.string().regex(/^[0-9a-f]{64}$/);
+const count = z.number().int().nonnegative();
+const schema = z.object({
+  format: z.literal(FORMAT),
+  format_version: z.literal(FORMAT_VERSION),
+  project: z.string().min(1),
+  ref: z.string().nullable(),
+  set_id: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  engine: z.enum(ENGINES),
+  tools: z.record(z.string(), z.string()),
+  server: z.object({ version: z.string(), major: count }),
+  parts: z.array(
+    z.object({
+      part: z.enum(PARTS),
+      file: z.string().regex(/^[a-z]+\.sql(\.zst|\.gz)?$/),
+      bytes: count,
+      sha256: sha,
+      raw_bytes: count,
+      raw_sha256: sha,
+      compression: z.enum(COMPRESSIONS),
+      encryption: z.null(),
+      duration_ms: count,
+    }),
+  ),
+  tables: z.array(z.object({ schema: z.string(), name: z.string(), rows: count })),
+  materialized_views: z.array(z.string()),
+  warnings: z.array(z.string()),
+});
+
+/** Throws with the first problem when the text is not a backup.json this version understands. */
+export function parseBackupJson(text: string): BackupManifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`backup.json is not valid JSON: ${(err as Error).message}`);
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`backup.json is not a valid backup set description: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return result.data as BackupManifest;
+}
+
+export function serializeBackupJson(manifest: BackupManifest): string {
+  return JSON.stringify(manifest, null, 2) + '\n';
+}

@@ -1,0 +1,39 @@
+/** The one place that names things on disk: set ids, part files, the set's marker files. */
+import type { Compression, Part } from '../config/types.js';
+
+/** Written last: a set directory without it is debris. */
+export const SET_MARKER = 'backup.json';
+export const SUMS_FILE = 'SHA256SUMS';
+
+const SET_ID = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** UTC timestamp to the second, safe in paths and artifact names: 2026-11-22T031500Z. */
+export function setIdFor(date: Date): string {
+  const iso = date.toISOString(); // 2026-11-22T03:15:00.000Z
+  return `${iso.slice(0, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}
+
+export function isSetId(name: string): boolean {
+  return SET_ID.test(name);
+}
+
+export function setIdToDate(setId: string): Date {
+  const m = SET_ID.exec(setId);
+  if (!m) throw new Error(`not a set id: ${setId}`);
+  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+}
+
+const SUFFIX: Record<Compression, string> = { zstd: '.zst', gzip: '.gz', none: '' };
+
+export function partFileName(part: Part, compression: Compression): string {
+  return `${part}.sql${SUFFIX[compression]}`;
+}
+
+/** Where a set being written lives until it is complete; never listed as a set. */
+export function stagingDirName(setId: string): string {
+  return `.${setId}.partial`;
+}
+
+export function isStagingDirName(name: string): boolean {
+  return /^\.\d{4}-\d{2}-\d{2}T\d{6}Z\.partial(-\d+)?$/.test(name);
+}

@@ -1,0 +1,48 @@
+/** --help texts of the CLI; the README's command reference says the same. */
+export const HELP: Record<string, string> = {
+  main: `supabase-backup <command> [options]
+
+Commands:
+  backup    dump projects from the config into checksummed backup sets
+  restore   verify a set and apply it to a database in one transaction
+  verify    recompute the digests of a set or of every set under a directory
+  validate  check the config file and show what it backs up
+  schema    print the config file's JSON Schema
+
+Run "supabase-backup <command> --help" for a command's options.`,
+  backup: `supabase-backup backup --config FILE [--project NAME]... [--only roles,schema,data] [--out DIR] [--json]
+
+  --config FILE       the config (default: backups.config.yaml)
+  --project NAME      back up only this project (repeatable; default: all)
+  --only PARTS        only these parts, comma-separated: roles,schema,data
+  --out DIR           where sets are written as <project>/<set-id>/ (default: backups)
+  --pg-bin-dir DIR    look for pg_dump/pg_dumpall/psql here first
+  --cli-download-base URL  where to download the Supabase CLI from (a mirror)
+  --json              print the result as JSON on stdout
+
+Each project's connection URL comes from the environment variable its db_url_secret names.`,
+  restore: `supabase-backup restore --from SET_DIR (--target-url URL | --target-url-env NAME) [--yes] [--dry-run]
+
+  --from SET_DIR          the set directory (holding backup.json)
+  --target-url URL        the database to restore into (visible to other local users in ps;
+                          prefer --target-url-env)
+  --target-url-env NAME   read the target URL from this environment variable
+  --yes                   apply; without it, restore only shows the plan and refuses
+  --dry-run               show the plan and change nothing
+  --pg-bin-dir DIR        look for psql here first
+
+Verifies every digest first; applies roles, schema and data with
+psql --single-transaction -v ON_ERROR_STOP=1 (Supabase's documented procedure),
+then checks every table's row count against backup.json.`,
+  verify: `supabase-backup verify --from DIR [--json]
+
+  --from DIR   a set directory, a project directory, or a directory of projects
+
+Exits non-zero when any file is missing, extra, truncated or has another digest.`,
+  validate: `supabase-backup validate --config FILE
+
+Checks the config and prints what each project backs up; needs no secrets.`,
+  schema: `supabase-backup schema
+
+Prints the JSON Schema of backups.config.yaml (also shipped as dist/backups.schema.json).`,
+};

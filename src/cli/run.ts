@@ -1,0 +1,160 @@
+/** The CLI: argv -> the same commands the action runs. Returns the exit code. */
+import { parseArgs } from 'node:util';
+import { backup } from '../commands/backup.js';
+import { restore } from '../commands/restore.js';
+import { validate } from '../commands/validate.js';
+import { verify } from '../commands/verify.js';
+import { configJsonSchema } from '../config/json-schema.js';
+import { loadConfigFile } from '../config/load.js';
+import { PARTS, type Part } from '../config/types.js';
+import { BackupError, errorMessage, UsageError } from '../errors.js';
+import { streamLogger } from '../log.js';
+import { HELP } from './help.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+}
+
+const COMMON = { help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } } as const;
+
+function parseParts(value: string | undefined): Part[] {
+  if (!value) return [];
+  const parts = value.split(',').map((p) => p.trim());
+  for (const p of parts) {
+    if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
+  }
+  return parts as Part[];
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(HELP.main + '\n');
+    return command ? 0 : 2;
+  }
+  const help = HELP[command];
+  if (!help) {
+    io.stderr(`unknown command "${command}"\n\n${HELP.main}\n`);
+    return 2;
+  }
+  const logger = streamLogger(io.stderr, { debug: rest.includes('--debug') });
+  try {
+    switch (command) {
+      case 'backup': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            ...COMMON,
+            config: { type: 'string', default: 'backups.config.yaml' },
+            project: { type: 'string', multiple: true },
+            only: { type: 'string' },
+            out: { type: 'string', default: 'backups' },
+            'pg-bin-dir': { type: 'string' },
+            'cli-download-base': { type: 'string' },
+            json: { type: 'boolean' },
+          },
+        });
+        if (values.help) return printHelp(io, help);
+        const only = parseParts(values.only);
+        const config = await loadConfigFile(values.config);
+        const outcome = await backup({
+          config,
+          projects: values.project ?? [],
+          only,
+          outDir: values.out,
+          env: io.env,
+          logger,
+          signal: io.signal,
+          pgBinDir: values['pg-bin-dir'],
+          cliDownloadBase: values['cli-download-base'],
+        });
+        if (values.json) {
+          const sets = outcome.sets.map((s) => ({ project: s.project, set_id: s.set_id, dir: s.dir, parts: s.manifest.parts }));
+          const failures = outcome.failures.map((f) => ({ project: f.project, error: logger.redactor.redact(f.error.message) }));
+          io.stdout(logger.redactor.redact(JSON.stringify({ sets, failures }, null, 2)) + '\n');
+        } else {
+          for (const s of outcome.sets) io.stdout(`${s.dir}\n`);
+        }
+        return outcome.failures.length > 0 ? 1 : 0;
+      }
+      case 'restore': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            ...COMMON,
+            from: { type: 'string' },
+            'target-url': { type: 'string' },
+            'target-url-env': { type: 'string' },
+            yes: { type: 'boolean', default: false },
+            'dry-run': { type: 'boolean', default: false },
+            'pg-bin-dir': { type: 'string' },
+          },
+        });
+        if (values.help) return printHelp(io, help);
+        if (!values.from) throw new UsageError('restore needs --from SET_DIR');
+        const envName = values['target-url-env'];
+        const targetUrl = values['target-url'] ?? (envName ? io.env[envName] : undefined);
+        if (!targetUrl) {
+          throw new UsageError(
+            envName ? `--target-url-env ${envName}: that environment variable is not set` : 'restore needs --target-url URL or --target-url-env NAME',
+          );
+        }
+        const outcome = await restore({
+          from: values.from,
+          targetUrl,
+          yes: values.yes,
+          dryRun: values['dry-run'],
+          env: io.env,
+          logger,
+          signal: io.signal,
+          pgBinDir: values['pg-bin-dir'],
+        });
+        return outcome.applied || values['dry-run'] ? 0 : 1;
+      }
+      case 'verify': {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, from: { type: 'string' }, json: { type: 'boolean' } } });
+        if (values.help) return printHelp(io, help);
+        if (!values.from) throw new UsageError('verify needs --from DIR');
+        const outcome = await verify(values.from, logger);
+        if (values.json) {
+          const sets = outcome.checks.map((c) => ({ dir: c.dir, ok: c.problems.length === 0, problems: c.problems }));
+          io.stdout(JSON.stringify({ sets, problems: outcome.problems }, null, 2) + '\n');
+        }
+        return outcome.problems > 0 ? 1 : 0;
+      }
+      case 'validate': {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, config: { type: 'string', default: 'backups.config.yaml' } } });
+        if (values.help) return printHelp(io, help);
+        const { config, summary } = await validate(values.config);
+        io.stdout(`${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`);
+        return 0;
+      }
+      case 'schema': {
+        const { values } = parseArgs({ args: rest, options: COMMON });
+        if (values.help) return printHelp(io, help);
+        io.stdout(JSON.stringify(configJsonSchema(), null, 2) + '\n');
+        return 0;
+      }
+    }
+    return 2;
+  } catch (err) {
+    if (io.signal?.aborted) {
+      logger.error('cancelled; partial files were removed');
+      return 130;
+    }
+    logger.error(errorMessage(err));
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`\n${help}\n`);
+      return 2;
+    }
+    return err instanceof BackupError ? 1 : 70;
+  }
+}
+
+function printHelp(io: CliIo, text: string): number {
+  io.stdout(text + '\n');
+  return 0;
+}

@@ -1,0 +1,178 @@
+/** backup: for each selected project, dump its parts into a complete, checksummed set. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackupManifest, PartRecord, TableRecord } from '../catalog/backup-json.js';
+import { FORMAT, FORMAT_VERSION } from '../catalog/backup-json.js';
+import { partFileName } from '../catalog/naming.js';
+import { resolveCompression } from '../config/compression.js';
+import { selectProjects } from '../config/load.js';
+import { displayUrl, libpqEnv, resolveConnection, secretsOf } from '../config/secrets.js';
+import type { Config, Part, ProjectConfig } from '../config/types.js';
+import { startPart } from '../dump/engines.js';
+import { collectExtras } from '../dump/extras.js';
+import { preflight } from '../dump/preflight.js';
+import { locateSupabaseCli } from '../dump/supabase-cli.js';
+import { BackupError, DumpError, errorMessage } from '../errors.js';
+import { formatBytes, formatDuration } from '../format.js';
+import type { Logger } from '../log.js';
+import { zstdAvailable } from '../pipeline/compress.js';
+import { writePart } from '../pipeline/part.js';
+import { childEnv, ProcessFailure } from '../proc/run.js';
+import { removeDebris, SetWriter } from '../set/writer.js';
+import { TOOL_VERSION } from '../version.js';
+
+export interface BackupOptions {
+  config: Config;
+  /** Project names; empty = all. */
+  projects: string[];
+  /** Restrict every project to these parts; empty = the project's own. */
+  only: Part[];
+  outDir: string;
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  now?: () => Date;
+  signal?: AbortSignal;
+  pgBinDir?: string;
+  cliDownloadBase?: string;
+}
+
+export interface SetResult {
+  project: string;
+  set_id: string;
+  dir: string;
+  manifest: BackupManifest;
+}
+
+export interface BackupOutcome {
+  sets: SetResult[];
+  failures: { project: string; error: BackupError }[];
+}
+
+export async function backup(options: BackupOptions): Promise<BackupOutcome> {
+  const projects = selectProjects(options.config, options.projects);
+  const outcome: BackupOutcome = { sets: [], failures: [] };
+  for (const project of projects) {
+    try {
+      const set = await options.logger.group(`Back up ${project.name}`, () => backupProject(project, options));
+      outcome.sets.push(set);
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      const error = err instanceof BackupError ? err : new DumpError(errorMessage(err), { cause: err });
+      options.logger.error(`${project.name}: ${error.message}`);
+      outcome.failures.push({ project: project.name, error });
+    }
+  }
+  return outcome;
+}
+
+function partsFor(project: ProjectConfig, only: Part[]): Part[] {
+  return only.length === 0 ? project.parts : project.parts.filter((p) => only.includes(p));
+}
+
+async function backupProject(project: ProjectConfig, options: BackupOptions): Promise<SetResult> {
+  const { logger } = options;
+  const startedAt = (options.now ?? (() => new Date()))();
+  const parts = partsFor(project, options.only);
+  if (parts.length === 0) throw new DumpError(`none of the requested parts are configured for ${project.name}`);
+
+  const rawUrl = options.env[project.db_url_secret] ?? '';
+  const conn = resolveConnection(project, options.env);
+  for (const s of secretsOf(conn, rawUrl)) logger.mask(s);
+  const { compression, notice } = resolveCompression(project.compression, zstdAvailable(), process.versions.node);
+  if (notice) logger.notice(notice);
+
+  const debris = await removeDebris(options.outDir, project.name);
+  if (debris.length) logger.info(`removed debris of earlier runs: ${debris.join(', ')}`);
+
+  const where = displayUrl(conn);
+  const env = childEnv(options.env, [project.db_url_secret], libpqEnv(conn));
+  const { server, pg } = await preflight(env, options.pgBinDir, where);
+  logger.info(`${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`);
+
+  const cli =
+    project.engine === 'pg-dump'
+      ? null
+      : await locateSupabaseCli({
+          version: project.supabase_cli_version,
+          downloadBase: options.cliDownloadBase,
+          logger,
+        });
+  const extras = await collectExtras({ psql: pg.psql, env }, project.schemas);
+  const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-'));
+  const writer = await SetWriter.begin(options.outDir, project.name, startedAt);
+  try {
+    const records: PartRecord[] = [];
+    let tables: TableRecord[] = [];
+    for (const part of parts) {
+      const t0 = Date.now();
+      const file = partFileName(part, compression);
+      const trailer = part === 'schema' ? extras.schemaSql : part === 'data' ? extras.dataSql : '';
+      const ctx = { project, pg, cli, env, workDir, signal: options.signal };
+      const running = await startPart(project.engine, ctx, part, trailer, displayUrl({ ...conn, password: '' }));
+      let last = { at: t0, bytes: 0 };
+      const result = await writePart(running.stream, {
+        dir: writer.dir,
+        file,
+        compression,
+        countRows: part === 'data',
+        signal: options.signal,
+        onProgress: (bytes) => {
+          const now = Date.now();
+          const rate = ((bytes - last.bytes) * 1000) / Math.max(1, now - last.at);
+          last = { at: now, bytes };
+          logger.info(`${project.name}/${part}: ${formatBytes(bytes)} dumped (${formatBytes(rate)}/s)`);
+        },
+      }).catch((err: unknown) => {
+        running.kill();
+        throw dumpFailure(part, err);
+      });
+      const duration_ms = Date.now() - t0;
+      records.push({ part, file, bytes: result.bytes, sha256: result.sha256, raw_bytes: result.raw_bytes,
+        raw_sha256: result.raw_sha256, compression, encryption: null, duration_ms });
+      if (part === 'data') tables = result.tables;
+      logger.info(`${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`);
+    }
+    const manifest: BackupManifest = {
+      format: FORMAT,
+      format_version: FORMAT_VERSION,
+      project: project.name,
+      ref: project.ref ?? null,
+      set_id: writer.setId,
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+      engine: project.engine,
+      tools: {
+        'supabase-backup': TOOL_VERSION,
+        node: process.versions.node,
+        pg_dump: pg.version,
+        ...(cli ? { supabase_cli: cli.version } : {}),
+      },
+      server: { version: server.version, major: server.major },
+      parts: records,
+      tables,
+      materialized_views: parts.includes('data') ? extras.materializedViews : [],
+      warnings: [...extras.warnings, ...(notice ? [notice] : [])],
+    };
+    for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
+    const dir = await writer.commit(manifest);
+    logger.info(`set ${project.name}/${writer.setId} complete`);
+    return { project: project.name, set_id: writer.setId, dir, manifest };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function dumpFailure(part: Part, err: unknown): BackupError {
+  if (err instanceof BackupError) return err;
+  if (err instanceof ProcessFailure) {
+    const reason = err.stderr.trim().split('\n').slice(-5).join('; ') || err.message;
+    const how = err.signalName ? `was killed by ${err.signalName}` : `exited with code ${err.code}`;
+    return new DumpError(`the ${part} dump failed (${how}): ${reason}`, { cause: err });
+  }
+  if ((err as { name?: string }).name === 'AbortError') return new DumpError(`the ${part} dump was cancelled`);
+  return new DumpError(`the ${part} dump failed: ${errorMessage(err)}`, { cause: err });
+}

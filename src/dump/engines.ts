@@ -1,0 +1,228 @@
+/**
+ * Dump engines: each turns a part into a command whose stdout is that part's SQL. All of them
+ * get the connection only through PG* environment variables.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Engine, Part, ProjectConfig } from '../config/types.js';
+import { DumpError } from '../errors.js';
+import { run, runStreaming } from '../proc/run.js';
+import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
+import type { PgTools } from './pg-tools.js';
+import {
+  PLATFORM_SCHEMAS_DATA_DUMP,
+  PLATFORM_SCHEMAS_SCHEMA_DUMP,
+  PLATFORM_TABLES_DATA_DUMP,
+  RESERVED_ROLES,
+} from './platform-schemas.js';
+import type { SupabaseCli } from './supabase-cli.js';
+
+export interface EngineContext {
+  project: ProjectConfig;
+  pg: PgTools;
+  cli: SupabaseCli | null;
+  /** Child environment with the PG* connection variables (no URL, no secret variable). */
+  env: NodeJS.ProcessEnv;
+  /** A private temp directory for scripts and the docker engine's files. */
+  workDir: string;
+  signal?: AbortSignal;
+}
+
+/** A running dump: its SQL as a stream that errors if the dump fails. */
+export interface PartStream {
+  stream: Readable;
+  kill(): void;
+}
+
+/** The placeholder target for dry runs: the script depends only on CLI version and flags. */
+const DRY_RUN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** The official CLI's flags for a part, with the project's filters. */
+export function supabaseCliFlags(part: Part, project: ProjectConfig): string[] {
+  const schemas = project.schemas ? ['--schema', project.schemas.join(',')] : [];
+  switch (part) {
+    case 'roles':
+      return ['--role-only'];
+    case 'schema':
+      return schemas;
+    case 'data':
+      return [
+        '--data-only',
+        '--use-copy',
+        ...schemas,
+        ...project.exclude_tables.flatMap((t) => ['--exclude', t]),
+      ];
+  }
+}
+
+const scriptCache = new Map<string, string>();
+
+/** Gets the CLI's own pg_dump script for the flags, minus the connection exports it prints. */
+export async function supabaseCliScript(cli: SupabaseCli, flags: string[]): Promise<string> {
+  const key = [cli.path, cli.version, ...flags].join('\0');
+  const cached = scriptCache.get(key);
+  if (cached !== undefined) return cached;
+  const { stdout } = await run(
+    cli.path,
+    ['db', 'dump', '--remote', DRY_RUN_URL, '--dry-run', ...flags],
+    {
+      env: { ...process.env, SUPABASE_YES: '1' },
+    },
+  ).catch((err: unknown) => {
+    throw new DumpError(
+      `supabase db dump --dry-run ${flags.join(' ')} failed: ${(err as Error).message}`,
+    );
+  });
+  if (!/^(pg_dump|pg_dumpall) /m.test(stdout)) {
+    throw new DumpError(
+      `supabase ${cli.version} printed no pg_dump script for "db dump --dry-run ${flags.join(' ')}"`,
+    );
+  }
+  const script = stdout
+    .split('\n')
+    .filter((line) => !/^export PG[A-Z]+=/.test(line))
+    .join('\n');
+  scriptCache.set(key, script);
+  return script;
+}
+
+/** pg_dump/pg_dumpall arguments of the pg-dump engine, the same contract as the CLI's scripts. */
+export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
+  const schemas = (project.schemas ?? []).flatMap((s) => ['--schema', s]);
+  const excludeSchemas = (list: string[]) => list.flatMap((s) => ['--exclude-schema', s]);
+  switch (part) {
+    case 'roles':
+      return [
+        '--roles-only',
+        '--role',
+        'postgres',
+        '--quote-all-identifiers',
+        '--no-role-passwords',
+        '--no-comments',
+      ];
+    case 'schema':
+      return [
+        '--schema-only',
+        '--quote-all-identifiers',
+        '--role',
+        'postgres',
+        ...excludeSchemas(PLATFORM_SCHEMAS_SCHEMA_DUMP),
+        ...schemas,
+      ];
+    case 'data':
+      return [
+        '--data-only',
+        '--quote-all-identifiers',
+        '--role',
+        'postgres',
+        ...excludeSchemas(PLATFORM_SCHEMAS_DATA_DUMP),
+        ...PLATFORM_TABLES_DATA_DUMP.flatMap((t) => ['--exclude-table', t]),
+        ...project.exclude_tables.flatMap((t) => ['--exclude-table-data', t]),
+        ...schemas,
+      ];
+  }
+}
+
+/** Yields a child's stdout, then (only if it exited 0) the trailer. */
+function withTrailer(
+  child: { stdout: Readable; done: Promise<void>; kill(): void },
+  prefix: string,
+  trailer: string,
+): Readable {
+  async function* gen() {
+    try {
+      if (prefix) yield Buffer.from(prefix);
+      for await (const chunk of child.stdout) yield chunk as Buffer;
+      await child.done;
+      if (trailer) yield Buffer.from(trailer);
+    } finally {
+      child.kill();
+    }
+  }
+  return Readable.from(gen(), { objectMode: false });
+}
+
+function startSupabaseCli(ctx: EngineContext, part: Part, trailer: string): Promise<PartStream> {
+  const cli = ctx.cli;
+  if (!cli) throw new DumpError('the supabase-cli engine needs the Supabase CLI');
+  return supabaseCliScript(cli, supabaseCliFlags(part, ctx.project)).then(async (script) => {
+    const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
+    await writeFile(file, script, { mode: 0o600 });
+    const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
+    const child = runStreaming('bash', [file], { env, signal: ctx.signal });
+    return { stream: withTrailer(child, '', trailer), kill: () => child.kill() };
+  });
+}
+
+function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStream {
+  const tool = part === 'roles' ? ctx.pg.pg_dumpall : ctx.pg.pg_dump;
+  const child = runStreaming(tool, pgDumpArgs(part, ctx.project), {
+    env: ctx.env,
+    signal: ctx.signal,
+  });
+  const prefix = part === 'data' ? 'SET session_replication_role = replica;\n\n' : '';
+  const suffix = part === 'schema' ? '' : 'RESET ALL;\n';
+  const raw = withTrailer(child, prefix, suffix + trailer);
+  if (part === 'data') return { stream: raw, kill: () => child.kill() };
+  const rewrite = part === 'roles' ? rolesRewrite(RESERVED_ROLES) : schemaRewrite;
+  return { stream: raw.pipe(new LineRewriter(rewrite)), kill: () => child.kill() };
+}
+
+/** `supabase db dump -f` exactly as the official guide runs it (needs Docker). */
+export function dockerArgs(
+  part: Part,
+  project: ProjectConfig,
+  url: string,
+  file: string,
+): string[] {
+  return ['db', 'dump', '--remote', url, '-f', file, ...supabaseCliFlags(part, project)];
+}
+
+async function startDocker(
+  ctx: EngineContext,
+  part: Part,
+  trailer: string,
+  urlWithoutPassword: string,
+): Promise<PartStream> {
+  const cli = ctx.cli;
+  if (!cli) throw new DumpError('the docker engine needs the Supabase CLI');
+  const dir = join(ctx.workDir, `docker-${part}`);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${part}.sql`);
+  // The CLI reads the password from PGPASSWORD, so the URL on its command line carries none.
+  await run(cli.path, dockerArgs(part, ctx.project, urlWithoutPassword, file), {
+    env: ctx.env,
+    signal: ctx.signal,
+  }).catch((err: unknown) => {
+    throw new DumpError(`supabase db dump (docker) failed for ${part}: ${(err as Error).message}`);
+  });
+  async function* gen() {
+    try {
+      for await (const chunk of createReadStream(file)) yield chunk as Buffer;
+      if (trailer) yield Buffer.from(trailer);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { stream: Readable.from(gen(), { objectMode: false }), kill: () => undefined };
+}
+
+export async function startPart(
+  engine: Engine,
+  ctx: EngineContext,
+  part: Part,
+  trailer: string,
+  urlWithoutPassword: string,
+): Promise<PartStream> {
+  switch (engine) {
+    case 'supabase-cli':
+      return startSupabaseCli(ctx, part, trailer);
+    case 'pg-dump':
+      return startPgDump(ctx, part, trailer);
+    case 'docker':
+      return startDocker(ctx, part, trailer, urlWithoutPassword);
+  }
+}

@@ -1,0 +1,33 @@
+/** Catalog queries through psql (the same client restore uses), connection only via environment. */
+import { ProcessFailure, run } from '../proc/run.js';
+
+export interface PsqlTarget {
+  psql: string;
+  /** Full child environment, including the PG* connection variables. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs one query that returns a single json value and parses it. */
+export async function queryJson<T>(target: PsqlTarget, sql: string): Promise<T> {
+  const { stdout } = await run(
+    target.psql,
+    ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+    {
+      env: target.env,
+    },
+  );
+  const text = stdout.trim();
+  return JSON.parse(text === '' ? 'null' : text) as T;
+}
+
+/** The server's own words from a failed psql, without psql's prefix noise. */
+export function psqlReason(err: unknown): string {
+  if (err instanceof ProcessFailure) {
+    const lines = err.stderr
+      .split('\n')
+      .map((l) => l.replace(/^psql: /, '').trim())
+      .filter((l) => l !== '');
+    return lines.join('; ') || err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,57 @@
+/**
+ * The one stream pipeline a part goes through:
+ *   dump stdout -> raw digest (+ COPY row counts) -> compress -> stored digest -> temp file -> fsync -> rename
+ */
+import type { Readable, Transform } from 'node:stream';
+import type { Compression } from '../config/types.js';
+import { writeStreamAtomically } from './atomic-file.js';
+import { createCompressor } from './compress.js';
+import { CopyRowCounter, type TableRows } from './copy-rows.js';
+import { DigestStream } from './digest.js';
+
+export interface PartWriteOptions {
+  dir: string;
+  file: string;
+  compression: Compression;
+  /** Parse COPY blocks to count rows per table (the data part). */
+  countRows: boolean;
+  signal?: AbortSignal;
+  /** Called every `progressIntervalMs` with the raw bytes so far. */
+  onProgress?: (rawBytes: number) => void;
+  progressIntervalMs?: number;
+}
+
+export interface PartWriteResult {
+  bytes: number;
+  sha256: string;
+  raw_bytes: number;
+  raw_sha256: string;
+  tables: TableRows[];
+}
+
+export async function writePart(source: Readable, options: PartWriteOptions): Promise<PartWriteResult> {
+  const raw = new DigestStream();
+  const stored = new DigestStream();
+  const counter = options.countRows ? new CopyRowCounter() : null;
+  const compressor = createCompressor(options.compression);
+  const stages: Transform[] = [raw];
+  if (counter) stages.push(counter);
+  if (compressor) stages.push(compressor);
+  stages.push(stored);
+
+  const timer = options.onProgress
+    ? setInterval(() => options.onProgress?.(raw.bytes), options.progressIntervalMs ?? 5000)
+    : undefined;
+  try {
+    await writeStreamAtomically(options.dir, options.file, source, stages, options.signal);
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  return {
+    bytes: stored.bytes,
+    sha256: stored.digest(),
+    raw_bytes: raw.bytes,
+    raw_sha256: raw.digest(),
+    tables: counter?.tables ?? [],
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The one place that starts processes. Connection secrets reach children only through `env`
+ * (never argv), and a child's stderr is kept as a short tail for error messages.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { ToolError } from '../errors.js';
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  input?: string | Buffer;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const STDERR_TAIL = 8 * 1024;
+
+/** Thrown when a child exits non-zero or is killed; carries what it said on stderr. */
+export class ProcessFailure extends Error {
+  constructor(
+    readonly command: string,
+    readonly code: number | null,
+    readonly signalName: NodeJS.Signals | null,
+    readonly stderr: string,
+  ) {
+    super(
+      `${command} ${signalName ? `was killed by ${signalName}` : `exited with code ${code}`}` +
+        (stderr.trim() ? `: ${stderr.trim()}` : ''),
+    );
+    this.name = 'ProcessFailure';
+  }
+}
+
+/**
+ * The environment a child gets: `base` minus the named variables (the secrets' own names) and
+ * minus any stray PG* setting of the caller's shell, plus `extra` (the PG* connection).
+ */
+export function childEnv(
+  base: Record<string, string | undefined>,
+  drop: string[],
+  extra: Record<string, string>,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) {
+    if (v !== undefined && !drop.includes(k) && !k.startsWith('PG')) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function spawnError(command: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'ENOENT') return new ToolError(`${command} was not found (is it installed and on PATH?)`);
+  return new ToolError(`${command} could not be started: ${err.message}`, { cause: err });
+}
+
+class TailBuffer {
+  private text = '';
+  push(chunk: Buffer | string): void {
+    this.text = (this.text + chunk.toString()).slice(-STDERR_TAIL);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** Runs a command to completion and returns its output; throws ProcessFailure on a non-zero exit. */
+export async function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const result = await runUnchecked(command, args, options);
+  if (result.code !== 0) throw new ProcessFailure(command, result.code, null, result.stderr);
+  return result;
+}
+
+export function runUnchecked(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      signal: options.signal,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err = new TailBuffer();
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e) => reject(spawnError(command, e)));
+    child.on('close', (code, signal) => {
+      if (signal) return reject(new ProcessFailure(command, code, signal, err.toString()));
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: err.toString() });
+    });
+    child.stdin.on('error', () => undefined); // a child that exits early closes its stdin
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export interface StreamingChild {
+  stdout: Readable;
+  /** Resolves when the child exits 0; rejects with ProcessFailure otherwise. */
+  done: Promise<void>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Starts a command whose stdout is consumed as a stream (a dump). */
+export function runStreaming(command: string, args: string[], options: RunOptions = {}): StreamingChild {
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group, so a kill reaches the whole pipeline a script starts.
+    detached: true,
+  });
+  const err = new TailBuffer();
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const onAbort = () => kill();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // Our own SIGTERM/SIGINT must not leave a detached dump running.
+  process.once('exit', onAbort);
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (e) => reject(spawnError(command, e)));
+    child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      process.removeListener('exit', onAbort);
+      if (code === 0) resolve();
+      else reject(new ProcessFailure(command, code, signal, err.toString()));
+    });
+  });
+  return { stdout: child.stdout, done, kill };
+}
