@@ -11,8 +11,16 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+// stdout carries only results (--json); libraries that print there (tool-cache's ::debug::
+// workflow commands) are sent to stderr, and their workflow-command lines dropped.
+const writeOut = process.stdout.write.bind(process.stdout);
+const writeErr = process.stderr.write.bind(process.stderr);
+const debug = process.argv.includes('--debug');
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+  !debug && String(chunk).startsWith('::') ? true : writeErr(chunk, ...rest)) as typeof process.stdout.write;
+
 process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(t),
+  stdout: (t) => writeOut(t),
   stderr: (t) => process.stderr.write(t),
   env: process.env,
   signal: controller.signal,

@@ -73,13 +73,10 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('locateSu
   });
 
   afterAll(async () => {
-    for (const [name, value] of [
-      ['RUNNER_TOOL_CACHE', saved.cache],
-      ['RUNNER_TEMP', saved.temp],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    if (saved.cache === undefined) delete process.env['RUNNER_TOOL_CACHE'];
+    else process.env['RUNNER_TOOL_CACHE'] = saved.cache;
+    if (saved.temp === undefined) delete process.env['RUNNER_TEMP'];
+    else process.env['RUNNER_TEMP'] = saved.temp;
     await rm(work, { recursive: true, force: true });
   });
 

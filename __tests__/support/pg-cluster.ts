@@ -95,7 +95,9 @@ function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
       );
     });
   });
@@ -149,20 +151,36 @@ function serverBinDir(binDir: string): Promise<string> {
 
 const running = new Set<{ stopSync(): void }>();
 let exitHookInstalled = false;
+/**
+ * A test that crashes or forgets stop() must not leave servers behind: on 'exit', and on
+ * SIGTERM/SIGINT/SIGHUP (how vitest ends its worker processes; those skip 'exit'), every running
+ * cluster is stopped with -m immediate and its dir removed. The signal is then re-raised so the
+ * process still dies the default way unless someone else handles it.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const cleanup = () => {
     for (const cluster of [...running]) cluster.stopSync();
-    for (const dir of copiedDirs) rmSync(dir, { recursive: true, force: true });
-  });
+    for (const dir of copiedDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', cleanup);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanup();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** Quotes a conninfo value (so a database name may hold spaces, quotes, '='). */
 const conninfoValue = (v: string) => `'${v.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 /** Stricter than encodeURIComponent: also ! ' ( ) *. */
 const encodeStrict = (v: string) =>
-  encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  encodeURIComponent(v).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function startCluster(
@@ -170,6 +188,7 @@ export async function startCluster(
 ): Promise<Cluster> {
   const binDir = options.binDir ?? DEFAULT_BIN_DIR;
   const password = options.password ?? DEFAULT_PASSWORD;
+  installExitHook();
   const serverBin = await serverBinDir(binDir);
   const tool = (name: string) => path.join(serverBin, name);
   const psqlBin = existsSync(path.join(binDir, 'psql')) ? path.join(binDir, 'psql') : 'psql';
@@ -192,6 +211,7 @@ export async function startCluster(
       ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`],
       ...['--no-sync', '--no-instructions'],
     ]);
+  // C.UTF-8 (glibc 2.35+, Debian, Alpine) gives UTF-8 ctype with C collation; plain C elsewhere.
   let init = await initdb('C.UTF-8');
   if (init.code !== 0) {
     await asServerUser('rm', ['-rf', dataDir]);
@@ -216,7 +236,7 @@ export async function startCluster(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  installExitHook();
+  running.add(handle);
 
   let port = 0;
   for (let attempt = 1; ; attempt++) {
@@ -234,7 +254,6 @@ export async function startCluster(
     handle.stopSync();
     await failure;
   }
-  running.add(handle);
 
   const url = (db = 'postgres') =>
     `postgresql://postgres:${encodeStrict(password)}@127.0.0.1:${port}/${encodeStrict(db)}`;
@@ -259,7 +278,11 @@ export async function startCluster(
     psql: (sql, db = 'postgres') => runPsql(['-f', '-'], db, sql),
     psqlFile: (file, db = 'postgres') => runPsql(['-f', path.resolve(file)], db),
     async createDatabase(name) {
-      await runPsql(['-f', '-'], 'postgres', `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0;`);
+      await runPsql(
+        ['-f', '-'],
+        'postgres',
+        `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0;`,
+      );
     },
     async stop(mode = 'fast') {
       if (stopped) return;

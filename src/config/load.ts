@@ -3,27 +3,12 @@
  * problem becomes a ConfigIssue located at its YAML node (file:line:col), all reported at once.
  */
 import { readFile } from 'node:fs/promises';
-import {
-  LineCounter,
-  isMap,
-  isNode,
-  isScalar,
-  isSeq,
-  parseDocument,
-  type Document,
-  type Node as YamlNode,
-  type YAMLError,
-} from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UsageError, errorMessage, type ConfigIssue } from '../errors.js';
-import {
-  DEFAULTS_KEYS,
-  PROJECT_KEYS,
-  ROOT_KEYS,
-  configFileSchema,
-  duplicateNameIssues,
-  mergeDefaults,
-} from './schema.js';
+import { configFileSchema, mergeDefaults } from './schema.js';
+import { DEFAULTS_KEYS, PROJECT_KEYS, ROOT_KEYS } from './schema.js';
 import type { Config, ProjectConfig } from './types.js';
 
 type Path = readonly PropertyKey[];
@@ -64,7 +49,7 @@ export function parseConfig(text: string, file: string): Config {
   const result = configFileSchema.safeParse(data, { reportInput: true });
   const problems = [
     ...(result.success ? [] : result.error.issues.flatMap(fromZod)),
-    ...duplicateNameIssues(data),
+    ...duplicateNames(data),
   ];
   const issues = [
     ...yamlIssues,
@@ -229,30 +214,47 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
     .sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** The candidate within edit distance 2 (transpositions count 1), case-insensitive. */
+/** Repeated project names, each reported at its later occurrence; runs on unvalidated data. */
+function duplicateNames(data: unknown): Problem[] {
+  const projects: unknown = (data as { projects?: unknown } | null)?.projects;
+  const first = new Map<string, number>();
+  return (Array.isArray(projects) ? projects : []).flatMap((p: unknown, i): Problem[] => {
+    const name = (p as { name?: unknown } | null)?.name;
+    const j = typeof name === 'string' ? first.get(name) : undefined;
+    if (typeof name !== 'string' || j === undefined) {
+      if (typeof name === 'string') first.set(name, i);
+      return [];
+    }
+    const message = `duplicate project name "${name}" (already used by projects[${j}]); names must be unique`;
+    return [{ path: ['projects', i, 'name'], message }];
+  });
+}
+
+/** The candidate within edit distance 2 (a transposition counts 1), ignoring case. */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {
-    const d = editDistance(input.toLowerCase(), c.toLowerCase());
+    const d = distance(input.toLowerCase(), c.toLowerCase());
     if (d <= 2 && d < Math.max(input.length, 2) && (!best || d < best.d)) best = { c, d };
   }
   return best?.c;
 }
 
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number) => d[i]?.[j] ?? Infinity;
+/** Optimal string alignment distance. */
+function distance(a: string, b: string): number {
+  const row = (n: number) => Array.from({ length: n }, (_, j) => j);
+  let [prev2, prev, cur] = [row(b.length + 1), row(b.length + 1), row(b.length + 1)];
   for (let i = 1; i <= a.length; i++) {
+    cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      let v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, sub);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        v = Math.min(v, at(i - 2, j - 2) + 1);
+        v = Math.min(v, (prev2[j - 2] ?? 0) + 1);
       }
-      (d[i] as number[])[j] = v;
+      cur[j] = v;
     }
+    [prev2, prev] = [prev, cur];
   }
-  return at(a.length, b.length);
+  return prev[b.length] ?? 0;
 }

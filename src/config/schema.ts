@@ -15,33 +15,11 @@ import {
 export const PROJECT_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const PROJECT_REF_RE = /^[a-z]{20}$/;
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const CLI_VERSION_RE = /^\d+\.\d+\.\d+$/;
-export const SCHEMA_NAME_RE = /^[^\s."*?]+$/;
-export const TABLE_NAME_RE = /^[^\s."*?]+\.[^\s."*?]+$/;
+export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
+export const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
+export const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
 
-type ErrorFn = (iss: { code: string; input?: unknown }) => string;
-
-/** A required or optional string key: "missing" and "not a string" messages for `key`. */
-const text = (key: string, expected: string, error?: ErrorFn) =>
-  z.string({
-    error: (iss) =>
-      iss.input === undefined
-        ? `missing required key "${key}"`
-        : (error?.(iss) ?? `${key} must be ${expected}, got ${describeValue(iss.input)}`),
-  });
-
-/** One of a fixed set of words, with the allowed list and a near-miss suggestion. */
-function oneOf<const T extends readonly [string, ...string[]]>(what: string, values: T) {
-  return z.enum(values, { error: (iss) => enumMessage(what, values, iss.input) });
-}
-
-/** "allowed: ..." message; load.ts appends a "did you mean" for near misses. */
-export function enumMessage(what: string, values: readonly string[], input: unknown): string {
-  const allowed = values.join(', ');
-  return typeof input === 'string'
-    ? `unknown ${what} ${JSON.stringify(input)}; allowed: ${allowed}`
-    : `${what} must be one of ${allowed}, got ${describeValue(input)}`;
-}
+type Issue = { code: string; input?: unknown };
 
 /** How a wrong value reads in a message ("the string \"x\"", "a list", "nothing"). */
 export function describeValue(v: unknown): string {
@@ -57,7 +35,31 @@ export function looksLikeUrl(v: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.includes('@') || /\bhost=/.test(v);
 }
 
-/** A list of strings with no repeats (each repeat reported at its index). */
+/** A string key: "missing" and "not a string" messages, then `re` explained by `bad`. */
+const matching = (key: string, expected: string, re: RegExp, bad: (input: unknown) => string) =>
+  z
+    .string({
+      error: (iss) =>
+        iss.input === undefined
+          ? `missing required key "${key}"`
+          : `${key} must be ${expected}, got ${describeValue(iss.input)}`,
+    })
+    .regex(re, { error: (iss) => bad(iss.input) });
+
+/** The offending value quoted, then the rule. */
+const invalid = (what: string, rule: string) => (input: unknown) =>
+  `invalid ${what} ${JSON.stringify(input)}; ${rule}`;
+
+/** One of a fixed set of words; load.ts appends a "did you mean" to near misses. */
+const oneOf = <const T extends readonly [string, ...string[]]>(what: string, values: T) =>
+  z.enum(values, {
+    error: (iss) =>
+      typeof iss.input === 'string'
+        ? `unknown ${what} ${JSON.stringify(iss.input)}; allowed: ${values.join(', ')}`
+        : `${what} must be one of ${values.join(', ')}, got ${describeValue(iss.input)}`,
+  });
+
+/** A list without repeats (each repeat reported at its index). */
 function list<T extends z.ZodType<string>>(key: string, item: T, example: string, min = 1) {
   return z
     .array(item, {
@@ -75,143 +77,114 @@ function list<T extends z.ZodType<string>>(key: string, item: T, example: string
     });
 }
 
-/** A string item of a list that must match `re`, explained by `rule`. */
-const item = (key: string, what: string, re: RegExp, rule: string) =>
-  text(`${key}[]`, what).regex(re, {
-    error: (iss) => `invalid ${what} ${JSON.stringify(iss.input)}; ${rule}`,
-  });
-
-const parts = list('parts', oneOf('part', PARTS), '[roles, schema, data]').meta({
-  description:
-    'What to dump: roles (cluster roles), schema (DDL), data (rows). A non-empty subset, ' +
-    'always run in the order roles, schema, data. Default: all three.',
-  uniqueItems: true,
-});
-
-const schemas = list(
-  'schemas',
-  item('schemas', 'schema', SCHEMA_NAME_RE, 'write a plain name such as "public"'),
-  '[public, app]',
-).meta({
-  description:
-    'Dump only these schemas (schema and data parts). Default: every user schema, as ' +
-    '`supabase db dump` chooses them.',
-  uniqueItems: true,
-});
-
-const excludeTables = list(
-  'exclude_tables',
-  item('exclude_tables', 'table', TABLE_NAME_RE, 'write "schema.table", e.g. "public.audit_log"'),
-  '[public.audit_log]',
-  0,
-).meta({
-  description:
-    'Tables whose rows are not dumped, as "schema.table" (no wildcards; their definitions ' +
-    'are still dumped). Default: none.',
-  uniqueItems: true,
-});
-
-const compression = oneOf('compression', COMPRESSIONS).meta({
-  description:
-    'How each part is compressed: zstd (.zst), gzip (.gz) or none. Default: zstd when the ' +
-    'running Node has zlib zstd (22.15+, the action runs on node24), else gzip with a notice.',
-});
-
-const engine = oneOf('engine', ENGINES).meta({
-  description:
-    'How dumps are made: supabase-cli (the Supabase CLI dump logic, run with local pg ' +
-    'tools, no Docker), pg-dump (plain pg_dump/pg_dumpall), docker (`supabase db dump` as is). ' +
-    'Default: supabase-cli.',
-});
-
-const supabaseCliVersion = text('supabase_cli_version', 'a version such as "3.1.0"')
-  .regex(CLI_VERSION_RE, {
-    error: (iss) =>
-      `invalid supabase_cli_version ${JSON.stringify(iss.input)}; use a release version ` +
-      'x.y.z such as "3.1.0" (no "v", no ranges)',
-  })
-  .meta({
-    description:
-      `Supabase CLI release whose dump logic is used. Default: "${DEFAULT_SUPABASE_CLI_VERSION}". ` +
-      'Quote it in YAML.',
-  });
-
-/** Keys a project and `defaults` share. */
+/** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
-  parts: parts.optional(),
-  schemas: schemas.optional(),
-  exclude_tables: excludeTables.optional(),
-  compression: compression.optional(),
-  engine: engine.optional(),
-  supabase_cli_version: supabaseCliVersion.optional(),
+  parts: list('parts', oneOf('part', PARTS), '[roles, schema, data]')
+    .optional()
+    .meta({
+      description:
+        'What to dump: roles (cluster roles), schema (DDL), data (rows). A non-empty subset, ' +
+        'always run in the order roles, schema, data. Default: all three.',
+      uniqueItems: true,
+    }),
+  schemas: list(
+    'schemas',
+    matching('schemas[]', 'a schema name', SCHEMA_NAME_RE, invalid('schema', 'e.g. "public"')),
+    '[public, app]',
+  )
+    .optional()
+    .meta({
+      description: 'Dump only these schemas (schema and data parts). Default: all user schemas.',
+      uniqueItems: true,
+    }),
+  exclude_tables: list(
+    'exclude_tables',
+    matching(
+      'exclude_tables[]',
+      'a "schema.table" name',
+      TABLE_NAME_RE,
+      invalid('table', 'write "schema.table", e.g. "public.audit_log" (no wildcards)'),
+    ),
+    '[public.audit_log]',
+    0,
+  )
+    .optional()
+    .meta({
+      description:
+        'Tables whose rows are not dumped (their definitions are), as "schema.table". ' +
+        'Default: none.',
+      uniqueItems: true,
+    }),
+  compression: oneOf('compression', COMPRESSIONS)
+    .optional()
+    .describe(
+      'zstd (.zst), gzip (.gz) or none. Default: zstd where Node has it (22.15+; the action ' +
+        'runs on node24), else gzip with a notice.',
+    ),
+  engine: oneOf('engine', ENGINES)
+    .optional()
+    .describe(
+      'supabase-cli (Supabase CLI dump logic run with local pg tools, no Docker), pg-dump ' +
+        '(pg_dump/pg_dumpall), docker (`supabase db dump`). Default: supabase-cli.',
+    ),
+  supabase_cli_version: matching(
+    'supabase_cli_version',
+    'a quoted version such as "3.1.0"',
+    CLI_VERSION_RE,
+    invalid('supabase_cli_version', 'use one exact release such as "3.1.0" (no ranges)'),
+  )
+    .optional()
+    .describe(`Supabase CLI release to follow. Default: "${DEFAULT_SUPABASE_CLI_VERSION}".`),
 };
 
-const mappingError = (what: string) => (iss: { code: string; input?: unknown }) =>
-  iss.code === 'invalid_type'
-    ? iss.input === undefined
-      ? `missing required key "${what}"`
-      : `${what} must be a mapping of keys, got ${describeValue(iss.input)}`
-    : undefined;
+const mappingError =
+  (what: string, expected = 'a mapping of keys') =>
+  (iss: Issue) =>
+    iss.code === 'invalid_type'
+      ? `${what} must be ${expected}, got ${describeValue(iss.input)}`
+      : undefined;
 
-export const defaultsSchema = z
-  .strictObject(optionShape, { error: mappingError('defaults') })
-  .meta({
-    description:
-      'Values every project gets unless it sets the key itself (project > defaults > built-in).',
-  });
+export const defaultsSchema = z.strictObject(optionShape, { error: mappingError('defaults') });
 
 export const projectSchema = z
   .strictObject(
     {
-      name: text('name', 'a project name')
-        .regex(PROJECT_NAME_RE, {
-          error: (iss) =>
-            `invalid project name ${JSON.stringify(iss.input)}; use 1-63 lowercase letters, ` +
-            'digits, "_" or "-", starting with a letter or digit (it names directories and artifacts)',
-        })
-        .meta({
-          description:
-            'Unique name: lowercase letters, digits, "_" and "-" (it names backup directories ' +
-            'and artifacts).',
-        }),
-      ref: text('ref', 'a project ref')
-        .regex(PROJECT_REF_RE, {
-          error: (iss) =>
-            `invalid ref ${JSON.stringify(iss.input)}; a Supabase project ref is 20 lowercase ` +
-            'letters (Project Settings > General, or the dashboard URL)',
-        })
-        .optional()
-        .meta({ description: 'Supabase project ref (20 lowercase letters); recorded in backups.' }),
-      db_url_secret: text('db_url_secret', 'an environment variable name', (iss) =>
-        dbUrlSecretMessage(iss.input),
+      name: matching(
+        'name',
+        'a project name',
+        PROJECT_NAME_RE,
+        invalid(
+          'project name',
+          'use 1-63 lowercase letters, digits, "_" or "-", starting with a letter or digit ' +
+            '(it names directories and artifacts)',
+        ),
+      ).describe('Unique name; lowercase letters, digits, "_" and "-" (names backup paths).'),
+      ref: matching(
+        'ref',
+        'a project ref',
+        PROJECT_REF_RE,
+        invalid('ref', 'a Supabase project ref is 20 lowercase letters (see the dashboard URL)'),
       )
-        .regex(ENV_NAME_RE, { error: (iss) => dbUrlSecretMessage(iss.input) })
-        .meta({
-          description:
-            'NAME of the environment variable (passed from a repository secret) that holds the ' +
-            'postgresql:// connection URL. Never the URL itself.',
-        }),
+        .optional()
+        .describe('Supabase project ref (20 lowercase letters); recorded in backups.'),
+      db_url_secret: matching('db_url_secret', 'an environment variable name', ENV_NAME_RE, (v) =>
+        // The value may be a real connection string: never quote it.
+        typeof v === 'string' && looksLikeUrl(v)
+          ? 'db_url_secret must NAME an environment variable, not hold the connection URL: put ' +
+            'the URL in a repository secret (e.g. PROD_DB_URL), pass it to the step as env, and ' +
+            'write `db_url_secret: PROD_DB_URL` here. If this file was committed with the URL, ' +
+            'rotate the database password.'
+          : 'db_url_secret must be an environment variable name (letters, digits and "_", not ' +
+            'starting with a digit), e.g. PROD_DB_URL',
+      ).describe(
+        'NAME of the environment variable holding the postgresql:// URL (passed from a ' +
+          'repository secret). Never the URL itself.',
+      ),
       ...optionShape,
     },
     { error: mappingError('project') },
   )
-  .meta({ description: 'One database to back up.' });
-
-function dbUrlSecretMessage(input: unknown): string {
-  // The value may be a real connection string: never quote it.
-  if (typeof input === 'string' && looksLikeUrl(input)) {
-    return (
-      'db_url_secret must NAME an environment variable, not hold the connection URL: put the URL ' +
-      'in a repository secret (e.g. PROD_DB_URL), pass it to the step as env, and write ' +
-      '`db_url_secret: PROD_DB_URL` here. If this file was committed with the URL, rotate the ' +
-      'database password.'
-    );
-  }
-  return (
-    'db_url_secret must be an environment variable name (letters, digits and "_", not starting ' +
-    'with a digit), e.g. PROD_DB_URL'
-  );
-}
+  .describe('One database to back up.');
 
 export const configFileSchema = z
   .strictObject(
@@ -224,8 +197,11 @@ export const configFileSchema = z
               : `unsupported version ${JSON.stringify(iss.input)}; the supported config ` +
                 'version is 1 (write `version: 1`)',
         })
-        .meta({ description: 'Config format version. Always 1.' }),
-      defaults: defaultsSchema.nullable().optional(),
+        .describe('Config format version. Always 1.'),
+      defaults: defaultsSchema
+        .nullable()
+        .optional()
+        .describe('Values for every project that does not set the key itself.'),
       projects: z
         .array(projectSchema, {
           error: (iss) =>
@@ -236,17 +212,15 @@ export const configFileSchema = z
         .min(1, {
           error: 'projects is empty; add at least one project with name and db_url_secret',
         })
-        .meta({ description: 'The databases to back up. Names must be unique.' }),
+        .describe('The databases to back up. Names must be unique.'),
     },
     {
-      error: (iss) =>
-        iss.code === 'invalid_type'
-          ? 'the config must be a YAML mapping with `version: 1` and a `projects:` list, got ' +
-            describeValue(iss.input)
-          : undefined,
+      error: mappingError('the config', 'a YAML mapping with `version: 1` and a `projects:` list'),
     },
   )
-  .meta({ description: 'Which Supabase databases to back up, and how.' });
+  .describe(
+    'Which Supabase databases to back up, and how. The config needs `version: 1` and `projects`.',
+  );
 
 export type ConfigFile = z.infer<typeof configFileSchema>;
 
@@ -254,26 +228,6 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export const ROOT_KEYS = Object.keys(configFileSchema.shape);
 export const PROJECT_KEYS = Object.keys(projectSchema.shape);
 export const DEFAULTS_KEYS = Object.keys(defaultsSchema.shape);
-
-/** Repeated project names, reported at each later occurrence. Works on unvalidated data. */
-export function duplicateNameIssues(data: unknown): { path: PropertyKey[]; message: string }[] {
-  const projects = (data as { projects?: unknown } | null)?.projects;
-  if (!Array.isArray(projects)) return [];
-  const first = new Map<string, number>();
-  const out: { path: PropertyKey[]; message: string }[] = [];
-  projects.forEach((p: unknown, i) => {
-    const name = (p as { name?: unknown } | null)?.name;
-    if (typeof name !== 'string') return;
-    const j = first.get(name);
-    if (j === undefined) first.set(name, i);
-    else
-      out.push({
-        path: ['projects', i, 'name'],
-        message: `duplicate project name "${name}" (already used by projects[${j}]); names must be unique`,
-      });
-  });
-  return out;
-}
 
 /** project value > defaults value > built-in default; parts in canonical order. */
 export function mergeDefaults(file: ConfigFile, fileName: string): Config {
@@ -291,8 +245,11 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       exclude_tables: [...(p.exclude_tables ?? d.exclude_tables ?? [])],
       ...(compression !== undefined && { compression }),
       engine: p.engine ?? d.engine ?? 'supabase-cli',
-      supabase_cli_version:
-        p.supabase_cli_version ?? d.supabase_cli_version ?? DEFAULT_SUPABASE_CLI_VERSION,
+      supabase_cli_version: (
+        p.supabase_cli_version ??
+        d.supabase_cli_version ??
+        DEFAULT_SUPABASE_CLI_VERSION
+      ).replace(/^v/, ''),
     };
   });
   return { version: 1, file: fileName, projects };

@@ -32,10 +32,11 @@ const PARAM_ENV: Readonly<Record<string, string>> = {
 /** Query parameters that override parts of the URL, as libpq does (host=/path for a socket). */
 const URL_PARTS = ['host', 'port', 'user', 'password', 'dbname'] as const;
 const PRISMA = ['pgbouncer', 'connection_limit', 'pool_timeout', 'schema', 'statement_cache_size'];
+const KNOWN_SCHEMES = ['mysql', 'mariadb', 'http', 'https', 'mongodb', 'redis', 'sqlite'];
 const FORM = 'postgresql://USER:PASSWORD@HOST:5432/DATABASE';
 
 /** host[:port] or [ipv6][:port], then /database, then ?query; no fragment. */
-const AFTER_AT = /^(\[[^\]]*\]|[^/?#@[\]]*)(\/[^?#]*)?(?:\?([^#]*))?$/;
+const AFTER_AT = /^(\[[^\]]*\](?::[^/?#@[\]]*)?|[^/?#@[\]]*)(\/[^?#]*)?(?:\?([^#]*))?$/;
 
 /**
  * Reads env[project.db_url_secret] and parses it. SecretError (naming the variable, never
@@ -55,7 +56,7 @@ export function resolveConnection(
           `secret named ${name}? Pull requests from forks get no secrets)`;
     throw new SecretError(
       `${state}; project "${project.name}" reads its connection URL from it (db_url_secret). ` +
-        `Pass it from the workflow step:\n  env:\n    ${name}: \${{ secrets.${name} }}\n` +
+        `Pass it from the workflow step:\nenv:\n  ${name}: \${{ secrets.${name} }}\n` +
         `or, running the CLI locally: export ${name}='${FORM}'`,
     );
   }
@@ -116,13 +117,22 @@ function parse(rawUrl: string, source: string): { conn: Connection; rawPassword:
   if (url.includes('[YOUR-PASSWORD]')) {
     throw fail('still contains the [YOUR-PASSWORD] placeholder; put the database password there');
   }
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]{0,15}):\/\//.exec(url);
-  if (!scheme || !/^postgres(ql)?$/i.test(scheme[1] ?? '')) {
-    const what = scheme
-      ? `uses the "${scheme[1]}" scheme`
-      : /\bhost\s*=/.test(url)
-        ? 'is a keyword/value connection string'
-        : 'does not start with postgresql://';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.:-]{0,30}):\/\//.exec(url);
+  const name = scheme?.[1]?.toLowerCase();
+  if (!scheme || (name !== 'postgres' && name !== 'postgresql')) {
+    // Only a well-known scheme is named: an unknown "scheme" may be a piece of the secret.
+    const what =
+      name === undefined
+        ? /\bhost\s*=/.test(url)
+          ? 'is a keyword/value connection string'
+          : 'does not start with postgresql://'
+        : name.startsWith('jdbc:')
+          ? 'has a "jdbc:" prefix; drop it'
+          : /^postgres(ql)?\+/.test(name)
+            ? 'names a driver ("postgresql+..."); drop the "+driver" part'
+            : KNOWN_SCHEMES.includes(name)
+              ? `uses the "${name}" scheme`
+              : 'uses another scheme';
     throw fail(`is not a postgres:// or postgresql:// URL (it ${what})`);
   }
   const rest = url.slice(scheme[0].length);
@@ -143,10 +153,11 @@ function parse(rawUrl: string, source: string): { conn: Connection; rawPassword:
   const userinfo = at >= 0 ? rest.slice(0, at) : '';
   const colon = userinfo.indexOf(':');
   const rawUser = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
-  const rawPassword = colon >= 0 ? userinfo.slice(colon + 1) : '';
+  let rawPassword = colon >= 0 ? userinfo.slice(colon + 1) : '';
   const decode = (s: string, what: string) => percentDecode(s, () => fail(`has a bad ${what}`));
 
   const hostPort = m[1] ?? '';
+  if (hostPort.includes(',')) throw fail('lists several hosts; only one is supported');
   const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(hostPort);
   let host: string;
   let port: string;
@@ -170,6 +181,7 @@ function parse(rawUrl: string, source: string): { conn: Connection; rawPassword:
     const key = decode(eq >= 0 ? item.slice(0, eq) : item, 'query parameter');
     if (eq < 0) throw unknownParam(key, source, 'has no value');
     const value = decode(item.slice(eq + 1), 'query parameter value');
+    if (key === 'password') rawPassword = item.slice(eq + 1);
     if ((URL_PARTS as readonly string[]).includes(key)) fields[key as keyof typeof fields] = value;
     else if (PARAM_ENV[key] !== undefined) params.push([key, value]);
     else throw unknownParam(key, source);

@@ -84,7 +84,8 @@ function missingToolsMessage(found: PgTools[], n: number): string {
       `sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y && ` +
       `sudo apt-get install -y postgresql-client-${n}`,
     `  - macOS: brew install postgresql@${n}`,
-    `  - or set PG_BIN_DIR to a directory holding pg_dump, pg_dumpall and psql ${n} or newer.`,
+    `  - or point the pg-bin-dir input (CLI: --pg-bin-dir DIR) at a directory holding pg_dump, ` +
+      `pg_dumpall and psql ${n} or newer.`,
   ].join('\n');
 }
 

@@ -1,0 +1,124 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  CONFIG_SCHEMA_ID,
+  configJsonSchema,
+  configJsonSchemaText,
+} from '../../src/config/json-schema.js';
+import { COMPRESSIONS, ENGINES, PARTS } from '../../src/config/types.js';
+
+interface Schema {
+  [key: string]: unknown;
+  type?: string;
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  required?: string[];
+  additionalProperties?: boolean;
+  enum?: string[];
+  pattern?: string;
+}
+
+const schema = configJsonSchema() as Schema;
+const props = schema.properties ?? {};
+const project = props.projects?.items ?? {};
+const defaults = props.defaults?.anyOf?.find((s) => s.type === 'object') ?? {};
+
+/** Every property schema in the tree, with its path. */
+function properties(s: Schema, path = ''): [string, Schema][] {
+  const own = Object.entries(s.properties ?? {}).map(([k, v]): [string, Schema] => [
+    `${path}.${k}`,
+    v,
+  ]);
+  const nested = [
+    ...own.flatMap(([p, v]) => properties(v, p)),
+    ...(s.items ? properties(s.items, `${path}[]`) : []),
+    ...(s.anyOf ?? []).flatMap((v) => properties(v, path)),
+  ];
+  return [...own, ...nested];
+}
+
+describe('configJsonSchema', () => {
+  it('is a draft 2020-12 schema with an id and a title', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema.$id).toBe(CONFIG_SCHEMA_ID);
+    expect(schema.title).toMatch(/backups\.config\.yaml/);
+    expect(schema.type).toBe('object');
+    expect(schema.required).toEqual(['version', 'projects']);
+    expect(schema.additionalProperties).toBe(false);
+    expect(props.version).toMatchObject({ const: 1 });
+  });
+
+  it('projects: a non-empty list of closed objects requiring name and db_url_secret', () => {
+    expect(props.projects).toMatchObject({ type: 'array', minItems: 1 });
+    expect(project.type).toBe('object');
+    expect(project.additionalProperties).toBe(false);
+    expect(project.required).toEqual(['name', 'db_url_secret']);
+    expect(Object.keys(project.properties ?? {})).toEqual([
+      'name',
+      'ref',
+      'db_url_secret',
+      'parts',
+      'schemas',
+      'exclude_tables',
+      'compression',
+      'engine',
+      'supabase_cli_version',
+    ]);
+    expect(project.properties?.name?.pattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');
+    expect(project.properties?.db_url_secret?.pattern).toBe('^[A-Za-z_][A-Za-z0-9_]*$');
+  });
+
+  it('lists the enums', () => {
+    for (const s of [project, defaults]) {
+      expect(s.properties?.compression?.enum).toEqual([...COMPRESSIONS]);
+      expect(s.properties?.engine?.enum).toEqual([...ENGINES]);
+      expect(s.properties?.parts?.items?.enum).toEqual([...PARTS]);
+      expect(s.properties?.parts).toMatchObject({ minItems: 1, uniqueItems: true });
+    }
+  });
+
+  it('defaults: closed, without the per-project keys', () => {
+    expect(defaults.additionalProperties).toBe(false);
+    expect(Object.keys(defaults.properties ?? {})).not.toContain('name');
+    expect(Object.keys(defaults.properties ?? {})).not.toContain('db_url_secret');
+    expect(defaults.required ?? []).toEqual([]);
+  });
+
+  it('describes every property', () => {
+    const all = properties(schema);
+    expect(all.length).toBeGreaterThan(15);
+    const undescribed = all.filter(([, s]) => !s.description).map(([p]) => p);
+    expect(undescribed).toEqual([]);
+  });
+
+  it('knows every key and value the example backups.config.yaml uses', async () => {
+    const text = await readFile(resolve(import.meta.dirname, '../../backups.config.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./dist/backups.schema.json');
+    const example = parse(text) as Record<string, unknown> & {
+      defaults: Record<string, unknown>;
+      projects: Record<string, unknown>[];
+    };
+    expect(Object.keys(example).every((k) => k in (schema.properties ?? {}))).toBe(true);
+    const checks: [Schema, Record<string, unknown>][] = [
+      [defaults, example.defaults],
+      ...example.projects.map((p): [Schema, Record<string, unknown>] => [project, p]),
+    ];
+    for (const [s, values] of checks) {
+      for (const [key, value] of Object.entries(values)) {
+        const prop = s.properties?.[key];
+        expect(prop, key).toBeDefined();
+        if (prop?.enum) expect(prop.enum).toContain(value);
+        if (prop?.pattern) expect(String(value)).toMatch(new RegExp(prop.pattern));
+      }
+    }
+  });
+
+  it('serialises as the text the build writes', () => {
+    expect(JSON.parse(configJsonSchemaText())).toEqual(schema);
+    expect(configJsonSchemaText().endsWith('}\n')).toBe(true);
+  });
+});

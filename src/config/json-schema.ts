@@ -1,0 +1,29 @@
+/**
+ * JSON Schema (draft 2020-12) of backups.config.yaml, generated from the zod schema, for
+ * editors (`# yaml-language-server: $schema=./dist/backups.schema.json`). The build writes it to
+ * dist/backups.schema.json.
+ */
+import { z } from 'zod';
+import { configFileSchema } from './schema.js';
+
+export const CONFIG_SCHEMA_ID = 'urn:supabase-backup-action:backups-config:1';
+
+export function configJsonSchema(): object {
+  const generated = z.toJSONSchema(configFileSchema, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+  });
+  // Keys first so the file reads well; `generated` carries $schema, type, properties, ...
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: CONFIG_SCHEMA_ID,
+    title: 'supabase-backup-action config (backups.config.yaml)',
+    ...generated,
+  };
+}
+
+/** The schema as the file dist/backups.schema.json holds it. */
+export function configJsonSchemaText(): string {
+  return JSON.stringify(configJsonSchema(), null, 2) + '\n';
+}
