@@ -37,11 +37,7 @@ export interface Cluster {
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
 }
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Result = { code: number; stdout: string; stderr: string };
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -53,13 +49,8 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, input = ''): 
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      }),
-    );
+    const text = (chunks: Buffer[]) => Buffer.concat(chunks).toString();
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout: text(out), stderr: text(err) }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
@@ -103,16 +94,6 @@ function freePort(): Promise<number> {
   });
 }
 
-let postgresIds: { uid: number; gid: number } | undefined;
-async function postgresUser(): Promise<{ uid: number; gid: number }> {
-  if (!postgresIds) {
-    const uid = await must('id -u postgres', exec('id', ['-u', 'postgres'], cleanEnv()));
-    const gid = await must('id -g postgres', exec('id', ['-g', 'postgres'], cleanEnv()));
-    postgresIds = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
-  }
-  return postgresIds;
-}
-
 /**
  * As root, `postgres` must be able to run the binaries and read the install (bin/, lib/, share/).
  * An npm-packaged PostgreSQL under /root or with lost exec bits fails that; then the whole
@@ -128,11 +109,7 @@ function serverBinDir(binDir: string): Promise<string> {
     copy = (async () => {
       const script = `for f in initdb pg_ctl postgres; do "$1/$f" -V >/dev/null || exit 1; done
         if [ -d "$1/../share" ]; then [ -z "$(find "$1/../share" -maxdepth 2 ! -readable -print -quit)" ]; fi`;
-      const check = await exec(
-        'runuser',
-        ['-u', 'postgres', '--', 'sh', '-c', script, 'sh', binDir],
-        cleanEnv(),
-      );
+      const check = await asServerUser('sh', ['-c', script, 'sh', binDir]);
       if (check.code === 0) return binDir;
       const root = path.dirname(path.resolve(binDir));
       const dest = await mkdtemp(path.join(os.tmpdir(), 'pg-bin-'));
@@ -200,10 +177,8 @@ export async function startCluster(
   const pwFile = path.join(dir, 'pwfile');
   await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
   await mkdir(sockDir);
-  if (isRoot()) {
-    const { uid, gid } = await postgresUser();
-    await must('chown', exec('chown', ['-R', `${uid}:${gid}`, dir], cleanEnv()));
-  }
+  // `postgres:` is that user and its login group (what `id -u`/`id -g postgres` would name).
+  if (isRoot()) await must('chown', exec('chown', ['-R', 'postgres:', dir], cleanEnv()));
 
   const initdb = (locale: string) =>
     asServerUser(tool('initdb'), [
@@ -281,7 +256,7 @@ export async function startCluster(
       await runPsql(
         ['-f', '-'],
         'postgres',
-        `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0;`,
+        `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`,
       );
     },
     async stop(mode = 'fast') {

@@ -8,6 +8,9 @@
  * policies on storage.objects or triggers on auth.users count); table data and sequences in
  * user schemas plus auth and storage (minus their migration tables), as Supabase's data dump
  * has them; roles other than Supabase's reserved ones.
+ *
+ * Across major versions everything compares except view bodies: PG16+ deparses view columns
+ * without table qualifiers (`SELECT id` vs 15's `SELECT orders.id`).
  */
 import type { Cluster } from './pg-cluster.js';
 
@@ -31,14 +34,25 @@ const DATA_SCHEMA = (n: string) =>
   `(${NON_SYSTEM(n)} AND (${n}.nspname IN ('auth', 'storage') OR ${n}.nspname NOT IN (${list(PLATFORM_SCHEMAS)})))`;
 const NOT_EXT = (cls: string, oid: string) =>
   `NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
-/** An ACL as sorted text; NULL (the built-in default) made explicit so both spellings compare. */
-const ACL = (acl: string, kind: string, owner: string) =>
-  `(SELECT string_agg(a::text, ',' ORDER BY a::text COLLATE "C") FROM unnest(coalesce(${acl}, acldefault('${kind}', ${owner}))) a)`;
+const PRIVS = `ARRAY['INSERT', 'SELECT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'EXECUTE',
+  'USAGE', 'CREATE', 'CONNECT', 'TEMPORARY', 'SET', 'ALTER SYSTEM']`;
+/**
+ * An ACL as sorted `grantee=privs/grantor` text. NULL (the built-in default) is made explicit
+ * so both spellings compare; PG17's MAINTAIN is left out, so that GRANT ALL restored from 15
+ * onto 17 (arwdDxt becoming arwdDxtm) compares equal.
+ */
+const ACL = (acl: string) => `coalesce((SELECT string_agg(g, ',' ORDER BY g COLLATE "C") FROM (
+    SELECT CASE e.grantee WHEN 0 THEN '' ELSE quote_ident(pg_get_userbyid(e.grantee)) END || '=' || string_agg(
+      substr('arwdDxtXUCcTsA', array_position(${PRIVS}, e.privilege_type), 1) || CASE WHEN e.is_grantable THEN '*' ELSE '' END,
+      '' ORDER BY array_position(${PRIVS}, e.privilege_type)) || '/' || quote_ident(pg_get_userbyid(e.grantor)) AS g
+    FROM aclexplode(${acl}) e WHERE e.privilege_type <> 'MAINTAIN' GROUP BY e.grantee, e.grantor) x), '-')`;
+const ACL_OR_DEFAULT = (acl: string, kind: string, owner: string) =>
+  ACL(`coalesce(${acl}, acldefault('${kind}', ${owner}))`);
 const REL = `FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace`;
 
 /** Each query yields (k, v): one entry of its category. */
 const CATEGORY_SQL = {
-  schemas: `SELECT quote_ident(n.nspname) AS k, 'owner=' || pg_get_userbyid(n.nspowner) || ' acl=' || ${ACL('n.nspacl', 'n', 'n.nspowner')} AS v
+  schemas: `SELECT quote_ident(n.nspname) AS k, 'owner=' || pg_get_userbyid(n.nspowner) || ' acl=' || ${ACL_OR_DEFAULT('n.nspacl', 'n', 'n.nspowner')} AS v
     FROM pg_namespace n WHERE ${NON_SYSTEM('n')}`,
   extensions: `SELECT e.extname, 'schema=' || e.extnamespace::regnamespace::text FROM pg_extension e`,
   roles: `SELECT quote_ident(r.rolname), format('login=%s super=%s inherit=%s createrole=%s createdb=%s replication=%s bypassrls=%s connlimit=%s valid_until=%s config=%s',
@@ -49,7 +63,7 @@ const CATEGORY_SQL = {
     FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
     WHERE m.rolname !~ '${RESERVED_ROLES}' OR r.rolname !~ '${RESERVED_ROLES}' GROUP BY 1`,
   tables: `SELECT c.oid::regclass::text, format('kind=%s owner=%s rls=%s force_rls=%s replica_identity=%s acl=%s',
-      c.relkind, pg_get_userbyid(c.relowner), c.relrowsecurity, c.relforcerowsecurity, c.relreplident, ${ACL('c.relacl', 'r', 'c.relowner')})
+      c.relkind, pg_get_userbyid(c.relowner), c.relrowsecurity, c.relforcerowsecurity, c.relreplident, ${ACL_OR_DEFAULT('c.relacl', 'r', 'c.relowner')})
       || coalesce(' partitioned by ' || pg_get_partkeydef(c.oid), '')
       || coalesce(' partition of ' || (SELECT string_agg(i.inhparent::regclass::text, ',') FROM pg_inherits i WHERE i.inhrelid = c.oid)
          || ' ' || pg_get_expr(c.relpartbound, c.oid), '')
@@ -58,8 +72,8 @@ const CATEGORY_SQL = {
       '#' || row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum) || ' ' || format_type(a.atttypid, a.atttypmod)
       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
       || coalesce(CASE WHEN a.attgenerated = 's' THEN ' generated=' ELSE ' default=' END || pg_get_expr(ad.adbin, ad.adrelid), '')
-      || CASE a.attidentity WHEN 'a' THEN ' identity=always' WHEN 'd' THEN ' identity=by default' ELSE '' END
-      || coalesce(' acl=' || (SELECT string_agg(x::text, ',' ORDER BY x::text COLLATE "C") FROM unnest(a.attacl) x), '')
+      || CASE WHEN c.relispartition THEN '' ELSE CASE a.attidentity WHEN 'a' THEN ' identity=always' WHEN 'd' THEN ' identity=by default' ELSE '' END END
+      || CASE WHEN a.attacl IS NULL THEN '' ELSE ' acl=' || ${ACL('a.attacl')} END
     ${REL} JOIN pg_attribute a ON a.attrelid = c.oid LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
       AND ${NON_SYSTEM('n')} AND ${NOT_EXT('pg_class', 'c.oid')}`,
@@ -72,13 +86,13 @@ const CATEGORY_SQL = {
       coalesce((SELECT d.refobjid::regclass::text || '.' || quote_ident(a.attname) FROM pg_depend d JOIN pg_attribute a
         ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
         AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')), '-'),
-      pg_get_userbyid(c.relowner), ${ACL('c.relacl', 's', 'c.relowner')})
+      pg_get_userbyid(c.relowner), ${ACL_OR_DEFAULT('c.relacl', 's', 'c.relowner')})
     ${REL} JOIN pg_sequence s ON s.seqrelid = c.oid WHERE ${NON_SYSTEM('n')}`,
   views: `SELECT c.oid::regclass::text, format('kind=%s populated=%s owner=%s options=%s acl=%s', c.relkind, c.relispopulated,
-      pg_get_userbyid(c.relowner), coalesce(array_to_string(c.reloptions, ','), '-'), ${ACL('c.relacl', 'r', 'c.relowner')})
+      pg_get_userbyid(c.relowner), coalesce(array_to_string(c.reloptions, ','), '-'), ${ACL_OR_DEFAULT('c.relacl', 'r', 'c.relowner')})
       || E'\\n' || pg_get_viewdef(c.oid)
     ${REL} WHERE c.relkind IN ('v', 'm') AND ${NON_SYSTEM('n')} AND ${NOT_EXT('pg_class', 'c.oid')}`,
-  functions: `SELECT p.oid::regprocedure::text, 'owner=' || pg_get_userbyid(p.proowner) || ' acl=' || ${ACL('p.proacl', 'f', 'p.proowner')}
+  functions: `SELECT p.oid::regprocedure::text, 'owner=' || pg_get_userbyid(p.proowner) || ' acl=' || ${ACL_OR_DEFAULT('p.proacl', 'f', 'p.proowner')}
       || E'\\n' || pg_get_functiondef(p.oid)
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE p.prokind IN ('f', 'p', 'w') AND ${NON_SYSTEM('n')} AND ${NOT_EXT('pg_proc', 'p.oid')}`,
@@ -100,7 +114,7 @@ const CATEGORY_SQL = {
   comments: `SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description FROM pg_description d WHERE d.objoid >= 16384`,
   default_privileges: `SELECT pg_get_userbyid(d.defaclrole) || ' in ' || CASE d.defaclnamespace WHEN 0 THEN '*'
       ELSE d.defaclnamespace::regnamespace::text END || ' on ' || d.defaclobjtype::text,
-      (SELECT string_agg(a::text, ',' ORDER BY a::text COLLATE "C") FROM unnest(d.defaclacl) a)
+      ${ACL('d.defaclacl')}
     FROM pg_default_acl d`,
   publications: `SELECT p.pubname, format('all_tables=%s insert=%s update=%s delete=%s truncate=%s tables=%s',
       p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, coalesce((SELECT string_agg(

@@ -97,8 +97,9 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
           version: project.supabase_cli_version,
           downloadBase: options.cliDownloadBase,
           logger,
+          env: options.env,
         });
-  const extras = await collectExtras({ psql: pg.psql, env }, project.schemas);
+  const extras = await collectExtras({ psql: pg.psql, env }, project.schemas, server.major);
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-'));
   const writer = await SetWriter.begin(options.outDir, project.name, startedAt);
   try {
@@ -107,7 +108,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     for (const part of parts) {
       const t0 = Date.now();
       const file = partFileName(part, compression);
-      const trailer = part === 'schema' ? extras.schemaSql : part === 'data' ? extras.dataSql : '';
+      const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[part];
       const ctx = { project, pg, cli, env, workDir, signal: options.signal };
       const running = await startPart(project.engine, ctx, part, trailer, displayUrl({ ...conn, password: '' }));
       let last = { at: t0, bytes: 0 };
