@@ -1,7 +1,15 @@
 // Builds dist/index.js (the action) and dist/cli.js (the CLI) with ncc as ESM bundles,
 // plus dist/backups.schema.json from the config schema.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  mkdirSync,
+  readdirSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,12 +22,17 @@ for (const [entry, out] of [
   ['src/cli.ts', 'cli.js'],
 ]) {
   const dir = mkdtempSync(join(tmpdir(), 'ncc-'));
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', dir, '--quiet', '--target', 'es2022'], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [ncc, 'build', entry, '-o', dir, '--quiet', '--target', 'es2022'],
+    {
+      stdio: 'inherit',
+    },
+  );
   const files = readdirSync(dir);
   const extra = files.filter((f) => f !== 'index.js' && f !== 'package.json');
-  if (extra.length > 0) throw new Error(`ncc emitted unexpected files for ${entry}: ${extra.join(', ')}`);
+  if (extra.length > 0)
+    throw new Error(`ncc emitted unexpected files for ${entry}: ${extra.join(', ')}`);
   renameSync(join(dir, 'index.js'), join('dist', out));
   rmSync(dir, { recursive: true, force: true });
 }
@@ -27,5 +40,7 @@ chmodSync(join('dist', 'cli.js'), 0o755);
 writeFileSync(join('dist', 'package.json'), JSON.stringify({ type: 'module' }, null, 2) + '\n');
 
 // The editor schema comes from the same zod schema the CLI validates with.
-const schema = execFileSync(process.execPath, [join('dist', 'cli.js'), 'schema'], { encoding: 'utf8' });
+const schema = execFileSync(process.execPath, [join('dist', 'cli.js'), 'schema'], {
+  encoding: 'utf8',
+});
 writeFileSync(join('dist', 'backups.schema.json'), schema);

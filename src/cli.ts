@@ -17,7 +17,9 @@ const writeOut = process.stdout.write.bind(process.stdout);
 const writeErr = process.stderr.write.bind(process.stderr);
 const debug = process.argv.includes('--debug');
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
-  !debug && String(chunk).startsWith('::') ? true : writeErr(chunk, ...rest)) as typeof process.stdout.write;
+  !debug && String(chunk).startsWith('::')
+    ? true
+    : writeErr(chunk, ...rest)) as typeof process.stdout.write;
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (t) => writeOut(t),

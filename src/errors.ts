@@ -4,15 +4,7 @@
  * output).
  */
 export type ErrorKind =
-  | 'config'
-  | 'secret'
-  | 'tool'
-  | 'connection'
-  | 'dump'
-  | 'storage'
-  | 'verify'
-  | 'restore'
-  | 'usage';
+  'config' | 'secret' | 'tool' | 'connection' | 'dump' | 'storage' | 'verify' | 'restore' | 'usage';
 
 export class BackupError extends Error {
   readonly kind: ErrorKind;

@@ -36,7 +36,8 @@ export async function run(): Promise<void> {
       }
       case 'verify': {
         const outcome = await verify(inputs.outDir, logger);
-        if (outcome.problems > 0) core.setFailed(`${outcome.problems} problem(s) found in the backup sets`);
+        if (outcome.problems > 0)
+          core.setFailed(`${outcome.problems} problem(s) found in the backup sets`);
         return;
       }
       case 'backup': {
@@ -61,7 +62,9 @@ export async function run(): Promise<void> {
         core.setOutput('out-dir', inputs.outDir);
         if (outcome.failures.length > 0) {
           core.setFailed(
-            redactor.redact(`backup failed for ${outcome.failures.map((f) => `${f.project} (${f.error.message})`).join('; ')}`),
+            redactor.redact(
+              `backup failed for ${outcome.failures.map((f) => `${f.project} (${f.error.message})`).join('; ')}`,
+            ),
           );
         }
         return;
@@ -70,7 +73,11 @@ export async function run(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const i of err.issues) {
-        core.error(`${i.path ? `${i.path}: ` : ''}${i.message}`, { file: i.file, startLine: i.line, startColumn: i.column });
+        core.error(`${i.path ? `${i.path}: ` : ''}${i.message}`, {
+          file: i.file,
+          startLine: i.line,
+          startColumn: i.column,
+        });
       }
     }
     core.setFailed(redactor.redact(errorMessage(err)));

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ProjectConfig } from '../../src/config/types.js';
-import { dockerArgs, pgDumpArgs, supabaseCliFlags, supabaseCliScript } from '../../src/dump/engines.js';
+import {
+  dockerArgs,
+  pgDumpArgs,
+  supabaseCliFlags,
+  supabaseCliScript,
+} from '../../src/dump/engines.js';
 import { orderMatviews } from '../../src/dump/extras.js';
 import { rolesRewrite, schemaRewrite } from '../../src/dump/line-rewrite.js';
 import { RESERVED_ROLES } from '../../src/dump/platform-schemas.js';
@@ -21,7 +26,12 @@ describe('engine arguments', () => {
     expect(supabaseCliFlags('roles', project)).toEqual(['--role-only']);
     expect(supabaseCliFlags('schema', project)).toEqual(['--schema', 'public,app']);
     expect(supabaseCliFlags('data', project)).toEqual([
-      '--data-only', '--use-copy', '--schema', 'public,app', '--exclude', 'public.audit_log',
+      '--data-only',
+      '--use-copy',
+      '--schema',
+      'public,app',
+      '--exclude',
+      'public.audit_log',
     ]);
   });
 
@@ -39,15 +49,36 @@ describe('engine arguments', () => {
   });
 
   it('gives the docker engine a URL and the file to write', () => {
-    expect(dockerArgs('data', project, 'postgresql://postgres@db.example:5432/postgres', '/tmp/x/data.sql')).toEqual([
-      'db', 'dump', '--remote', 'postgresql://postgres@db.example:5432/postgres', '-f', '/tmp/x/data.sql',
-      '--data-only', '--use-copy', '--schema', 'public,app', '--exclude', 'public.audit_log',
+    expect(
+      dockerArgs(
+        'data',
+        project,
+        'postgresql://postgres@db.example:5432/postgres',
+        '/tmp/x/data.sql',
+      ),
+    ).toEqual([
+      'db',
+      'dump',
+      '--remote',
+      'postgresql://postgres@db.example:5432/postgres',
+      '-f',
+      '/tmp/x/data.sql',
+      '--data-only',
+      '--use-copy',
+      '--schema',
+      'public,app',
+      '--exclude',
+      'public.audit_log',
     ]);
   });
 });
 
 describe('supabaseCliScript (real Supabase CLI)', () => {
-  const cli = { path: resolve('node_modules/.bin/supabase'), version: '3.1.0', source: 'path' as const };
+  const cli = {
+    path: resolve('node_modules/.bin/supabase'),
+    version: '3.1.0',
+    source: 'path' as const,
+  };
 
   it('gets the CLI dry-run script without any connection export', async () => {
     for (const part of ['roles', 'schema', 'data'] as const) {
@@ -67,12 +98,16 @@ describe('rewrites', () => {
     expect(rw('CREATE ROLE "anon";')).toBe('-- CREATE ROLE "anon";');
     expect(rw('ALTER ROLE "supabase_admin" WITH SUPERUSER;')).toMatch(/^-- /);
     expect(rw('CREATE ROLE "app_reporter";')).toBe('CREATE ROLE "app_reporter";');
-    expect(rw('ALTER ROLE "app_reporter" WITH NOSUPERUSER INHERIT LOGIN;')).toBe('ALTER ROLE "app_reporter" WITH INHERIT LOGIN;');
+    expect(rw('ALTER ROLE "app_reporter" WITH NOSUPERUSER INHERIT LOGIN;')).toBe(
+      'ALTER ROLE "app_reporter" WITH INHERIT LOGIN;',
+    );
   });
 
   it('makes schema creation idempotent and drops what a new project already has', () => {
     expect(schemaRewrite('CREATE SCHEMA "app";')).toBe('CREATE SCHEMA IF NOT EXISTS "app";');
-    expect(schemaRewrite('CREATE PUBLICATION "supabase_realtime" WITH (publish = \'insert\');')).toMatch(/^-- /);
+    expect(
+      schemaRewrite('CREATE PUBLICATION "supabase_realtime" WITH (publish = \'insert\');'),
+    ).toMatch(/^-- /);
     expect(schemaRewrite('CREATE TABLE "public"."t" (')).toBe('CREATE TABLE "public"."t" (');
   });
 });

@@ -38,14 +38,23 @@ function setDirOf(out: string, project: string): string {
   return join(out, project, sets[0]!);
 }
 
-async function backupWith(engine: string): Promise<{ dir: string; manifest: BackupManifest; log: string }> {
+async function backupWith(
+  engine: string,
+): Promise<{ dir: string; manifest: BackupManifest; log: string }> {
   const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', engine });
   const out = mkdtempSync(join(tmpdir(), 'out-'));
-  const res = await cli(['backup', '--config', config, '--out', out], backupEnv({ FIXTURE_DB_URL: source.url('app') }));
+  const res = await cli(
+    ['backup', '--config', config, '--out', out],
+    backupEnv({ FIXTURE_DB_URL: source.url('app') }),
+  );
   expect(res.stderr).not.toContain(source.password);
   expect(res.code, res.stderr).toBe(0);
   const dir = setDirOf(out, 'fixture');
-  return { dir, manifest: parseBackupJson(readFileSync(join(dir, 'backup.json'), 'utf8')), log: res.stderr };
+  return {
+    dir,
+    manifest: parseBackupJson(readFileSync(join(dir, 'backup.json'), 'utf8')),
+    log: res.stderr,
+  };
 }
 
 /** Decompresses each part with the standard tool, as a user following the README would. */
@@ -54,10 +63,17 @@ function decompress(dir: string, manifest: BackupManifest): Record<string, strin
   const files: Record<string, string> = {};
   for (const p of manifest.parts) {
     const target = join(work, `${p.part}.sql`);
-    const tool = { zstd: ['zstd', '-dq', '-o', target], gzip: ['sh', '-c', `gzip -dc "$0" > "${target}"`], none: ['cp'] }[
-      p.compression
-    ];
-    execFileSync(tool[0]!, p.compression === 'none' ? [join(dir, p.file), target] : [...tool.slice(1), join(dir, p.file)]);
+    const tool = {
+      zstd: ['zstd', '-dq', '-o', target],
+      gzip: ['sh', '-c', `gzip -dc "$0" > "${target}"`],
+      none: ['cp'],
+    }[p.compression];
+    execFileSync(
+      tool[0]!,
+      p.compression === 'none'
+        ? [join(dir, p.file), target]
+        : [...tool.slice(1), join(dir, p.file)],
+    );
     files[p.part] = target;
   }
   return files;
@@ -67,22 +83,48 @@ function decompress(dir: string, manifest: BackupManifest): Record<string, strin
 function documentedRestore(target: Cluster, db: string, files: Record<string, string>): void {
   execFileSync(
     'psql',
-    ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1', '-f', files.roles!, '-f', files.schema!,
-      '-c', 'SET session_replication_role = replica', '-f', files.data!],
-    { env: { ...process.env, PGHOST: target.host, PGPORT: String(target.port), PGUSER: 'postgres',
-      PGPASSWORD: target.password, PGDATABASE: db }, stdio: ['ignore', 'ignore', 'pipe'] },
+    [
+      '-X',
+      '-q',
+      '--single-transaction',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-f',
+      files.roles!,
+      '-f',
+      files.schema!,
+      '-c',
+      'SET session_replication_role = replica',
+      '-f',
+      files.data!,
+    ],
+    {
+      env: {
+        ...process.env,
+        PGHOST: target.host,
+        PGPORT: String(target.port),
+        PGUSER: 'postgres',
+        PGPASSWORD: target.password,
+        PGDATABASE: db,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
 }
 
 describe('round trip on a Supabase-shaped database', () => {
   it('supabase-cli engine: sha256sum -c passes and the documented psql restore loses nothing', async () => {
     const { dir, manifest, log } = await backupWith('supabase-cli');
-    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toMatch(/data\.sql.*: OK/);
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toMatch(
+      /data\.sql.*: OK/,
+    );
     expect(manifest.tools.supabase_cli).toBe('3.1.0');
     expect(manifest.parts.map((p) => p.part)).toEqual(['roles', 'schema', 'data']);
     // Row counts come from the dump itself and must equal the source's.
     const counted = new Map(manifest.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
-    expect(counted.get('auth.users')).toBe(Number(await source.psql('select count(*) from auth.users', 'app')));
+    expect(counted.get('auth.users')).toBe(
+      Number(await source.psql('select count(*) from auth.users', 'app')),
+    );
     expect(Math.max(...counted.values())).toBeGreaterThanOrEqual(1000);
     // Vault secrets are deliberately left out, and said so.
     expect(manifest.warnings.join('\n')).toMatch(/vault\.secrets holds \d+ secret/);
@@ -106,7 +148,10 @@ describe('round trip on a Supabase-shaped database', () => {
     expect(refused.stderr).toMatch(/--yes/);
     expect(refused.stderr).not.toContain(target.password);
 
-    const res = await cli(['restore', '--from', dir, '--target-url-env', 'TARGET_URL', '--yes'], env);
+    const res = await cli(
+      ['restore', '--from', dir, '--target-url-env', 'TARGET_URL', '--yes'],
+      env,
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/row counts match backup.json for \d+ tables/);
     expect(res.stderr).toMatch(/set passwords again for these login roles.*: .*app_reporter/);
@@ -116,15 +161,33 @@ describe('round trip on a Supabase-shaped database', () => {
   it('the official CLI scripts alone lose storage policies, auth.users triggers and materialized view rows', async () => {
     const work = mkdtempSync(join(tmpdir(), 'official-'));
     const supabase = backupEnv({}).SUPABASE_CLI_PATH!;
-    const env = { ...process.env, PGHOST: source.host, PGPORT: String(source.port), PGUSER: 'postgres',
-      PGPASSWORD: source.password, PGDATABASE: 'app' };
+    const env = {
+      ...process.env,
+      PGHOST: source.host,
+      PGPORT: String(source.port),
+      PGUSER: 'postgres',
+      PGPASSWORD: source.password,
+      PGDATABASE: 'app',
+    };
     const files: Record<string, string> = {};
-    for (const [part, flags] of [['roles', ['--role-only']], ['schema', []], ['data', ['--data-only', '--use-copy']]] as const) {
-      const script = execFileSync(supabase, ['db', 'dump', '--remote', source.url('app'), '--dry-run', ...flags], {
-        encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-      });
+    for (const [part, flags] of [
+      ['roles', ['--role-only']],
+      ['schema', []],
+      ['data', ['--data-only', '--use-copy']],
+    ] as const) {
+      const script = execFileSync(
+        supabase,
+        ['db', 'dump', '--remote', source.url('app'), '--dry-run', ...flags],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
       files[part] = join(work, `${part}.sql`);
-      const out = execFileSync('bash', ['-c', script.replace(/^export PG.*$/gm, '')], { env, maxBuffer: 1 << 30 });
+      const out = execFileSync('bash', ['-c', script.replace(/^export PG.*$/gm, '')], {
+        env,
+        maxBuffer: 1 << 30,
+      });
       expect(out.length, `official ${part} script output`).toBeGreaterThan(0);
       writeFileSync(files[part], out);
     }

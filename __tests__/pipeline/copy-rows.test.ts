@@ -17,7 +17,7 @@ const dump = [
   '\\.',
   'COPY "app"."empty" ("id") FROM stdin;',
   '\\.',
-  "SELECT pg_catalog.setval('\"public\".\"plain_id_seq\"', 42, true);",
+  'SELECT pg_catalog.setval(\'"public"."plain_id_seq"\', 42, true);',
   '',
 ].join('\n');
 
@@ -56,8 +56,8 @@ describe('CopyRowCounter', () => {
   });
 
   it('fails when the dump ends inside a COPY block', async () => {
-    await expect(count([Buffer.from('COPY "public"."t" ("a") FROM stdin;\n1\n2\n')])).rejects.toThrow(
-      /ended inside the data of public.t/,
-    );
+    await expect(
+      count([Buffer.from('COPY "public"."t" ("a") FROM stdin;\n1\n2\n')]),
+    ).rejects.toThrow(/ended inside the data of public.t/);
   });
 });

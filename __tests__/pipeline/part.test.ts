@@ -11,7 +11,9 @@ import { writePart } from '../../src/pipeline/part.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const sql = Buffer.from(
-  'COPY "public"."t" ("a") FROM stdin;\n' + Array.from({ length: 5000 }, (_, i) => `${i}\tünïcode ${i}`).join('\n') + '\n\\.\n',
+  'COPY "public"."t" ("a") FROM stdin;\n' +
+    Array.from({ length: 5000 }, (_, i) => `${i}\tünïcode ${i}`).join('\n') +
+    '\n\\.\n',
 );
 
 describe('writePart', () => {
@@ -21,20 +23,30 @@ describe('writePart', () => {
     ['zstd', ['zstd', '-dc']],
   ];
   for (const [compression, tool] of cases) {
-    it.skipIf(compression === 'zstd' && !zstdAvailable())(`writes ${compression} that the standard tool reads back`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'part-'));
-      const result = await writePart(Readable.from([sql]), { dir, file: 'data.sql.x', compression, countRows: true });
-      const stored = readFileSync(join(dir, 'data.sql.x'));
-      expect(result.bytes).toBe(stored.length);
-      expect(result.sha256).toBe(sha(stored));
-      expect(result.raw_bytes).toBe(sql.length);
-      expect(result.raw_sha256).toBe(sha(sql));
-      expect(result.tables).toEqual([{ schema: 'public', name: 't', rows: 5000 }]);
-      const back = tool ? execFileSync(tool[0]!, [...tool.slice(1), join(dir, 'data.sql.x')]) : stored;
-      expect(back.equals(sql)).toBe(true);
-      if (compression !== 'none') expect(stored.length).toBeLessThan(sql.length / 3);
-      expect(readdirSync(dir)).toEqual(['data.sql.x']);
-    });
+    it.skipIf(compression === 'zstd' && !zstdAvailable())(
+      `writes ${compression} that the standard tool reads back`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'part-'));
+        const result = await writePart(Readable.from([sql]), {
+          dir,
+          file: 'data.sql.x',
+          compression,
+          countRows: true,
+        });
+        const stored = readFileSync(join(dir, 'data.sql.x'));
+        expect(result.bytes).toBe(stored.length);
+        expect(result.sha256).toBe(sha(stored));
+        expect(result.raw_bytes).toBe(sql.length);
+        expect(result.raw_sha256).toBe(sha(sql));
+        expect(result.tables).toEqual([{ schema: 'public', name: 't', rows: 5000 }]);
+        const back = tool
+          ? execFileSync(tool[0]!, [...tool.slice(1), join(dir, 'data.sql.x')])
+          : stored;
+        expect(back.equals(sql)).toBe(true);
+        if (compression !== 'none') expect(stored.length).toBeLessThan(sql.length / 3);
+        expect(readdirSync(dir)).toEqual(['data.sql.x']);
+      },
+    );
   }
 
   it('leaves no file, final or temporary, when the source fails midway', async () => {
@@ -44,7 +56,12 @@ describe('writePart', () => {
       throw new Error('pg_dump exited with code 1');
     }
     await expect(
-      writePart(Readable.from(failing()), { dir, file: 'data.sql.gz', compression: 'gzip', countRows: true }),
+      writePart(Readable.from(failing()), {
+        dir,
+        file: 'data.sql.gz',
+        compression: 'gzip',
+        countRows: true,
+      }),
     ).rejects.toThrow(/pg_dump exited/);
     expect(readdirSync(dir)).toEqual([]);
   });

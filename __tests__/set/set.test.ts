@@ -1,10 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { FORMAT, FORMAT_VERSION, type BackupManifest, type PartRecord } from '../../src/catalog/backup-json.js';
+import {
+  FORMAT,
+  FORMAT_VERSION,
+  type BackupManifest,
+  type PartRecord,
+} from '../../src/catalog/backup-json.js';
 import { writePart } from '../../src/pipeline/part.js';
 import { verifySet, findSetDirs } from '../../src/set/verify.js';
 import { removeDebris, SetWriter } from '../../src/set/writer.js';
@@ -15,15 +28,38 @@ async function makeSet(root: string, at = new Date('2026-11-22T03:15:00Z')): Pro
   for (const part of ['roles', 'schema'] as const) {
     const file = `${part}.sql.gz`;
     const r = await writePart(Readable.from([Buffer.from(`-- ${part}\nSELECT 1;\n`)]), {
-      dir: writer.dir, file, compression: 'gzip', countRows: false,
+      dir: writer.dir,
+      file,
+      compression: 'gzip',
+      countRows: false,
     });
-    parts.push({ part, file, bytes: r.bytes, sha256: r.sha256, raw_bytes: r.raw_bytes, raw_sha256: r.raw_sha256,
-      compression: 'gzip', encryption: null, duration_ms: 1 });
+    parts.push({
+      part,
+      file,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      raw_bytes: r.raw_bytes,
+      raw_sha256: r.raw_sha256,
+      compression: 'gzip',
+      encryption: null,
+      duration_ms: 1,
+    });
   }
   const manifest: BackupManifest = {
-    format: FORMAT, format_version: FORMAT_VERSION, project: 'prod', ref: null, set_id: writer.setId,
-    started_at: at.toISOString(), finished_at: at.toISOString(), engine: 'pg-dump', tools: {},
-    server: { version: '15.18', major: 15 }, parts, tables: [], materialized_views: [], warnings: [],
+    format: FORMAT,
+    format_version: FORMAT_VERSION,
+    project: 'prod',
+    ref: null,
+    set_id: writer.setId,
+    started_at: at.toISOString(),
+    finished_at: at.toISOString(),
+    engine: 'pg-dump',
+    tools: {},
+    server: { version: '15.18', major: 15 },
+    parts,
+    tables: [],
+    materialized_views: [],
+    warnings: [],
   };
   return writer.commit(manifest);
 }
@@ -33,8 +69,15 @@ describe('backup set on disk', () => {
     const root = mkdtempSync(join(tmpdir(), 'sets-'));
     const dir = await makeSet(root);
     expect(readdirSync(join(root, 'prod'))).toEqual(['2026-11-22T031500Z']);
-    expect(readdirSync(dir).sort()).toEqual(['SHA256SUMS', 'backup.json', 'roles.sql.gz', 'schema.sql.gz']);
-    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toMatch(/roles.sql.gz: OK/);
+    expect(readdirSync(dir).sort()).toEqual([
+      'SHA256SUMS',
+      'backup.json',
+      'roles.sql.gz',
+      'schema.sql.gz',
+    ]);
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toMatch(
+      /roles.sql.gz: OK/,
+    );
     expect((await verifySet(dir)).problems).toEqual([]);
   });
 
@@ -52,9 +95,13 @@ describe('backup set on disk', () => {
     const bytes = readFileSync(roles);
     bytes[10] = bytes[10]! ^ 0xff;
     writeFileSync(roles, bytes);
-    let problems = (await verifySet(dir)).problems.map((p) => `${p.path.slice(dir.length + 1)}: ${p.message}`);
+    let problems = (await verifySet(dir)).problems.map(
+      (p) => `${p.path.slice(dir.length + 1)}: ${p.message}`,
+    );
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^roles.sql.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}$/);
+    expect(problems[0]).toMatch(
+      /^roles.sql.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}$/,
+    );
 
     truncateSync(join(dir, 'schema.sql.gz'), 5);
     appendFileSync(join(dir, 'notes.txt'), 'x');
@@ -72,7 +119,10 @@ describe('backup set on disk', () => {
     expect(dirs).toHaveLength(2);
     const incomplete = await verifySet(join(root, 'prod', '2026-11-23T000000Z'));
     expect(incomplete.problems[0]?.message).toMatch(/incomplete set: no backup.json/);
-    expect((await removeDebris(root, 'prod')).sort()).toEqual(['.2026-11-23T010000Z.partial', '2026-11-23T000000Z']);
+    expect((await removeDebris(root, 'prod')).sort()).toEqual([
+      '.2026-11-23T010000Z.partial',
+      '2026-11-23T000000Z',
+    ]);
     expect(readdirSync(join(root, 'prod'))).toEqual(['2026-11-22T031500Z']);
   });
 });

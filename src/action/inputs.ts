@@ -32,7 +32,8 @@ export function readInputs(): Inputs {
   }
   const parts = list('parts');
   for (const p of parts) {
-    if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`input parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
+    if (!(PARTS as readonly string[]).includes(p))
+      throw new UsageError(`input parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
   }
   return {
     command: command as Command,

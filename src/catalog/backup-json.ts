@@ -86,7 +86,9 @@ export function parseBackupJson(text: string): BackupManifest {
   const result = schema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new Error(`backup.json is not a valid backup set description: ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(
+      `backup.json is not a valid backup set description: ${issue.path.join('.')}: ${issue.message}`,
+    );
   }
   return result.data as BackupManifest;
 }

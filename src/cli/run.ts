@@ -24,7 +24,8 @@ function parseParts(value: string | undefined): Part[] {
   if (!value) return [];
   const parts = value.split(',').map((p) => p.trim());
   for (const p of parts) {
-    if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
+    if (!(PARTS as readonly string[]).includes(p))
+      throw new UsageError(`--only: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
   }
   return parts as Part[];
 }
@@ -72,8 +73,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           cliDownloadBase: values['cli-download-base'],
         });
         if (values.json) {
-          const sets = outcome.sets.map((s) => ({ project: s.project, set_id: s.set_id, dir: s.dir, parts: s.manifest.parts }));
-          const failures = outcome.failures.map((f) => ({ project: f.project, error: logger.redactor.redact(f.error.message) }));
+          const sets = outcome.sets.map((s) => ({
+            project: s.project,
+            set_id: s.set_id,
+            dir: s.dir,
+            parts: s.manifest.parts,
+          }));
+          const failures = outcome.failures.map((f) => ({
+            project: f.project,
+            error: logger.redactor.redact(f.error.message),
+          }));
           io.stdout(logger.redactor.redact(JSON.stringify({ sets, failures }, null, 2)) + '\n');
         } else {
           for (const s of outcome.sets) io.stdout(`${s.dir}\n`);
@@ -99,7 +108,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const targetUrl = values['target-url'] ?? (envName ? io.env[envName] : undefined);
         if (!targetUrl) {
           throw new UsageError(
-            envName ? `--target-url-env ${envName}: that environment variable is not set` : 'restore needs --target-url URL or --target-url-env NAME',
+            envName
+              ? `--target-url-env ${envName}: that environment variable is not set`
+              : 'restore needs --target-url URL or --target-url-env NAME',
           );
         }
         const outcome = await restore({
@@ -115,21 +126,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return outcome.applied || values['dry-run'] ? 0 : 1;
       }
       case 'verify': {
-        const { values } = parseArgs({ args: rest, options: { ...COMMON, from: { type: 'string' }, json: { type: 'boolean' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, from: { type: 'string' }, json: { type: 'boolean' } },
+        });
         if (values.help) return printHelp(io, help);
         if (!values.from) throw new UsageError('verify needs --from DIR');
         const outcome = await verify(values.from, logger);
         if (values.json) {
-          const sets = outcome.checks.map((c) => ({ dir: c.dir, ok: c.problems.length === 0, problems: c.problems }));
+          const sets = outcome.checks.map((c) => ({
+            dir: c.dir,
+            ok: c.problems.length === 0,
+            problems: c.problems,
+          }));
           io.stdout(JSON.stringify({ sets, problems: outcome.problems }, null, 2) + '\n');
         }
         return outcome.problems > 0 ? 1 : 0;
       }
       case 'validate': {
-        const { values } = parseArgs({ args: rest, options: { ...COMMON, config: { type: 'string', default: 'backups.config.yaml' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, config: { type: 'string', default: 'backups.config.yaml' } },
+        });
         if (values.help) return printHelp(io, help);
         const { config, summary } = await validate(values.config);
-        io.stdout(`${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`);
+        io.stdout(
+          `${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`,
+        );
         return 0;
       }
       case 'schema': {
@@ -146,7 +169,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 130;
     }
     logger.error(errorMessage(err));
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      err instanceof UsageError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.stderr(`\n${help}\n`);
       return 2;
     }

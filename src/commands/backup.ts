@@ -54,11 +54,14 @@ export async function backup(options: BackupOptions): Promise<BackupOutcome> {
   const outcome: BackupOutcome = { sets: [], failures: [] };
   for (const project of projects) {
     try {
-      const set = await options.logger.group(`Back up ${project.name}`, () => backupProject(project, options));
+      const set = await options.logger.group(`Back up ${project.name}`, () =>
+        backupProject(project, options),
+      );
       outcome.sets.push(set);
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      const error = err instanceof BackupError ? err : new DumpError(errorMessage(err), { cause: err });
+      const error =
+        err instanceof BackupError ? err : new DumpError(errorMessage(err), { cause: err });
       options.logger.error(`${project.name}: ${error.message}`);
       outcome.failures.push({ project: project.name, error });
     }
@@ -74,12 +77,17 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   const { logger } = options;
   const startedAt = (options.now ?? (() => new Date()))();
   const parts = partsFor(project, options.only);
-  if (parts.length === 0) throw new DumpError(`none of the requested parts are configured for ${project.name}`);
+  if (parts.length === 0)
+    throw new DumpError(`none of the requested parts are configured for ${project.name}`);
 
   const rawUrl = options.env[project.db_url_secret] ?? '';
   const conn = resolveConnection(project, options.env);
   for (const s of secretsOf(conn, rawUrl)) logger.mask(s);
-  const { compression, notice } = resolveCompression(project.compression, zstdAvailable(), process.versions.node);
+  const { compression, notice } = resolveCompression(
+    project.compression,
+    zstdAvailable(),
+    process.versions.node,
+  );
   if (notice) logger.notice(notice);
 
   const debris = await removeDebris(options.outDir, project.name);
@@ -88,7 +96,9 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   const where = displayUrl(conn);
   const env = childEnv(options.env, [project.db_url_secret], libpqEnv(conn));
   const { server, pg } = await preflight(env, options.pgBinDir, where);
-  logger.info(`${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`);
+  logger.info(
+    `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
+  );
 
   const cli =
     project.engine === 'pg-dump'
@@ -108,9 +118,17 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     for (const part of parts) {
       const t0 = Date.now();
       const file = partFileName(part, compression);
-      const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[part];
+      const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[
+        part
+      ];
       const ctx = { project, pg, cli, env, workDir, signal: options.signal };
-      const running = await startPart(project.engine, ctx, part, trailer, displayUrl({ ...conn, password: '' }));
+      const running = await startPart(
+        project.engine,
+        ctx,
+        part,
+        trailer,
+        displayUrl({ ...conn, password: '' }),
+      );
       let last = { at: t0, bytes: 0 };
       const result = await writePart(running.stream, {
         dir: writer.dir,
@@ -122,17 +140,30 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
           const now = Date.now();
           const rate = ((bytes - last.bytes) * 1000) / Math.max(1, now - last.at);
           last = { at: now, bytes };
-          logger.info(`${project.name}/${part}: ${formatBytes(bytes)} dumped (${formatBytes(rate)}/s)`);
+          logger.info(
+            `${project.name}/${part}: ${formatBytes(bytes)} dumped (${formatBytes(rate)}/s)`,
+          );
         },
       }).catch((err: unknown) => {
         running.kill();
         throw dumpFailure(part, err);
       });
       const duration_ms = Date.now() - t0;
-      records.push({ part, file, bytes: result.bytes, sha256: result.sha256, raw_bytes: result.raw_bytes,
-        raw_sha256: result.raw_sha256, compression, encryption: null, duration_ms });
+      records.push({
+        part,
+        file,
+        bytes: result.bytes,
+        sha256: result.sha256,
+        raw_bytes: result.raw_bytes,
+        raw_sha256: result.raw_sha256,
+        compression,
+        encryption: null,
+        duration_ms,
+      });
       if (part === 'data') tables = result.tables;
-      logger.info(`${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`);
+      logger.info(
+        `${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`,
+      );
     }
     const manifest: BackupManifest = {
       format: FORMAT,
@@ -174,6 +205,7 @@ function dumpFailure(part: Part, err: unknown): BackupError {
     const how = err.signalName ? `was killed by ${err.signalName}` : `exited with code ${err.code}`;
     return new DumpError(`the ${part} dump failed (${how}): ${reason}`, { cause: err });
   }
-  if ((err as { name?: string }).name === 'AbortError') return new DumpError(`the ${part} dump was cancelled`);
+  if ((err as { name?: string }).name === 'AbortError')
+    return new DumpError(`the ${part} dump was cancelled`);
   return new DumpError(`the ${part} dump failed: ${errorMessage(err)}`, { cause: err });
 }

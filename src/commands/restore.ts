@@ -54,42 +54,62 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
   const check = await verifySet(options.from);
   if (check.problems.length > 0 || !check.manifest) {
     const list = check.problems.map((p) => `  ${describeProblem(options.from, p)}`).join('\n');
-    throw new RestoreError(`refusing to restore a damaged or incomplete set; nothing was changed:\n${list}`);
+    throw new RestoreError(
+      `refusing to restore a damaged or incomplete set; nothing was changed:\n${list}`,
+    );
   }
   const manifest = check.manifest;
   const target = displayUrl(conn);
   logger.info(describePlan(manifest, target));
   if (options.dryRun) return { applied: false, manifest, loginRoles: [] };
   if (!options.yes) {
-    throw new UsageError('restore changes the target database: run again with --yes to apply (or --dry-run to only see the plan)');
+    throw new UsageError(
+      'restore changes the target database: run again with --yes to apply (or --dry-run to only see the plan)',
+    );
   }
 
   const env = childEnv(options.env, [], libpqEnv(conn));
   const { server, pg } = await preflight(env, options.pgBinDir, target);
   if (server.major < manifest.server.major) {
-    logger.warning(`the target runs PostgreSQL ${server.major}, older than the source's ${manifest.server.major}: the restore may fail`);
+    logger.warning(
+      `the target runs PostgreSQL ${server.major}, older than the source's ${manifest.server.major}: the restore may fail`,
+    );
   }
   const work = await mkdtemp(join(tmpdir(), 'supabase-restore-'));
   try {
     const files = new Map<string, string>();
-    for (const part of manifest.parts) files.set(part.part, await decompressPart(options.from, part, work, options.signal));
+    for (const part of manifest.parts)
+      files.set(part.part, await decompressPart(options.from, part, work, options.signal));
     const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
     if (files.has('roles')) args.push('-f', files.get('roles')!);
     if (files.has('schema')) args.push('-f', files.get('schema')!);
-    if (files.has('data')) args.push('-c', 'SET session_replication_role = replica', '-f', files.get('data')!);
+    if (files.has('data'))
+      args.push('-c', 'SET session_replication_role = replica', '-f', files.get('data')!);
     try {
       await run(pg.psql, args, { env, signal: options.signal });
     } catch (err) {
       if (!(err instanceof ProcessFailure)) throw err;
-      const reason = err.stderr.split(work + '/').join('').trim().split('\n').slice(0, 5).join('\n');
-      throw new RestoreError(`restore failed and was rolled back; the target is unchanged:\n${reason}`);
+      const reason = err.stderr
+        .split(work + '/')
+        .join('')
+        .trim()
+        .split('\n')
+        .slice(0, 5)
+        .join('\n');
+      throw new RestoreError(
+        `restore failed and was rolled back; the target is unchanged:\n${reason}`,
+      );
     }
     logger.info('applied in one transaction');
     await checkRowCounts({ psql: pg.psql, env }, manifest.tables);
     logger.info(`row counts match backup.json for ${manifest.tables.length} tables`);
-    const loginRoles = files.has('roles') ? findLoginRoles(await readFile(files.get('roles')!, 'utf8')) : [];
+    const loginRoles = files.has('roles')
+      ? findLoginRoles(await readFile(files.get('roles')!, 'utf8'))
+      : [];
     if (loginRoles.length > 0) {
-      logger.warning(`set passwords again for these login roles (backups never contain passwords): ${loginRoles.join(', ')}`);
+      logger.warning(
+        `set passwords again for these login roles (backups never contain passwords): ${loginRoles.join(', ')}`,
+      );
     }
     return { applied: true, manifest, loginRoles };
   } finally {
@@ -100,10 +120,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-async function checkRowCounts(target: { psql: string; env: NodeJS.ProcessEnv }, tables: TableRecord[]): Promise<void> {
+async function checkRowCounts(
+  target: { psql: string; env: NodeJS.ProcessEnv },
+  tables: TableRecord[],
+): Promise<void> {
   if (tables.length === 0) return;
   const selects = tables.map(
-    (t) => `select ${quoteLiteral(`${t.schema}.${t.name}`)} as t, count(*) as n from only ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`,
+    (t) =>
+      `select ${quoteLiteral(`${t.schema}.${t.name}`)} as t, count(*) as n from only ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`,
   );
   const counts = await queryJson<{ t: string; n: number }[]>(
     target,
@@ -112,8 +136,12 @@ async function checkRowCounts(target: { psql: string; env: NodeJS.ProcessEnv }, 
   const actual = new Map(counts.map((c) => [c.t, c.n]));
   const wrong = tables
     .filter((t) => actual.get(`${t.schema}.${t.name}`) !== t.rows)
-    .map((t) => `${t.schema}.${t.name}: ${actual.get(`${t.schema}.${t.name}`)} rows, backup.json says ${t.rows}`);
-  if (wrong.length > 0) throw new RestoreError(`restored row counts differ from the backup:\n  ${wrong.join('\n  ')}`);
+    .map(
+      (t) =>
+        `${t.schema}.${t.name}: ${actual.get(`${t.schema}.${t.name}`)} rows, backup.json says ${t.rows}`,
+    );
+  if (wrong.length > 0)
+    throw new RestoreError(`restored row counts differ from the backup:\n  ${wrong.join('\n  ')}`);
 }
 
 /** Custom roles the roles part gives LOGIN (reserved roles are commented out there). */

@@ -13,7 +13,10 @@ export async function verify(from: string, logger: Logger): Promise<VerifyOutcom
   const st = await stat(from).catch(() => null);
   if (!st?.isDirectory()) throw new UsageError(`--from ${from}: not a directory`);
   const dirs = await findSetDirs(from);
-  if (dirs.length === 0) throw new UsageError(`no backup set found under ${from} (a set is a directory with backup.json)`);
+  if (dirs.length === 0)
+    throw new UsageError(
+      `no backup set found under ${from} (a set is a directory with backup.json)`,
+    );
   const checks: SetCheck[] = [];
   let problems = 0;
   for (const dir of dirs) {

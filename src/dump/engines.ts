@@ -159,13 +159,20 @@ function startSupabaseCli(ctx: EngineContext, part: Part, trailer: string): Prom
 
 function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStream {
   const tool = part === 'roles' ? ctx.pg.pg_dumpall : ctx.pg.pg_dump;
-  const child = runStreaming(tool, pgDumpArgs(part, ctx.project), { env: ctx.env, signal: ctx.signal });
+  const child = runStreaming(tool, pgDumpArgs(part, ctx.project), {
+    env: ctx.env,
+    signal: ctx.signal,
+  });
   const prefix = part === 'data' ? 'SET session_replication_role = replica;\n\n' : '';
   const suffix = part === 'schema' ? '' : 'RESET ALL;\n';
   // Rewrite only pg_dump's own lines; the trailer is ours and final.
-  const rewrite = part === 'roles' ? rolesRewrite(RESERVED_ROLES) : part === 'schema' ? schemaRewrite : null;
+  const rewrite =
+    part === 'roles' ? rolesRewrite(RESERVED_ROLES) : part === 'schema' ? schemaRewrite : null;
   const stdout = rewrite ? child.stdout.pipe(new LineRewriter(rewrite)) : child.stdout;
-  return { stream: withTrailer({ ...child, stdout }, prefix, suffix + trailer), kill: () => child.kill() };
+  return {
+    stream: withTrailer({ ...child, stdout }, prefix, suffix + trailer),
+    kill: () => child.kill(),
+  };
 }
 
 /** `supabase db dump -f` exactly as the official guide runs it (needs Docker). */

@@ -2,7 +2,11 @@
  * Catalog queries behind extras.ts. Each returns json and builds its SQL with format()/quote_ident
  * so that quoting is the server's own.
  */
-import { ATTACHABLE_PLATFORM_SCHEMAS, PLATFORM_SCHEMAS_SCHEMA_DUMP, RESERVED_ROLES } from './platform-schemas.js';
+import {
+  ATTACHABLE_PLATFORM_SCHEMAS,
+  PLATFORM_SCHEMAS_SCHEMA_DUMP,
+  RESERVED_ROLES,
+} from './platform-schemas.js';
 
 const list = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
 const attachable = list(ATTACHABLE_PLATFORM_SCHEMAS);
@@ -13,7 +17,9 @@ const reservedRe = `^(${RESERVED_ROLES.join('|')})$`;
 /** schema filter on a namespace alias: the user schemas the schema dump contains. */
 export function userSchemaFilter(alias: string, schemas: string[] | undefined): string {
   const base = `${alias}.nspname !~ '${platformSchemaRe}'`;
-  return schemas ? `${base} and ${alias}.nspname in (${list(schemas.map((s) => s.replace(/'/g, "''")))})` : base;
+  return schemas
+    ? `${base} and ${alias}.nspname in (${list(schemas.map((s) => s.replace(/'/g, "''")))})`
+    : base;
 }
 
 // User policies on platform tables, recreated idempotently (a new project may have a same-named one).

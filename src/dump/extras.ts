@@ -3,7 +3,14 @@
  * triggers on platform tables and revoked default privileges (schema.sql), custom roles granted
  * to platform roles (roles.sql), and materialized view contents (data.sql).
  */
-import { MEMBERSHIPS_SQL, POLICIES_SQL, TRIGGERS_SQL, VAULT_SQL, matviewsSql, revokesSql } from './extras-sql.js';
+import {
+  MEMBERSHIPS_SQL,
+  POLICIES_SQL,
+  TRIGGERS_SQL,
+  VAULT_SQL,
+  matviewsSql,
+  revokesSql,
+} from './extras-sql.js';
 import { queryJson, type PsqlTarget } from './query.js';
 
 export interface Extras {
@@ -35,7 +42,9 @@ export function orderMatviews(views: { name: string; deps: string[] }[]): string
 }
 
 function section(title: string, statements: string[]): string {
-  return statements.length === 0 ? '' : `\n-- ${title} (added by supabase-backup)\n${statements.join('\n')}\n`;
+  return statements.length === 0
+    ? ''
+    : `\n-- ${title} (added by supabase-backup)\n${statements.join('\n')}\n`;
 }
 
 export async function collectExtras(
@@ -60,10 +69,22 @@ export async function collectExtras(
   return {
     rolesSql: section('custom roles granted to platform roles', memberships),
     schemaSql:
-      section('policies on platform tables', policies.map((p) => p.sql)) +
-      section('triggers on platform tables', triggers.map((t) => t.sql)) +
-      section("privileges a new project's default privileges would grant, revoked as in the source", revokes),
-    dataSql: section('materialized view contents', materializedViews.map((v) => `REFRESH MATERIALIZED VIEW ${v};`)),
+      section(
+        'policies on platform tables',
+        policies.map((p) => p.sql),
+      ) +
+      section(
+        'triggers on platform tables',
+        triggers.map((t) => t.sql),
+      ) +
+      section(
+        "privileges a new project's default privileges would grant, revoked as in the source",
+        revokes,
+      ),
+    dataSql: section(
+      'materialized view contents',
+      materializedViews.map((v) => `REFRESH MATERIALIZED VIEW ${v};`),
+    ),
     materializedViews,
     warnings,
   };

@@ -12,7 +12,18 @@ export interface PsqlTarget {
  * pg_catalog, pg_get_*def() names every user object with its schema, as a restore needs.
  */
 export async function queryJson<T>(target: PsqlTarget, sql: string): Promise<T> {
-  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', 'SET search_path = pg_catalog', '-c', sql];
+  const args = [
+    '-X',
+    '-q',
+    '-A',
+    '-t',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-c',
+    'SET search_path = pg_catalog',
+    '-c',
+    sql,
+  ];
   const { stdout } = await run(target.psql, args, { env: target.env });
   const text = stdout.trim();
   return JSON.parse(text === '' ? 'null' : text) as T;

@@ -44,7 +44,11 @@ export async function writeStreamAtomically(
   }
 }
 
-export async function writeFileAtomically(dir: string, name: string, content: string): Promise<void> {
+export async function writeFileAtomically(
+  dir: string,
+  name: string,
+  content: string,
+): Promise<void> {
   const tmp = tempName(dir, name);
   try {
     await writeFile(tmp, content, { flag: 'wx', mode: 0o600 });

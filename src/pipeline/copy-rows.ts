@@ -39,14 +39,18 @@ export class CopyRowCounter extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.current) return done(new Error(`dump ended inside the data of ${this.current.schema}.${this.current.name}`));
+    if (this.current)
+      return done(
+        new Error(`dump ended inside the data of ${this.current.schema}.${this.current.name}`),
+      );
     done();
   }
 
   private keepTail(chunk: Buffer, start: number): void {
     if (start >= chunk.length) return;
     // Only the first bytes of a line matter (a header or the "\." terminator); don't grow unbounded.
-    if (this.carry.length < 4096) this.carry = Buffer.concat([this.carry, chunk.subarray(start, start + 4096)]);
+    if (this.carry.length < 4096)
+      this.carry = Buffer.concat([this.carry, chunk.subarray(start, start + 4096)]);
     else this.carryIsLong = true;
   }
 

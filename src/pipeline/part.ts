@@ -29,7 +29,10 @@ export interface PartWriteResult {
   tables: TableRows[];
 }
 
-export async function writePart(source: Readable, options: PartWriteOptions): Promise<PartWriteResult> {
+export async function writePart(
+  source: Readable,
+  options: PartWriteOptions,
+): Promise<PartWriteResult> {
   const raw = new DigestStream();
   const stored = new DigestStream();
   const counter = options.countRows ? new CopyRowCounter() : null;

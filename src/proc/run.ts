@@ -54,7 +54,8 @@ export function childEnv(
 }
 
 function spawnError(command: string, err: NodeJS.ErrnoException): Error {
-  if (err.code === 'ENOENT') return new ToolError(`${command} was not found (is it installed and on PATH?)`);
+  if (err.code === 'ENOENT')
+    return new ToolError(`${command} was not found (is it installed and on PATH?)`);
   return new ToolError(`${command} could not be started: ${err.message}`, { cause: err });
 }
 
@@ -69,13 +70,21 @@ class TailBuffer {
 }
 
 /** Runs a command to completion and returns its output; throws ProcessFailure on a non-zero exit. */
-export async function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export async function run(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const result = await runUnchecked(command, args, options);
   if (result.code !== 0) throw new ProcessFailure(command, result.code, null, result.stderr);
   return result;
 }
 
-export function runUnchecked(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export function runUnchecked(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: options.env ?? process.env,
@@ -105,7 +114,11 @@ export interface StreamingChild {
 }
 
 /** Starts a command whose stdout is consumed as a stream (a dump). */
-export function runStreaming(command: string, args: string[], options: RunOptions = {}): StreamingChild {
+export function runStreaming(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): StreamingChild {
   const child = spawn(command, args, {
     env: options.env ?? process.env,
     cwd: options.cwd,

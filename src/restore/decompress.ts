@@ -8,7 +8,12 @@ import { createDecompressor } from '../pipeline/compress.js';
 import { DigestStream } from '../pipeline/digest.js';
 
 /** Writes <dir>/<part>.sql from the stored file; throws if it does not match backup.json. */
-export async function decompressPart(setDir: string, part: PartRecord, dir: string, signal?: AbortSignal): Promise<string> {
+export async function decompressPart(
+  setDir: string,
+  part: PartRecord,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<string> {
   const name = `${part.part}.sql`;
   const digest = new DigestStream();
   const decompressor = createDecompressor(part.compression);
@@ -21,7 +26,9 @@ export async function decompressPart(setDir: string, part: PartRecord, dir: stri
       signal,
     );
   } catch (err) {
-    throw new RestoreError(`${part.file} cannot be decompressed: ${(err as Error).message}`, { cause: err });
+    throw new RestoreError(`${part.file} cannot be decompressed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (digest.bytes !== part.raw_bytes || digest.digest() !== part.raw_sha256) {
     throw new RestoreError(

@@ -40,13 +40,21 @@ export async function verifySet(dir: string): Promise<SetCheck> {
   const at = (file: string) => join(dir, file);
   const text = await readText(at(SET_MARKER));
   if (text === null) {
-    return { dir, manifest: null, problems: [{ path: dir, message: `incomplete set: no ${SET_MARKER}` }] };
+    return {
+      dir,
+      manifest: null,
+      problems: [{ path: dir, message: `incomplete set: no ${SET_MARKER}` }],
+    };
   }
   let manifest: BackupManifest;
   try {
     manifest = parseBackupJson(text);
   } catch (err) {
-    return { dir, manifest: null, problems: [{ path: at(SET_MARKER), message: (err as Error).message }] };
+    return {
+      dir,
+      manifest: null,
+      problems: [{ path: at(SET_MARKER), message: (err as Error).message }],
+    };
   }
 
   const expected = new Map(manifest.parts.map((p) => [p.file, p]));
@@ -57,12 +65,20 @@ export async function verifySet(dir: string): Promise<SetCheck> {
       const sums = parseSums(sumsText);
       for (const s of sums) {
         const part = expected.get(s.file);
-        if (!part) problems.push({ path: at(SUMS_FILE), message: `lists ${s.file}, which backup.json does not` });
+        if (!part)
+          problems.push({
+            path: at(SUMS_FILE),
+            message: `lists ${s.file}, which backup.json does not`,
+          });
         else if (part.sha256 !== s.sha256)
-          problems.push({ path: at(SUMS_FILE), message: `${s.file}: ${s.sha256} differs from backup.json's ${part.sha256}` });
+          problems.push({
+            path: at(SUMS_FILE),
+            message: `${s.file}: ${s.sha256} differs from backup.json's ${part.sha256}`,
+          });
       }
       for (const file of expected.keys())
-        if (!sums.some((s) => s.file === file)) problems.push({ path: at(SUMS_FILE), message: `does not list ${file}` });
+        if (!sums.some((s) => s.file === file))
+          problems.push({ path: at(SUMS_FILE), message: `does not list ${file}` });
     } catch (err) {
       problems.push({ path: at(SUMS_FILE), message: (err as Error).message });
     }
@@ -80,12 +96,17 @@ export async function verifySet(dir: string): Promise<SetCheck> {
       problems.push({ path, message: `${how}: ${st.size} bytes, expected ${part.bytes}` });
     }
     const actual = await sha256File(path);
-    if (actual !== part.sha256) problems.push({ path, message: `sha256 mismatch: expected ${part.sha256}, actual ${actual}` });
+    if (actual !== part.sha256)
+      problems.push({
+        path,
+        message: `sha256 mismatch: expected ${part.sha256}, actual ${actual}`,
+      });
   }
 
   const known = new Set([SET_MARKER, SUMS_FILE, ...expected.keys()]);
   for (const entry of await readdir(dir)) {
-    if (!known.has(entry)) problems.push({ path: at(entry), message: 'unexpected file in the set' });
+    if (!known.has(entry))
+      problems.push({ path: at(entry), message: 'unexpected file in the set' });
   }
   return { dir, manifest, problems };
 }
@@ -102,7 +123,8 @@ export async function findSetDirs(root: string): Promise<string[]> {
     }
     if (depth === 0) return;
     for (const e of entries) {
-      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') await walk(join(dir, e.name), depth - 1);
+      if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules')
+        await walk(join(dir, e.name), depth - 1);
     }
   }
   await walk(root, 3);

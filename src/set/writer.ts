@@ -5,7 +5,14 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serializeBackupJson, type BackupManifest } from '../catalog/backup-json.js';
-import { isSetId, isStagingDirName, SET_MARKER, setIdFor, stagingDirName, SUMS_FILE } from '../catalog/naming.js';
+import {
+  isSetId,
+  isStagingDirName,
+  SET_MARKER,
+  setIdFor,
+  stagingDirName,
+  SUMS_FILE,
+} from '../catalog/naming.js';
 import { fsyncDir, writeFileAtomically } from '../pipeline/atomic-file.js';
 import { formatSums } from '../pipeline/sha256sums.js';
 
@@ -75,7 +82,8 @@ export async function removeDebris(root: string, project: string): Promise<strin
   for (const e of entries) {
     if (!e.isDirectory()) continue;
     const path = join(projectDir, e.name);
-    const debris = isStagingDirName(e.name) || (isSetId(e.name) && !(await exists(join(path, SET_MARKER))));
+    const debris =
+      isStagingDirName(e.name) || (isSetId(e.name) && !(await exists(join(path, SET_MARKER))));
     if (debris) {
       await rm(path, { recursive: true, force: true });
       removed.push(e.name);
