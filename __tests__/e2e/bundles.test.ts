@@ -1,0 +1,110 @@
+/**
+ * The bundles users run: dist/cli.js (bin supabase-backup) and dist/index.js (the action, run the
+ * way the runner does it: INPUT_* variables, GITHUB_OUTPUT file). CI checks that dist/ is the
+ * build of the sources before the suite runs, so this is the committed code.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretForms } from '../../src/log.js';
+import { backupEnv, builtCli, writeConfig } from '../support/cli.js';
+import { createSupabaseDb } from '../support/fixture.js';
+import { startCluster, type Cluster } from '../support/pg-cluster.js';
+
+let source: Cluster;
+beforeAll(async () => {
+  source = await startCluster();
+  await createSupabaseDb(source, 'app', { withUserContent: true });
+});
+afterAll(async () => {
+  await source.stop();
+});
+
+/** Parses the runner's GITHUB_OUTPUT file format (name<<DELIMITER ... DELIMITER). */
+function readOutputs(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const value: string[] = [];
+    while (lines[++i] !== m[2]) value.push(lines[i]!);
+    out[m[1]!] = value.join('\n');
+  }
+  return out;
+}
+
+describe('dist/cli.js', () => {
+  it('answers --help for every command', async () => {
+    for (const command of ['backup', 'restore', 'verify', 'validate', 'schema']) {
+      const res = await builtCli([command, '--help'], process.env);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain(`supabase-backup ${command}`);
+    }
+    const none = await builtCli([], process.env);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toMatch(/Commands:/);
+  });
+
+  it('backs up, passes verify, and fails verify on a flipped byte naming the file and both digests', async () => {
+    const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', compression: 'gzip' });
+    const out = mkdtempSync(join(tmpdir(), 'out-'));
+    const res = await builtCli(['backup', '--config', config, '--out', out, '--json'], backupEnv({ FIXTURE_DB_URL: source.url('app') }));
+    expect(res.code, res.stderr).toBe(0);
+    const result = JSON.parse(res.stdout) as { sets: { dir: string }[] };
+    expect(result.sets).toHaveLength(1);
+    for (const form of secretForms(source.password)) expect(res.stdout + res.stderr).not.toContain(form);
+    const dir = result.sets[0]!.dir;
+    expect(spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir }).status).toBe(0);
+
+    expect((await builtCli(['verify', '--from', out], process.env)).code).toBe(0);
+    const file = join(dir, 'data.sql.gz');
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(file, bytes);
+    const bad = await builtCli(['verify', '--from', out], process.env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/data\.sql\.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}/);
+    expect(spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir }).status).not.toBe(0);
+  });
+});
+
+describe('dist/index.js (the action)', () => {
+  function runAction(inputs: Record<string, string>, env: Record<string, string>) {
+    const work = mkdtempSync(join(tmpdir(), 'runner-'));
+    const outputFile = join(work, 'output');
+    writeFileSync(outputFile, '');
+    const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+    const res = spawnSync(process.execPath, [resolve('dist/index.js')], {
+      cwd: work,
+      env: { ...backupEnv(env), ...inputEnv, GITHUB_OUTPUT: outputFile, GITHUB_ACTIONS: 'true', RUNNER_TEMP: work },
+      encoding: 'utf8',
+    });
+    return { ...res, work, outputs: readOutputs(outputFile) };
+  }
+
+  it('runs backup from INPUT_* and sets the sets output', () => {
+    const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL' });
+    const res = runAction({ command: 'backup', config, projects: 'all', 'out-dir': 'backups' }, { FIXTURE_DB_URL: source.url('app') });
+    expect(res.status, res.stdout).toBe(0);
+    const sets = JSON.parse(res.outputs.sets!) as { project: string; set_id: string; files: { file: string; sha256: string }[] }[];
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.project).toBe('fixture');
+    expect(sets[0]!.files.map((f) => f.file.replace(/\.(zst|gz)$/, ''))).toEqual(['roles.sql', 'schema.sql', 'data.sql']);
+    expect(readdirSync(join(res.work, 'backups', 'fixture'))).toEqual([sets[0]!.set_id]);
+    expect(res.stdout).toContain(`::add-mask::`);
+    for (const form of secretForms(source.password)) {
+      expect(res.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain(form);
+      expect(readFileSync(join(res.work, 'output'), 'utf8')).not.toContain(form);
+    }
+  });
+
+  it('reports config errors as annotations on the file and line, and fails', () => {
+    const config = writeConfig({ name: 'Bad Name', db_url_secret: 'FIXTURE_DB_URL' });
+    const res = runAction({ command: 'validate', config }, {});
+    expect(res.status).toBe(1);
+    expect(res.stdout).toMatch(/::error file=.*backups\.config\.yaml,line=3,col=\d+::projects\[0\]\.name: /);
+  });
+});
