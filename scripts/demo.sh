@@ -26,7 +26,7 @@ start_cluster() {
   local port
   port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   as_pg "$bin/initdb" -D "$work/$1" -U postgres --pwfile="$work/pw" --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
-  as_pg "$bin/pg_ctl" -D "$work/$1" -w -l "$work/$1.log" -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  as_pg "$bin/pg_ctl" -D "$work/$1" -w -l "$work/$1.log" -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=logical" start >/dev/null
   echo "$port"
 }
 psql_() { PGPASSWORD="$password" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres "$@"; }

@@ -49,13 +49,21 @@ describe('dist/cli.js', () => {
   });
 
   it('backs up, passes verify, and fails verify on a flipped byte naming the file and both digests', async () => {
-    const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', compression: 'gzip' });
+    const config = writeConfig({
+      name: 'fixture',
+      db_url_secret: 'FIXTURE_DB_URL',
+      compression: 'gzip',
+    });
     const out = mkdtempSync(join(tmpdir(), 'out-'));
-    const res = await builtCli(['backup', '--config', config, '--out', out, '--json'], backupEnv({ FIXTURE_DB_URL: source.url('app') }));
+    const res = await builtCli(
+      ['backup', '--config', config, '--out', out, '--json'],
+      backupEnv({ FIXTURE_DB_URL: source.url('app') }),
+    );
     expect(res.code, res.stderr).toBe(0);
     const result = JSON.parse(res.stdout) as { sets: { dir: string }[] };
     expect(result.sets).toHaveLength(1);
-    for (const form of secretForms(source.password)) expect(res.stdout + res.stderr).not.toContain(form);
+    for (const form of secretForms(source.password))
+      expect(res.stdout + res.stderr).not.toContain(form);
     const dir = result.sets[0]!.dir;
     expect(spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir }).status).toBe(0);
 
@@ -66,7 +74,9 @@ describe('dist/cli.js', () => {
     writeFileSync(file, bytes);
     const bad = await builtCli(['verify', '--from', out], process.env);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/data\.sql\.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}/);
+    expect(bad.stderr).toMatch(
+      /data\.sql\.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}/,
+    );
     expect(spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir }).status).not.toBe(0);
   });
 });
@@ -76,10 +86,18 @@ describe('dist/index.js (the action)', () => {
     const work = mkdtempSync(join(tmpdir(), 'runner-'));
     const outputFile = join(work, 'output');
     writeFileSync(outputFile, '');
-    const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+    const inputEnv = Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
+    );
     const res = spawnSync(process.execPath, [resolve('dist/index.js')], {
       cwd: work,
-      env: { ...backupEnv(env), ...inputEnv, GITHUB_OUTPUT: outputFile, GITHUB_ACTIONS: 'true', RUNNER_TEMP: work },
+      env: {
+        ...backupEnv(env),
+        ...inputEnv,
+        GITHUB_OUTPUT: outputFile,
+        GITHUB_ACTIONS: 'true',
+        RUNNER_TEMP: work,
+      },
       encoding: 'utf8',
     });
     return { ...res, work, outputs: readOutputs(outputFile) };
@@ -87,12 +105,23 @@ describe('dist/index.js (the action)', () => {
 
   it('runs backup from INPUT_* and sets the sets output', () => {
     const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL' });
-    const res = runAction({ command: 'backup', config, projects: 'all', 'out-dir': 'backups' }, { FIXTURE_DB_URL: source.url('app') });
+    const res = runAction(
+      { command: 'backup', config, projects: 'all', 'out-dir': 'backups' },
+      { FIXTURE_DB_URL: source.url('app') },
+    );
     expect(res.status, res.stdout).toBe(0);
-    const sets = JSON.parse(res.outputs.sets!) as { project: string; set_id: string; files: { file: string; sha256: string }[] }[];
+    const sets = JSON.parse(res.outputs.sets!) as {
+      project: string;
+      set_id: string;
+      files: { file: string; sha256: string }[];
+    }[];
     expect(sets).toHaveLength(1);
     expect(sets[0]!.project).toBe('fixture');
-    expect(sets[0]!.files.map((f) => f.file.replace(/\.(zst|gz)$/, ''))).toEqual(['roles.sql', 'schema.sql', 'data.sql']);
+    expect(sets[0]!.files.map((f) => f.file.replace(/\.(zst|gz)$/, ''))).toEqual([
+      'roles.sql',
+      'schema.sql',
+      'data.sql',
+    ]);
     expect(readdirSync(join(res.work, 'backups', 'fixture'))).toEqual([sets[0]!.set_id]);
     expect(res.stdout).toContain(`::add-mask::`);
     for (const form of secretForms(source.password)) {
@@ -105,6 +134,8 @@ describe('dist/index.js (the action)', () => {
     const config = writeConfig({ name: 'Bad Name', db_url_secret: 'FIXTURE_DB_URL' });
     const res = runAction({ command: 'validate', config }, {});
     expect(res.status).toBe(1);
-    expect(res.stdout).toMatch(/::error file=.*backups\.config\.yaml,line=3,col=\d+::projects\[0\]\.name: /);
+    expect(res.stdout).toMatch(
+      /::error file=.*backups\.config\.yaml,line=3,col=\d+::projects\[0\]\.name: /,
+    );
   });
 });

@@ -34,7 +34,11 @@ function expectNoLeak(text: string, password: string): void {
   for (const form of secretForms(password)) expect(text).not.toContain(form);
 }
 
-async function failingBackup(engine: string, env: Record<string, string>, extraArgs: string[] = []) {
+async function failingBackup(
+  engine: string,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+) {
   const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', engine });
   const out = mkdtempSync(join(tmpdir(), 'out-'));
   const res = await cli(['backup', '--config', config, '--out', out, ...extraArgs], backupEnv(env));
@@ -45,9 +49,14 @@ describe('failing backups leave nothing that looks complete', () => {
   for (const engine of ['pg-dump', 'supabase-cli']) {
     it(`${engine}: pg_dump writes partial output then exits non-zero`, async () => {
       const bin = faultyPgBinDir('partial-then-exit');
-      const res = await failingBackup(engine, { FIXTURE_DB_URL: source.url('app') }, ['--pg-bin-dir', bin]);
+      const res = await failingBackup(engine, { FIXTURE_DB_URL: source.url('app') }, [
+        '--pg-bin-dir',
+        bin,
+      ]);
       expect(res.code).toBe(1);
-      expect(res.stderr).toMatch(/the schema dump failed \(exited with code 3\): .*injected failure/);
+      expect(res.stderr).toMatch(
+        /the schema dump failed \(exited with code 3\): .*injected failure/,
+      );
       expect(tree(res.out)).toEqual([]);
       expect(readdirSync(join(res.out, 'fixture'))).toEqual([]);
       expectNoLeak(res.stderr + res.stdout, source.password);
@@ -56,7 +65,10 @@ describe('failing backups leave nothing that looks complete', () => {
 
   it('pg_dump exits non-zero with no output', async () => {
     const bin = faultyPgBinDir('exit-without-output');
-    const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: source.url('app') }, ['--pg-bin-dir', bin]);
+    const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: source.url('app') }, [
+      '--pg-bin-dir',
+      bin,
+    ]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/dump failed \(exited with code 1\): .*before any output/);
     expect(tree(res.out)).toEqual([]);
@@ -66,13 +78,17 @@ describe('failing backups leave nothing that looks complete', () => {
     const url = source.url('app').replace(encodeURIComponent('ü'), 'x');
     const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: url });
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/app: .*password authentication failed/);
+    expect(res.stderr).toMatch(
+      /cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/app: .*password authentication failed/,
+    );
     expect(tree(res.out)).toEqual([]);
     expectNoLeak(res.stderr, source.password.replace('ü', 'x'));
   });
 
   it('the connection is refused', async () => {
-    const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: 'postgresql://postgres:pw@127.0.0.1:1/app' });
+    const res = await failingBackup('pg-dump', {
+      FIXTURE_DB_URL: 'postgresql://postgres:pw@127.0.0.1:1/app',
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/cannot connect to .*127\.0\.0\.1:1.*(refused|could not connect)/i);
   });
@@ -85,11 +101,20 @@ describe('failing backups leave nothing that looks complete', () => {
   });
 
   it('an invalid config dumps nothing', async () => {
-    const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', compresion: 'gzip' });
+    const config = writeConfig({
+      name: 'fixture',
+      db_url_secret: 'FIXTURE_DB_URL',
+      compresion: 'gzip',
+    });
     const out = join(mkdtempSync(join(tmpdir(), 'out-')), 'never');
-    const res = await cli(['backup', '--config', config, '--out', out], backupEnv({ FIXTURE_DB_URL: source.url('app') }));
+    const res = await cli(
+      ['backup', '--config', config, '--out', out],
+      backupEnv({ FIXTURE_DB_URL: source.url('app') }),
+    );
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(/backups\.config\.yaml:\d+:\d+: projects\[0\]\.compresion: .*did you mean `?"?compression/);
+    expect(res.stderr).toMatch(
+      /backups\.config\.yaml:\d+:\d+: projects\[0\]\.compresion: .*did you mean `?"?compression/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -110,14 +135,23 @@ describe('failing backups leave nothing that looks complete', () => {
 
   it('SIGTERM during the dump (built CLI): exit 130, nothing left, and the next run succeeds', async () => {
     const bin = faultyPgBinDir('partial-then-hang');
-    const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', engine: 'pg-dump' });
+    const config = writeConfig({
+      name: 'fixture',
+      db_url_secret: 'FIXTURE_DB_URL',
+      engine: 'pg-dump',
+    });
     const out = mkdtempSync(join(tmpdir(), 'out-'));
     const env = backupEnv({ FIXTURE_DB_URL: source.url('app') });
     let pid = 0;
-    const running = builtCli(['backup', '--config', config, '--out', out, '--pg-bin-dir', bin], env, (p) => (pid = p));
+    const running = builtCli(
+      ['backup', '--config', config, '--out', out, '--pg-bin-dir', bin],
+      env,
+      (p) => (pid = p),
+    );
     // Wait until the dump is writing into the staging directory, then stop the tool.
     const deadline = Date.now() + 20_000;
-    while (!tree(out).some((f) => f.includes('.partial/')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!tree(out).some((f) => f.includes('.partial/')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(tree(out).some((f) => f.includes('.partial/'))).toBe(true);
     process.kill(pid, 'SIGTERM');
     const res = await running;
@@ -129,6 +163,8 @@ describe('failing backups leave nothing that looks complete', () => {
     expect(again.code, again.stderr).toBe(0);
     const sets = readdirSync(join(out, 'fixture'));
     expect(sets).toHaveLength(1);
-    expect(JSON.parse(readFileSync(join(out, 'fixture', sets[0]!, 'backup.json'), 'utf8')).project).toBe('fixture');
+    expect(
+      JSON.parse(readFileSync(join(out, 'fixture', sets[0]!, 'backup.json'), 'utf8')).project,
+    ).toBe('fixture');
   });
 });

@@ -66,3 +66,41 @@ describe('writePart', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('writePart with a size limit', () => {
+  it('splits the stored file into numbered chunks that join back to the whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'part-'));
+    const result = await writePart(Readable.from([sql]), {
+      dir,
+      file: 'data.sql.gz',
+      compression: 'gzip',
+      countRows: true,
+      maxFileBytes: 1000,
+    });
+    const names = readdirSync(dir).sort();
+    expect(names.length).toBeGreaterThan(2);
+    expect(names[0]).toBe('data.sql.gz.000');
+    expect(result.files.map((f) => f.file)).toEqual(names);
+    for (const f of result.files) {
+      const bytes = readFileSync(join(dir, f.file));
+      expect(bytes.length).toBeLessThanOrEqual(1000);
+      expect(f.sha256).toBe(sha(bytes));
+    }
+    const joined = Buffer.concat(names.map((n) => readFileSync(join(dir, n))));
+    expect(sha(joined)).toBe(result.sha256);
+    expect(execFileSync('gzip', ['-dc'], { input: joined }).equals(sql)).toBe(true);
+  });
+
+  it('keeps one plain file when the part fits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'part-'));
+    const result = await writePart(Readable.from([sql]), {
+      dir,
+      file: 'data.sql',
+      compression: 'none',
+      countRows: false,
+      maxFileBytes: sql.length,
+    });
+    expect(readdirSync(dir)).toEqual(['data.sql']);
+    expect(result.files).toEqual([{ file: 'data.sql', bytes: sql.length, sha256: sha(sql) }]);
+  });
+});

@@ -22,16 +22,22 @@ import { writePart } from '../../src/pipeline/part.js';
 import { verifySet, findSetDirs } from '../../src/set/verify.js';
 import { removeDebris, SetWriter } from '../../src/set/writer.js';
 
-async function makeSet(root: string, at = new Date('2026-11-22T03:15:00Z')): Promise<string> {
+async function makeSet(
+  root: string,
+  at = new Date('2026-11-22T03:15:00Z'),
+  maxFileBytes?: number,
+): Promise<string> {
   const writer = await SetWriter.begin(root, 'prod', at);
   const parts: PartRecord[] = [];
   for (const part of ['roles', 'schema'] as const) {
-    const file = `${part}.sql.gz`;
-    const r = await writePart(Readable.from([Buffer.from(`-- ${part}\nSELECT 1;\n`)]), {
+    const file = `${part}.sql`;
+    const sql = Buffer.from(`-- ${part}\n${'SELECT 1;\n'.repeat(2000)}`);
+    const r = await writePart(Readable.from([sql]), {
       dir: writer.dir,
       file,
-      compression: 'gzip',
+      compression: 'none',
       countRows: false,
+      maxFileBytes,
     });
     parts.push({
       part,
@@ -40,9 +46,10 @@ async function makeSet(root: string, at = new Date('2026-11-22T03:15:00Z')): Pro
       sha256: r.sha256,
       raw_bytes: r.raw_bytes,
       raw_sha256: r.raw_sha256,
-      compression: 'gzip',
+      compression: 'none',
       encryption: null,
       duration_ms: 1,
+      ...(r.files.length > 1 ? { chunks: r.files } : {}),
     });
   }
   const manifest: BackupManifest = {
@@ -72,11 +79,11 @@ describe('backup set on disk', () => {
     expect(readdirSync(dir).sort()).toEqual([
       'SHA256SUMS',
       'backup.json',
-      'roles.sql.gz',
-      'schema.sql.gz',
+      'roles.sql',
+      'schema.sql',
     ]);
     expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toMatch(
-      /roles.sql.gz: OK/,
+      /roles.sql: OK/,
     );
     expect((await verifySet(dir)).problems).toEqual([]);
   });
@@ -91,7 +98,7 @@ describe('backup set on disk', () => {
   it('reports a flipped byte, a truncated file, a missing file and an extra file', async () => {
     const root = mkdtempSync(join(tmpdir(), 'sets-'));
     const dir = await makeSet(root);
-    const roles = join(dir, 'roles.sql.gz');
+    const roles = join(dir, 'roles.sql');
     const bytes = readFileSync(roles);
     bytes[10] = bytes[10]! ^ 0xff;
     writeFileSync(roles, bytes);
@@ -100,10 +107,10 @@ describe('backup set on disk', () => {
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
-      /^roles.sql.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}$/,
+      /^roles.sql: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}$/,
     );
 
-    truncateSync(join(dir, 'schema.sql.gz'), 5);
+    truncateSync(join(dir, 'schema.sql'), 5);
     appendFileSync(join(dir, 'notes.txt'), 'x');
     problems = (await verifySet(dir)).problems.map((p) => p.message);
     expect(problems.some((m) => /^truncated: 5 bytes/.test(m))).toBe(true);
@@ -124,5 +131,24 @@ describe('backup set on disk', () => {
       '2026-11-23T000000Z',
     ]);
     expect(readdirSync(join(root, 'prod'))).toEqual(['2026-11-22T031500Z']);
+  });
+});
+
+describe('a set whose parts were split', () => {
+  it('lists every chunk in SHA256SUMS, verifies, and reports a missing chunk', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sets-'));
+    const dir = await makeSet(root, undefined, 5000);
+    const files = readdirSync(dir).sort();
+    expect(files).toContain('schema.sql.000');
+    expect(files).toContain('schema.sql.004');
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' })).toMatch(
+      /schema.sql.003: OK/,
+    );
+    expect((await verifySet(dir)).problems).toEqual([]);
+    execFileSync('rm', [join(dir, 'schema.sql.002')]);
+    const problems = (await verifySet(dir)).problems.map(
+      (p) => `${p.path.slice(dir.length + 1)}: ${p.message}`,
+    );
+    expect(problems).toEqual(['schema.sql.002: missing']);
   });
 });

@@ -18,6 +18,14 @@ export interface PartRecord {
   compression: Compression;
   encryption: null;
   duration_ms: number;
+  /** Present when the stored file was split into numbered chunks (file.000, file.001, ...). */
+  chunks?: StoredFile[];
+}
+
+export interface StoredFile {
+  file: string;
+  bytes: number;
+  sha256: string;
 }
 
 export interface TableRecord {
@@ -68,6 +76,16 @@ const schema = z.object({
       compression: z.enum(COMPRESSIONS),
       encryption: z.null(),
       duration_ms: count,
+      chunks: z
+        .array(
+          z.object({
+            file: z.string().regex(/^[a-z]+\.sql(\.zst|\.gz)?\.\d{3}$/),
+            bytes: count,
+            sha256: sha,
+          }),
+        )
+        .min(2)
+        .optional(),
     }),
   ),
   tables: z.array(z.object({ schema: z.string(), name: z.string(), rows: count })),
@@ -91,6 +109,11 @@ export function parseBackupJson(text: string): BackupManifest {
     );
   }
   return result.data as BackupManifest;
+}
+
+/** The files a part is stored as: its one file, or its chunks in order. */
+export function storedFiles(part: PartRecord): StoredFile[] {
+  return part.chunks ?? [{ file: part.file, bytes: part.bytes, sha256: part.sha256 }];
 }
 
 export function serializeBackupJson(manifest: BackupManifest): string {

@@ -18,6 +18,8 @@ Run "supabase-backup <command> --help" for a command's options.`,
   --out DIR           where sets are written as <project>/<set-id>/ (default: backups)
   --pg-bin-dir DIR    look for pg_dump/pg_dumpall/psql here first
   --cli-download-base URL  where to download the Supabase CLI from (a mirror)
+  --max-file-size SIZE  split stored files above SIZE into numbered chunks (default 95m,
+                      under GitHub's 100 MB file limit; e.g. 50m, 1g)
   --json              print the result as JSON on stdout
 
 Each project's connection URL comes from the environment variable its db_url_secret names.`,

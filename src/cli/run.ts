@@ -30,6 +30,15 @@ function parseParts(value: string | undefined): Part[] {
   return parts as Part[];
 }
 
+function parseSize(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)(k|m|g)?$/i.exec(value.trim());
+  if (!m || Number(m[1]) === 0)
+    throw new UsageError(`--max-file-size: "${value}" is not a size such as 95000000, 50m or 1g`);
+  const unit = { k: 1e3, m: 1e6, g: 1e9 }[(m[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  return Number(m[1]) * unit;
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -55,6 +64,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             out: { type: 'string', default: 'backups' },
             'pg-bin-dir': { type: 'string' },
             'cli-download-base': { type: 'string' },
+            'max-file-size': { type: 'string' },
             json: { type: 'boolean' },
           },
         });
@@ -71,6 +81,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           signal: io.signal,
           pgBinDir: values['pg-bin-dir'],
           cliDownloadBase: values['cli-download-base'],
+          maxFileBytes: parseSize(values['max-file-size']),
         });
         if (values.json) {
           const sets = outcome.sets.map((s) => ({

@@ -9,7 +9,7 @@ import { resolveCompression } from '../config/compression.js';
 import { selectProjects } from '../config/load.js';
 import { displayUrl, libpqEnv, resolveConnection, secretsOf } from '../config/secrets.js';
 import type { Config, Part, ProjectConfig } from '../config/types.js';
-import { startPart } from '../dump/engines.js';
+import { prepareEngine, startPart } from '../dump/engines.js';
 import { collectExtras } from '../dump/extras.js';
 import { preflight } from '../dump/preflight.js';
 import { locateSupabaseCli } from '../dump/supabase-cli.js';
@@ -35,7 +35,12 @@ export interface BackupOptions {
   signal?: AbortSignal;
   pgBinDir?: string;
   cliDownloadBase?: string;
+  /** Stored files above this are split into numbered chunks. */
+  maxFileBytes?: number;
 }
+
+/** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
+export const DEFAULT_MAX_FILE_BYTES = 95_000_000;
 
 export interface SetResult {
   project: string;
@@ -115,13 +120,14 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   try {
     const records: PartRecord[] = [];
     let tables: TableRecord[] = [];
+    const ctx = { project, pg, cli, env, workDir, signal: options.signal };
+    await prepareEngine(project.engine, ctx, parts);
     for (const part of parts) {
       const t0 = Date.now();
       const file = partFileName(part, compression);
       const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[
         part
       ];
-      const ctx = { project, pg, cli, env, workDir, signal: options.signal };
       const running = await startPart(
         project.engine,
         ctx,
@@ -134,6 +140,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         dir: writer.dir,
         file,
         compression,
+        maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
         countRows: part === 'data',
         signal: options.signal,
         onProgress: (bytes) => {
@@ -159,6 +166,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         compression,
         encryption: null,
         duration_ms,
+        ...(result.files.length > 1 ? { chunks: result.files } : {}),
       });
       if (part === 'data') tables = result.tables;
       logger.info(

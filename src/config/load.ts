@@ -8,8 +8,8 @@ import type { Document, Node as YamlNode, YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UsageError, errorMessage, type ConfigIssue } from '../errors.js';
 import { configFileSchema, mergeDefaults } from './schema.js';
-import { DEFAULTS_KEYS, PROJECT_KEYS, ROOT_KEYS } from './schema.js';
-import type { Config, ProjectConfig } from './types.js';
+import { DEFAULTS_KEYS, PROJECT_KEYS, RETENTION_KEYS, ROOT_KEYS } from './schema.js';
+import type { Config, LoadedProjectConfig } from './types.js';
 
 type Path = readonly PropertyKey[];
 /** A problem before it is located; `at: 'key'` points at the key rather than its value. */
@@ -83,7 +83,10 @@ export async function loadConfigFile(path: string): Promise<Config> {
  * The projects to work on, in config order. `names` undefined or empty means all; entries may
  * also be comma- or space-separated lists. An unknown name is a UsageError.
  */
-export function selectProjects(config: Config, names: string[] | undefined): ProjectConfig[] {
+export function selectProjects(
+  config: Config,
+  names: string[] | undefined,
+): LoadedProjectConfig[] {
   const wanted = new Set((names ?? []).flatMap((n) => n.split(/[\s,]+/)).filter((n) => n !== ''));
   if (wanted.size === 0) return [...config.projects];
   const configured = config.projects.map((p) => p.name);
@@ -133,7 +136,14 @@ function unknownKeyMessage(key: string, path: Path): string {
   if (inDefaults && PROJECT_KEYS.includes(key)) {
     return `"${key}" cannot be set in defaults; set it on each project`;
   }
-  const known = path.length === 0 ? ROOT_KEYS : inDefaults ? DEFAULTS_KEYS : PROJECT_KEYS;
+  const known =
+    path[path.length - 1] === 'retention'
+      ? RETENTION_KEYS
+      : path.length === 0
+        ? ROOT_KEYS
+        : inDefaults
+          ? DEFAULTS_KEYS
+          : PROJECT_KEYS;
   const near = closest(key, known);
   return near
     ? `unknown key "${key}"; did you mean "${near}"?`

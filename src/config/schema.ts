@@ -3,79 +3,29 @@
  * is allowed. It validates the file as written; `mergeDefaults` turns the result into `Config`.
  */
 import { z } from 'zod';
+import { RETENTION_KEYS, retentionSchema, toRetentionPolicy } from './retention-schema.js';
+import { PROJECT_NAME_RE, describeValue, invalid, list, looksLikeUrl } from './schema-helpers.js';
+import { mappingError, matching, oneOf } from './schema-helpers.js';
+import { storageShape } from './storage-schema.js';
 import {
   COMPRESSIONS,
+  DEFAULT_ARTIFACT_PREFIX,
+  DEFAULT_BRANCH,
+  DEFAULT_DESTINATIONS,
   DEFAULT_SUPABASE_CLI_VERSION,
+  DESTINATIONS,
   ENGINES,
   PARTS,
   type Config,
-  type ProjectConfig,
+  type LoadedProjectConfig,
 } from './types.js';
 
-export const PROJECT_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export { PROJECT_NAME_RE, describeValue, looksLikeUrl };
 export const PROJECT_REF_RE = /^[a-z]{20}$/;
 export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
 export const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
 export const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
-
-type Issue = { code: string; input?: unknown };
-
-/** How a wrong value reads in a message ("the string \"x\"", "a list", "nothing"). */
-export function describeValue(v: unknown): string {
-  if (v === undefined || v === null) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
-  return `the ${typeof v} ${String(v)}`;
-}
-
-/** A connection string pasted where a variable name belongs. */
-export function looksLikeUrl(v: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(v) || v.includes('@') || /\bhost=/.test(v);
-}
-
-/** A string key: "missing" and "not a string" messages, then `re` explained by `bad`. */
-const matching = (key: string, expected: string, re: RegExp, bad: (input: unknown) => string) =>
-  z
-    .string({
-      error: (iss) =>
-        iss.input === undefined
-          ? `missing required key "${key}"`
-          : `${key} must be ${expected}, got ${describeValue(iss.input)}`,
-    })
-    .regex(re, { error: (iss) => bad(iss.input) });
-
-/** The offending value quoted, then the rule. */
-const invalid = (what: string, rule: string) => (input: unknown) =>
-  `invalid ${what} ${JSON.stringify(input)}; ${rule}`;
-
-/** One of a fixed set of words; load.ts appends a "did you mean" to near misses. */
-const oneOf = <const T extends readonly [string, ...string[]]>(what: string, values: T) =>
-  z.enum(values, {
-    error: (iss) =>
-      typeof iss.input === 'string'
-        ? `unknown ${what} ${JSON.stringify(iss.input)}; allowed: ${values.join(', ')}`
-        : `${what} must be one of ${values.join(', ')}, got ${describeValue(iss.input)}`,
-  });
-
-/** A list without repeats (each repeat reported at its index). */
-function list<T extends z.ZodType<string>>(key: string, item: T, example: string, min = 1) {
-  return z
-    .array(item, {
-      error: (iss) => `${key} must be a list such as ${example}, got ${describeValue(iss.input)}`,
-    })
-    .min(min, { error: `${key} must not be empty; remove the key to use the default` })
-    .superRefine((values, ctx) => {
-      const seen = new Set<string>();
-      values.forEach((v, i) => {
-        if (seen.has(v)) {
-          ctx.addIssue({ code: 'custom', path: [i], message: `"${v}" is listed twice in ${key}` });
-        }
-        seen.add(v);
-      });
-    });
-}
 
 /** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
@@ -135,14 +85,17 @@ const optionShape = {
   )
     .optional()
     .describe(`Supabase CLI release to follow. Default: "${DEFAULT_SUPABASE_CLI_VERSION}".`),
+  ...storageShape,
+  retention: retentionSchema
+    .nullable()
+    .optional()
+    .describe(
+      'Which older backup sets the prune step deletes, as restic `forget` rules (ORed): ' +
+        'keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly, ' +
+        'keep_within. Failed sets never count and the newest good set is always kept. Left ' +
+        'out: keep every set; null in a project: keep every set despite `defaults`.',
+    ),
 };
-
-const mappingError =
-  (what: string, expected = 'a mapping of keys') =>
-  (iss: Issue) =>
-    iss.code === 'invalid_type'
-      ? `${what} must be ${expected}, got ${describeValue(iss.input)}`
-      : undefined;
 
 export const defaultsSchema = z.strictObject(optionShape, { error: mappingError('defaults') });
 
@@ -228,14 +181,23 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export const ROOT_KEYS = Object.keys(configFileSchema.shape);
 export const PROJECT_KEYS = Object.keys(projectSchema.shape);
 export const DEFAULTS_KEYS = Object.keys(defaultsSchema.shape);
+export { RETENTION_KEYS };
 
-/** project value > defaults value > built-in default; parts in canonical order. */
+/**
+ * project value > defaults value > built-in default; parts and destinations in canonical order.
+ * Lists and the retention mapping are replaced as a whole, never merged.
+ */
 export function mergeDefaults(file: ConfigFile, fileName: string): Config {
   const d = file.defaults ?? {};
-  const projects = file.projects.map((p): ProjectConfig => {
+  const projects = file.projects.map((p): LoadedProjectConfig => {
     const wanted = new Set(p.parts ?? d.parts ?? PARTS);
     const schemas = p.schemas ?? d.schemas;
     const compression = p.compression ?? d.compression;
+    const destinations = new Set(p.destinations ?? d.destinations ?? DEFAULT_DESTINATIONS);
+    const repository = p.repository ?? d.repository;
+    const days = p.artifact_retention_days ?? d.artifact_retention_days;
+    // A project's `retention: null` means "keep everything" even when defaults has a policy.
+    const retention = p.retention !== undefined ? p.retention : d.retention;
     return {
       name: p.name,
       ...(p.ref !== undefined && { ref: p.ref }),
@@ -250,6 +212,12 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
         d.supabase_cli_version ??
         DEFAULT_SUPABASE_CLI_VERSION
       ).replace(/^v/, ''),
+      destinations: DESTINATIONS.filter((x) => destinations.has(x)),
+      branch: p.branch ?? d.branch ?? DEFAULT_BRANCH,
+      ...(repository !== undefined && { repository }),
+      artifact_prefix: p.artifact_prefix ?? d.artifact_prefix ?? DEFAULT_ARTIFACT_PREFIX,
+      ...(days !== undefined && { artifact_retention_days: days }),
+      ...(retention != null && { retention: toRetentionPolicy(retention) }),
     };
   });
   return { version: 1, file: fileName, projects };

@@ -8,8 +8,49 @@ export type Compression = (typeof COMPRESSIONS)[number];
 export const ENGINES = ['supabase-cli', 'pg-dump', 'docker'] as const;
 export type Engine = (typeof ENGINES)[number];
 
+/**
+ * Where a finished set goes: a workflow artifact, a commit on the backup branch, or nowhere but
+ * the local output directory (every set is written there first).
+ */
+export const DESTINATIONS = ['artifact', 'branch', 'local'] as const;
+export type Destination = (typeof DESTINATIONS)[number];
+
 /** Supabase CLI release used when a project does not pin one (also the npm devDependency). */
 export const DEFAULT_SUPABASE_CLI_VERSION = '3.1.0';
+export const DEFAULT_DESTINATIONS: readonly Destination[] = ['artifact'];
+export const DEFAULT_BRANCH = 'supabase-backups';
+export const DEFAULT_ARTIFACT_PREFIX = 'supabase-backup';
+
+/**
+ * A calendar duration, as restic's `--keep-within` has it: `1y6m` is {years: 1, months: 6}.
+ * Weeks are written `2w` and stored as days (14). Whole, non-negative numbers.
+ */
+export interface Duration {
+  years: number;
+  months: number;
+  days: number;
+  hours: number;
+}
+
+/** The counting rules of a retention policy, newest bucket first (restic's `--keep-*`). */
+export const KEEP_RULES = [
+  'keep_last',
+  'keep_hourly',
+  'keep_daily',
+  'keep_weekly',
+  'keep_monthly',
+  'keep_yearly',
+] as const;
+export type KeepRule = (typeof KEEP_RULES)[number];
+
+/**
+ * Which complete sets to keep (restic's `forget` policy; see docs/retention.md). Rules are ORed;
+ * an absent or 0 count is no rule. At least one rule is non-zero (load.ts refuses an empty one).
+ */
+export type RetentionPolicy = { [K in KeepRule]?: number } & {
+  /** Keep every set newer than the run's time minus this (calendar arithmetic, UTC). */
+  keep_within?: Duration;
+};
 
 export interface ProjectConfig {
   /** Unique; safe in paths and artifact names: ^[a-z0-9][a-z0-9_-]{0,62}$ */
@@ -28,11 +69,29 @@ export interface ProjectConfig {
   compression?: Compression;
   engine: Engine;
   supabase_cli_version: string;
+  // Storage keys. The loader always sets destinations, branch and artifact_prefix (see
+  // LoadedProjectConfig); they are optional here only so that hand-built test projects compile.
+  /** Where finished sets go; non-empty, no repeats, in the order artifact, branch, local. */
+  destinations?: Destination[];
+  /** The branch the `branch` destination commits to (a safe git ref name). */
+  branch?: string;
+  /** "owner/name" of the repository holding the branch; undefined = the workflow's own. */
+  repository?: string;
+  /** Days (1-90) an artifact is kept; undefined = the repository's setting. */
+  artifact_retention_days?: number;
+  /** First word of artifact names; the same characters as project names. */
+  artifact_prefix?: string;
+  /** Which older sets the prune step removes; undefined = keep every set. */
+  retention?: RetentionPolicy;
 }
+
+/** A project as the loader returns it: every key with a built-in default is set. */
+export type LoadedProjectConfig = ProjectConfig &
+  Required<Pick<ProjectConfig, 'destinations' | 'branch' | 'artifact_prefix'>>;
 
 export interface Config {
   version: 1;
   /** Absolute or as-given path of the file the config came from (for messages). */
   file: string;
-  projects: ProjectConfig[];
+  projects: LoadedProjectConfig[];
 }

@@ -1,10 +1,12 @@
 /**
  * The one stream pipeline a part goes through:
- *   dump stdout -> raw digest (+ COPY row counts) -> compress -> stored digest -> temp file -> fsync -> rename
+ *   dump stdout -> raw digest (+ COPY row counts) -> compress -> stored digest
+ *   -> temp file(s) of at most maxFileBytes -> fsync -> rename
  */
 import type { Readable, Transform } from 'node:stream';
 import type { Compression } from '../config/types.js';
-import { writeStreamAtomically } from './atomic-file.js';
+import { pipeline } from 'node:stream/promises';
+import { ChunkedFileWriter, type StoredChunk } from './chunked-file.js';
 import { createCompressor } from './compress.js';
 import { CopyRowCounter, type TableRows } from './copy-rows.js';
 import { DigestStream } from './digest.js';
@@ -13,6 +15,8 @@ export interface PartWriteOptions {
   dir: string;
   file: string;
   compression: Compression;
+  /** Files above this size are split into numbered chunks (GitHub refuses files over 100 MB); default: never. */
+  maxFileBytes?: number;
   /** Parse COPY blocks to count rows per table (the data part). */
   countRows: boolean;
   signal?: AbortSignal;
@@ -26,6 +30,8 @@ export interface PartWriteResult {
   sha256: string;
   raw_bytes: number;
   raw_sha256: string;
+  /** The stored files: one, or the numbered chunks of a split part. */
+  files: StoredChunk[];
   tables: TableRows[];
 }
 
@@ -45,8 +51,18 @@ export async function writePart(
   const timer = options.onProgress
     ? setInterval(() => options.onProgress?.(raw.bytes), options.progressIntervalMs ?? 5000)
     : undefined;
+  const sink = new ChunkedFileWriter(
+    options.dir,
+    options.file,
+    options.maxFileBytes ?? Number.MAX_SAFE_INTEGER,
+  );
+  let files: StoredChunk[];
   try {
-    await writeStreamAtomically(options.dir, options.file, source, stages, options.signal);
+    await pipeline([source, ...stages, sink], { signal: options.signal });
+    files = await sink.commit();
+  } catch (err) {
+    await sink.discard();
+    throw err;
   } finally {
     if (timer) clearInterval(timer);
   }
@@ -55,6 +71,7 @@ export async function writePart(
     sha256: stored.digest(),
     raw_bytes: raw.bytes,
     raw_sha256: raw.digest(),
+    files,
     tables: counter?.tables ?? [],
   };
 }

@@ -1,11 +1,20 @@
 /** Turns stored part files back into plain SQL, checking the raw digest on the way. */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import type { PartRecord } from '../catalog/backup-json.js';
+import { Readable } from 'node:stream';
+import { storedFiles, type PartRecord } from '../catalog/backup-json.js';
 import { RestoreError } from '../errors.js';
 import { writeStreamAtomically } from '../pipeline/atomic-file.js';
 import { createDecompressor } from '../pipeline/compress.js';
 import { DigestStream } from '../pipeline/digest.js';
+
+/** The stored files of a part, read back to back (a split part's chunks in order). */
+function joinedFiles(paths: string[]): Readable {
+  async function* read() {
+    for (const path of paths) yield* createReadStream(path, { highWaterMark: 1024 * 1024 });
+  }
+  return Readable.from(read(), { objectMode: false });
+}
 
 /** Writes <dir>/<part>.sql from the stored file; throws if it does not match backup.json. */
 export async function decompressPart(
@@ -21,7 +30,7 @@ export async function decompressPart(
     await writeStreamAtomically(
       dir,
       name,
-      createReadStream(join(setDir, part.file)),
+      joinedFiles(storedFiles(part).map((f) => join(setDir, f.file))),
       decompressor ? [decompressor, digest] : [digest],
       signal,
     );

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseBackupJson, type BackupManifest } from '../catalog/backup-json.js';
+import { parseBackupJson, storedFiles, type BackupManifest } from '../catalog/backup-json.js';
 import { isSetId, SET_MARKER, SUMS_FILE } from '../catalog/naming.js';
 import { parseSums } from '../pipeline/sha256sums.js';
 
@@ -20,10 +20,27 @@ export interface SetCheck {
   problems: SetProblem[];
 }
 
-export async function sha256File(path: string): Promise<string> {
+/** sha256 of the files' contents joined in order. */
+export async function sha256Files(paths: string[]): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash);
+  for (const path of paths)
+    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), hash, { end: false });
   return hash.digest('hex');
+}
+
+async function checkFile(path: string, bytes: number, sha256: string): Promise<SetProblem | null> {
+  const st = await stat(path).catch(() => null);
+  if (!st) return { path, message: 'missing' };
+  if (st.size !== bytes) {
+    return {
+      path,
+      message: `${st.size < bytes ? 'truncated' : 'too long'}: ${st.size} bytes, expected ${bytes}`,
+    };
+  }
+  const actual = await sha256Files([path]);
+  return actual === sha256
+    ? null
+    : { path, message: `sha256 mismatch: expected ${sha256}, actual ${actual}` };
 }
 
 async function readText(path: string): Promise<string | null> {
@@ -57,23 +74,26 @@ export async function verifySet(dir: string): Promise<SetCheck> {
     };
   }
 
-  const expected = new Map(manifest.parts.map((p) => [p.file, p]));
+  // What SHA256SUMS must list and the directory must hold: each part's file, or its chunks.
+  const expected = new Map(
+    manifest.parts.flatMap((p) => storedFiles(p).map((f) => [f.file, f] as const)),
+  );
   const sumsText = await readText(at(SUMS_FILE));
   if (sumsText === null) problems.push({ path: at(SUMS_FILE), message: 'missing' });
   else {
     try {
       const sums = parseSums(sumsText);
       for (const s of sums) {
-        const part = expected.get(s.file);
-        if (!part)
+        const file = expected.get(s.file);
+        if (!file)
           problems.push({
             path: at(SUMS_FILE),
             message: `lists ${s.file}, which backup.json does not`,
           });
-        else if (part.sha256 !== s.sha256)
+        else if (file.sha256 !== s.sha256)
           problems.push({
             path: at(SUMS_FILE),
-            message: `${s.file}: ${s.sha256} differs from backup.json's ${part.sha256}`,
+            message: `${s.file}: ${s.sha256} differs from backup.json's ${file.sha256}`,
           });
       }
       for (const file of expected.keys())
@@ -85,22 +105,24 @@ export async function verifySet(dir: string): Promise<SetCheck> {
   }
 
   for (const part of manifest.parts) {
-    const path = at(part.file);
-    const st = await stat(path).catch(() => null);
-    if (!st) {
-      problems.push({ path, message: 'missing' });
-      continue;
+    let intact = true;
+    for (const stored of storedFiles(part)) {
+      const problem = await checkFile(at(stored.file), stored.bytes, stored.sha256);
+      if (problem) {
+        problems.push(problem);
+        intact = false;
+      }
     }
-    if (st.size !== part.bytes) {
-      const how = st.size < part.bytes ? 'truncated' : 'too long';
-      problems.push({ path, message: `${how}: ${st.size} bytes, expected ${part.bytes}` });
+    // The chunks, joined, must be the part's file as backup.json describes it.
+    if (intact && part.chunks) {
+      const whole = await sha256Files(part.chunks.map((c) => at(c.file)));
+      if (whole !== part.sha256) {
+        problems.push({
+          path: at(part.file),
+          message: `chunks join to sha256 ${whole}, expected ${part.sha256}`,
+        });
+      }
     }
-    const actual = await sha256File(path);
-    if (actual !== part.sha256)
-      problems.push({
-        path,
-        message: `sha256 mismatch: expected ${part.sha256}, actual ${actual}`,
-      });
   }
 
   const known = new Set([SET_MARKER, SUMS_FILE, ...expected.keys()]);

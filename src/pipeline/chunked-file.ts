@@ -1,0 +1,124 @@
+/**
+ * The sink of a part: writes temp files of at most `maxBytes` each (GitHub refuses files over
+ * 100 MB), hashing each chunk, and on commit renames them to their final names: `name` when the
+ * part fits in one file, else `name.000`, `name.001`, ... in order. Nothing is visible under a
+ * final name before commit; discard removes every temp file.
+ */
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+export interface StoredChunk {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+interface OpenChunk {
+  tmp: string;
+  fh: FileHandle;
+  bytes: number;
+  hash: Hash;
+}
+
+export function chunkName(name: string, index: number): string {
+  return `${name}.${String(index).padStart(3, '0')}`;
+}
+
+export class ChunkedFileWriter extends Writable {
+  private readonly base: string;
+  private current: OpenChunk | null = null;
+  private readonly done: { tmp: string; bytes: number; sha256: string }[] = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+    private readonly maxBytes: number,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+    if (!(maxBytes > 0)) throw new Error(`chunk size must be positive, got ${maxBytes}`);
+    this.base = join(dir, `.${name}.tmp-${randomBytes(4).toString('hex')}`);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.writeAll(chunk).then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    const finish = async () => {
+      if (!this.current) await this.openNext(); // an empty part is still one (empty) file
+      await this.closeCurrent();
+    };
+    finish().then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const fh = this.current?.fh;
+    this.current = null;
+    (fh ? fh.close() : Promise.resolve()).then(
+      () => cb(err),
+      () => cb(err),
+    );
+  }
+
+  private async writeAll(buf: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < buf.length) {
+      if (!this.current || this.current.bytes >= this.maxBytes) {
+        await this.closeCurrent();
+        await this.openNext();
+      }
+      const cur = this.current!;
+      const n = Math.min(buf.length - offset, this.maxBytes - cur.bytes);
+      const slice = buf.subarray(offset, offset + n);
+      let written = 0;
+      while (written < slice.length) {
+        const { bytesWritten } = await cur.fh.write(slice, written, slice.length - written);
+        written += bytesWritten;
+      }
+      cur.hash.update(slice);
+      cur.bytes += n;
+      offset += n;
+    }
+  }
+
+  private async openNext(): Promise<void> {
+    const tmp = `${this.base}.${this.done.length}`;
+    const fh = await open(tmp, 'wx', 0o600);
+    this.current = { tmp, fh, bytes: 0, hash: createHash('sha256') };
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = null;
+    try {
+      await cur.fh.sync();
+    } finally {
+      await cur.fh.close();
+    }
+    this.done.push({ tmp: cur.tmp, bytes: cur.bytes, sha256: cur.hash.digest('hex') });
+  }
+
+  /** Renames the finished temp files to their final names; returns them in order. */
+  async commit(): Promise<StoredChunk[]> {
+    const single = this.done.length === 1;
+    const out: StoredChunk[] = [];
+    for (const [i, c] of this.done.entries()) {
+      const file = single ? this.name : chunkName(this.name, i);
+      await rename(c.tmp, join(this.dir, file));
+      out.push({ file, bytes: c.bytes, sha256: c.sha256 });
+    }
+    return out;
+  }
+
+  /** Removes every temp file (after a failure). */
+  async discard(): Promise<void> {
+    const fh = this.current?.fh;
+    this.current = null;
+    await fh?.close().catch(() => undefined);
+    const count = this.done.length + 1;
+    for (let i = 0; i < count; i++) await rm(`${this.base}.${i}`, { force: true });
+  }
+}
