@@ -26,6 +26,11 @@ function actionsLogger(redactor: Redactor): Logger {
 export async function run(): Promise<void> {
   const redactor = new Redactor();
   const logger = actionsLogger(redactor);
+  // A cancelled job gets SIGINT then SIGTERM: stop the dump and remove partial files.
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
   try {
     const inputs = readInputs();
     switch (inputs.command) {
@@ -49,6 +54,7 @@ export async function run(): Promise<void> {
           outDir: inputs.outDir,
           env: process.env,
           logger,
+          signal: controller.signal,
           pgBinDir: inputs.pgBinDir,
           cliDownloadBase: inputs.cliDownloadBase,
         });
@@ -80,6 +86,13 @@ export async function run(): Promise<void> {
         });
       }
     }
-    core.setFailed(redactor.redact(errorMessage(err)));
+    core.setFailed(
+      controller.signal.aborted
+        ? 'cancelled; partial files were removed'
+        : redactor.redact(errorMessage(err)),
+    );
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
   }
 }

@@ -7,7 +7,7 @@ import {
   configJsonSchema,
   configJsonSchemaText,
 } from '../../src/config/json-schema.js';
-import { COMPRESSIONS, ENGINES, PARTS } from '../../src/config/types.js';
+import { COMPRESSIONS, DESTINATIONS, ENGINES, PARTS } from '../../src/config/types.js';
 
 interface Schema {
   [key: string]: unknown;
@@ -67,6 +67,12 @@ describe('configJsonSchema', () => {
       'compression',
       'engine',
       'supabase_cli_version',
+      'destinations',
+      'branch',
+      'repository',
+      'artifact_prefix',
+      'artifact_retention_days',
+      'retention',
     ]);
     expect(project.properties?.name?.pattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');
     expect(project.properties?.db_url_secret?.pattern).toBe('^[A-Za-z_][A-Za-z0-9_]*$');
@@ -78,6 +84,8 @@ describe('configJsonSchema', () => {
       expect(s.properties?.engine?.enum).toEqual([...ENGINES]);
       expect(s.properties?.parts?.items?.enum).toEqual([...PARTS]);
       expect(s.properties?.parts).toMatchObject({ minItems: 1, uniqueItems: true });
+      expect(s.properties?.destinations?.items?.enum).toEqual([...DESTINATIONS]);
+      expect(s.properties?.destinations).toMatchObject({ minItems: 1, uniqueItems: true });
     }
   });
 

@@ -25,7 +25,7 @@ function first(issues: ConfigIssue[]): ConfigIssue {
 const where = (i: ConfigIssue) => `${i.file}:${i.line}:${i.column}: ${i.path}`;
 
 describe('the example backups.config.yaml', () => {
-  it('loads, with one project "demo" reading DEMO_DB_URL and all three parts', async () => {
+  it('loads, with one project "demo" reading DEMO_DB_URL, all three parts, kept locally', async () => {
     const file = resolve(import.meta.dirname, '../../backups.config.yaml');
     const config = await loadConfigFile(file);
     expect(config).toEqual({
@@ -39,6 +39,11 @@ describe('the example backups.config.yaml', () => {
           exclude_tables: [],
           engine: 'supabase-cli',
           supabase_cli_version: DEFAULT_SUPABASE_CLI_VERSION,
+          // `npm run demo` runs the CLI outside GitHub: artifact and branch would need GitHub.
+          destinations: ['local'],
+          branch: 'supabase-backups',
+          artifact_prefix: 'supabase-backup',
+          retention: { keep_daily: 7, keep_weekly: 4, keep_monthly: 12 },
         },
       ],
     });
@@ -72,10 +77,20 @@ describe('parseConfig: defaults', () => {
         exclude_tables: [],
         engine: 'supabase-cli',
         supabase_cli_version: DEFAULT_SUPABASE_CLI_VERSION,
+        destinations: ['artifact'],
+        branch: 'supabase-backups',
+        artifact_prefix: 'supabase-backup',
       },
     ]);
-    expect(config.projects[0]).not.toHaveProperty('compression');
-    expect(config.projects[0]).not.toHaveProperty('schemas');
+    for (const key of [
+      'compression',
+      'schemas',
+      'repository',
+      'artifact_retention_days',
+      'retention',
+    ]) {
+      expect(config.projects[0]).not.toHaveProperty(key);
+    }
   });
 
   it('merges project > defaults > built-in, and orders parts canonically', () => {
@@ -114,6 +129,9 @@ describe('parseConfig: defaults', () => {
       compression: 'gzip',
       engine: 'pg-dump',
       supabase_cli_version: '2.9.0',
+      destinations: ['artifact'],
+      branch: 'supabase-backups',
+      artifact_prefix: 'supabase-backup',
     });
     expect(b).toEqual({
       name: 'b',
@@ -125,6 +143,9 @@ describe('parseConfig: defaults', () => {
       compression: 'none',
       engine: 'docker',
       supabase_cli_version: '3.2.1',
+      destinations: ['artifact'],
+      branch: 'supabase-backups',
+      artifact_prefix: 'supabase-backup',
     });
   });
 

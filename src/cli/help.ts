@@ -20,6 +20,7 @@ Run "supabase-backup <command> --help" for a command's options.`,
   --cli-download-base URL  where to download the Supabase CLI from (a mirror)
   --max-file-size SIZE  split stored files above SIZE into numbered chunks (default 95m,
                       under GitHub's 100 MB file limit; e.g. 50m, 1g)
+  --concurrency N     back up N projects at once (default 1)
   --json              print the result as JSON on stdout
 
 Each project's connection URL comes from the environment variable its db_url_secret names.`,

@@ -30,6 +30,13 @@ function parseParts(value: string | undefined): Part[] {
   return parts as Part[];
 }
 
+function parseCount(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value.trim()))
+    throw new UsageError(`${flag}: "${value}" is not a positive whole number`);
+  return Number(value);
+}
+
 function parseSize(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const m = /^(\d+)(k|m|g)?$/i.exec(value.trim());
@@ -65,6 +72,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             'pg-bin-dir': { type: 'string' },
             'cli-download-base': { type: 'string' },
             'max-file-size': { type: 'string' },
+            concurrency: { type: 'string' },
             json: { type: 'boolean' },
           },
         });
@@ -82,6 +90,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           pgBinDir: values['pg-bin-dir'],
           cliDownloadBase: values['cli-download-base'],
           maxFileBytes: parseSize(values['max-file-size']),
+          concurrency: parseCount('--concurrency', values.concurrency),
         });
         if (values.json) {
           const sets = outcome.sets.map((s) => ({

@@ -14,6 +14,7 @@ import { collectExtras } from '../dump/extras.js';
 import { preflight } from '../dump/preflight.js';
 import { locateSupabaseCli } from '../dump/supabase-cli.js';
 import { BackupError, DumpError, errorMessage } from '../errors.js';
+import { mapLimit } from '../concurrency.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
 import { zstdAvailable } from '../pipeline/compress.js';
@@ -37,6 +38,8 @@ export interface BackupOptions {
   cliDownloadBase?: string;
   /** Stored files above this are split into numbered chunks. */
   maxFileBytes?: number;
+  /** How many projects are dumped at once (default 1). */
+  concurrency?: number;
 }
 
 /** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
@@ -56,22 +59,41 @@ export interface BackupOutcome {
 
 export async function backup(options: BackupOptions): Promise<BackupOutcome> {
   const projects = selectProjects(options.config, options.projects);
+  const concurrency = options.concurrency ?? 1;
   const outcome: BackupOutcome = { sets: [], failures: [] };
-  for (const project of projects) {
+  const results = await mapLimit(projects, concurrency, async (project) => {
+    // Groups can't interleave: with several projects at once, each line names its project.
+    const logger =
+      concurrency > 1 ? prefixed(options.logger, `[${project.name}] `) : options.logger;
+    const one = () => backupProject(project, { ...options, logger });
     try {
-      const set = await options.logger.group(`Back up ${project.name}`, () =>
-        backupProject(project, options),
-      );
-      outcome.sets.push(set);
+      return {
+        set: await (concurrency > 1 ? one() : logger.group(`Back up ${project.name}`, one)),
+      };
     } catch (err) {
       if (options.signal?.aborted) throw err;
       const error =
         err instanceof BackupError ? err : new DumpError(errorMessage(err), { cause: err });
-      options.logger.error(`${project.name}: ${error.message}`);
-      outcome.failures.push({ project: project.name, error });
+      logger.error(`${project.name}: ${error.message}`);
+      return { failure: { project: project.name, error } };
     }
+  });
+  for (const r of results) {
+    if (r.set) outcome.sets.push(r.set);
+    if (r.failure) outcome.failures.push(r.failure);
   }
   return outcome;
+}
+
+function prefixed(logger: Logger, prefix: string): Logger {
+  return {
+    ...logger,
+    info: (m) => logger.info(prefix + m),
+    notice: (m) => logger.notice(prefix + m),
+    warning: (m) => logger.warning(prefix + m),
+    error: (m) => logger.error(prefix + m),
+    debug: (m) => logger.debug(prefix + m),
+  };
 }
 
 function partsFor(project: ProjectConfig, only: Part[]): Part[] {

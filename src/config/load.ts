@@ -83,10 +83,7 @@ export async function loadConfigFile(path: string): Promise<Config> {
  * The projects to work on, in config order. `names` undefined or empty means all; entries may
  * also be comma- or space-separated lists. An unknown name is a UsageError.
  */
-export function selectProjects(
-  config: Config,
-  names: string[] | undefined,
-): LoadedProjectConfig[] {
+export function selectProjects(config: Config, names: string[] | undefined): LoadedProjectConfig[] {
   const wanted = new Set((names ?? []).flatMap((n) => n.split(/[\s,]+/)).filter((n) => n !== ''));
   if (wanted.size === 0) return [...config.projects];
   const configured = config.projects.map((p) => p.name);

@@ -8,13 +8,14 @@ import { isZeroDuration } from './duration.js';
 import { matching, mappingError, whole } from './schema-helpers.js';
 import { KEEP_RULES, type RetentionPolicy } from './types.js';
 
-const count = (key: string, what: string) =>
+const count = (key: string, description: string) =>
   whole(key, 'a whole number, 0 or more', 0)
     .optional()
-    .describe(
-      `Keep the newest set of each of the last N ${what} that have a set (0 or left out: no ` +
-        'such rule).',
-    );
+    .describe(`${description} 0 or left out: no such rule.`);
+
+/** "Keep the newest set of each of the last N <period>s that have a set." */
+const per = (period: string) =>
+  `For the last N ${period} that have an ok set, keep the newest set of each.`;
 
 const keepWithin = matching('keep_within', 'a duration such as "7d"', DURATION_RE, (v) => {
   const problem = typeof v === 'string' ? durationProblem(v) : undefined;
@@ -29,12 +30,12 @@ export const NO_RULE_MESSAGE =
 export const retentionSchema = z
   .strictObject(
     {
-      keep_last: count('keep_last', 'sets (each set its own bucket: the N newest sets)'),
-      keep_hourly: count('keep_hourly', 'hours (UTC)'),
-      keep_daily: count('keep_daily', 'days (UTC dates)'),
-      keep_weekly: count('keep_weekly', 'ISO 8601 weeks (Monday to Sunday, UTC)'),
-      keep_monthly: count('keep_monthly', 'months (UTC)'),
-      keep_yearly: count('keep_yearly', 'years (UTC)'),
+      keep_last: count('keep_last', 'Keep the N newest ok sets.'),
+      keep_hourly: count('keep_hourly', per('hours (UTC)')),
+      keep_daily: count('keep_daily', per('days (UTC dates)')),
+      keep_weekly: count('keep_weekly', per('ISO 8601 weeks (Monday to Sunday, UTC)')),
+      keep_monthly: count('keep_monthly', per('months (UTC)')),
+      keep_yearly: count('keep_yearly', per('years (UTC)')),
       keep_within: keepWithin
         .optional()
         .describe(
