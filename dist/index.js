@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8134);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3410);
 /** Action entry: everything happens in run(). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -31623,7 +31623,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8134:
+/***/ 3410:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33086,7 +33086,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename: io_util_rename, rm: io_util_rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -33353,7 +33353,7 @@ function rmRF(inputPath) {
         }
         try {
             // note if path does not exist, error is silent
-            yield rm(inputPath, {
+            yield io_util_rm(inputPath, {
                 force: true,
                 maxRetries: 3,
                 recursive: true,
@@ -34584,8 +34584,25 @@ function getIDToken(aud) {
 const PARTS = ['roles', 'schema', 'data'];
 const COMPRESSIONS = ['zstd', 'gzip', 'none'];
 const ENGINES = ['supabase-cli', 'pg-dump', 'docker'];
+/**
+ * Where a finished set goes: a workflow artifact, a commit on the backup branch, or nowhere but
+ * the local output directory (every set is written there first).
+ */
+const DESTINATIONS = ['artifact', 'branch', 'local'];
 /** Supabase CLI release used when a project does not pin one (also the npm devDependency). */
 const DEFAULT_SUPABASE_CLI_VERSION = '3.1.0';
+const DEFAULT_DESTINATIONS = ['artifact'];
+const DEFAULT_BRANCH = 'supabase-backups';
+const DEFAULT_ARTIFACT_PREFIX = 'supabase-backup';
+/** The counting rules of a retention policy, in restic's order (last, hourly, ... yearly). */
+const KEEP_RULES = [
+    'keep_last',
+    'keep_hourly',
+    'keep_daily',
+    'keep_weekly',
+    'keep_monthly',
+    'keep_yearly',
+];
 
 ;// CONCATENATED MODULE: ./src/errors.ts
 class BackupError extends Error {
@@ -44257,6 +44274,13 @@ const schema = object({
         compression: schemas_enum(COMPRESSIONS),
         encryption: schemas_null(),
         duration_ms: count,
+        chunks: array(object({
+            file: schemas_string().regex(/^[a-z]+\.sql(\.zst|\.gz)?\.\d{3}$/),
+            bytes: count,
+            sha256: sha,
+        }))
+            .min(2)
+            .optional(),
     })),
     tables: array(object({ schema: schemas_string(), name: schemas_string(), rows: count })),
     materialized_views: array(schemas_string()),
@@ -44277,6 +44301,10 @@ function parseBackupJson(text) {
         throw new Error(`backup.json is not a valid backup set description: ${issue.path.join('.')}: ${issue.message}`);
     }
     return result.data;
+}
+/** The files a part is stored as: its one file, or its chunks in order. */
+function storedFiles(part) {
+    return part.chunks ?? [{ file: part.file, bytes: part.bytes, sha256: part.sha256 }];
 }
 function serializeBackupJson(manifest) {
     return JSON.stringify(manifest, null, 2) + '\n';
@@ -44340,19 +44368,99 @@ function resolveCompression(requested, zstdAvailable, nodeVersion) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/config/schema.ts
+;// CONCATENATED MODULE: ./src/config/duration.ts
 /**
- * The zod schema of `backups.config.yaml` (version 1), written so that every message says what
- * is allowed. It validates the file as written; `mergeDefaults` turns the result into `Config`.
+ * Calendar durations for `retention.keep_within`, written like restic's (`7d`, `12h`, `1y6m`)
+ * plus weeks (`2w`, stored as 14 days): numbers with units, largest unit first, each unit once.
  */
 
+/** The same language as a JSON Schema pattern (for editors); `parseDuration` is the authority. */
+const DURATION_RE = /^(?=\d)(\d{1,6}y)?(\d{1,6}m)?(\d{1,6}w)?(\d{1,6}d)?(\d{1,6}h)?$/;
+const UNITS = { y: 'years', m: 'months', w: 'weeks', d: 'days', h: 'hours' };
+const ORDER = Object.keys(UNITS);
+const DURATION_RULE = 'write whole numbers with units, largest first: y (years), m (months), w (weeks), d (days), ' +
+    'h (hours), e.g. "7d", "12h", "2w", "1m", "1y6m"';
+/**
+ * '7d' -> {years: 0, months: 0, days: 7, hours: 0}; '2w' -> 14 days; '1y6m' -> 1 year 6 months.
+ * Throws a UsageError saying what is allowed.
+ */
+function parseDuration(text) {
+    const problem = durationProblem(text);
+    if (problem !== undefined) {
+        throw new UsageError(`invalid duration ${JSON.stringify(text)}: ${problem}; ${DURATION_RULE}`);
+    }
+    const n = (unit) => Number(new RegExp(`(\\d+)${unit}`).exec(text)?.[1] ?? 0);
+    return { years: n('y'), months: n('m'), days: n('w') * 7 + n('d'), hours: n('h') };
+}
+/** Why `text` is not a duration (a short phrase), or undefined when it is one. */
+function durationProblem(text) {
+    if (text.trim() === '')
+        return 'it is empty';
+    if (/\s/.test(text))
+        return 'it contains spaces';
+    if (text.startsWith('-'))
+        return 'it cannot be negative';
+    if (/[.,]/.test(text))
+        return 'numbers must be whole';
+    const tokens = [...text.matchAll(/(\d*)([^\d]*)/g)].filter((m) => m[0] !== '');
+    let last = -1;
+    for (const [, digits = '', unit = ''] of tokens) {
+        if (digits === '')
+            return `"${unit}" has no number before it`;
+        if (unit === '')
+            return `${digits} has no unit after it`;
+        const at = ORDER.indexOf(unit);
+        if (at < 0) {
+            if (unit === 'M' || unit === 'Y' || unit === 'D' || unit === 'H' || unit === 'W') {
+                return `units are lowercase ("${unit.toLowerCase()}", not "${unit}")`;
+            }
+            return `unknown unit "${unit}"`;
+        }
+        if (at === last)
+            return `"${unit}" appears twice`;
+        if (at < last)
+            return 'units must go from largest to smallest';
+        if (digits.length > 6)
+            return `${digits} is too large (at most 999999 per unit)`;
+        last = at;
+    }
+    return undefined;
+}
+/** The canonical text of a duration: '1y6m', '14d', '0h' for the zero duration. */
+function formatDuration(d) {
+    const parts = [
+        [d.years, 'y'],
+        [d.months, 'm'],
+        [d.days, 'd'],
+        [d.hours, 'h'],
+    ];
+    const text = parts
+        .filter(([n]) => n !== 0)
+        .map(([n, u]) => `${n}${u}`)
+        .join('');
+    return text === '' ? '0h' : text;
+}
+function isZeroDuration(d) {
+    return d.years === 0 && d.months === 0 && d.days === 0 && d.hours === 0;
+}
+/**
+ * `time` minus `d` by the calendar, in UTC, as restic (Go's AddDate) does: years, months and
+ * days together, overflow normalised (March 31 minus 1m is March 3, or March 2 in a leap
+ * year), then hours. A result before the earliest representable time is -Infinity.
+ */
+function subtractDuration(time, d) {
+    const t = new Date(time.getTime());
+    // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
+    t.setUTCFullYear(time.getUTCFullYear() - d.years, time.getUTCMonth() - d.months, time.getUTCDate() - d.days);
+    const result = t.getTime() - d.hours * 3_600_000;
+    return Number.isNaN(new Date(result).getTime()) ? -Infinity : result;
+}
 
+;// CONCATENATED MODULE: ./src/config/schema-helpers.ts
+/** Building blocks of the config schema: zod types whose messages say what is allowed. */
+
+/** Names safe in paths and artifact names (projects, the artifact prefix). */
 const PROJECT_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const PROJECT_REF_RE = /^[a-z]{20}$/;
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
-const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
-const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
 /** How a wrong value reads in a message ("the string \"x\"", "a list", "nothing"). */
 function describeValue(v) {
     if (v === undefined || v === null)
@@ -44385,7 +44493,7 @@ const oneOf = (what, values) => schemas_enum(values, {
         : `${what} must be one of ${values.join(', ')}, got ${describeValue(iss.input)}`,
 });
 /** A list without repeats (each repeat reported at its index). */
-function schema_list(key, item, example, min = 1) {
+function schema_helpers_list(key, item, example, min = 1) {
     return array(item, {
         error: (iss) => `${key} must be a list such as ${example}, got ${describeValue(iss.input)}`,
     })
@@ -44400,22 +44508,196 @@ function schema_list(key, item, example, min = 1) {
         });
     });
 }
+const mappingError = (what, expected = 'a mapping of keys') => (iss) => iss.code === 'invalid_type'
+    ? `${what} must be ${expected}, got ${describeValue(iss.input)}`
+    : undefined;
+/** A whole number in [min, max]; `expected` finishes "KEY must be ...". */
+const whole = (key, expected, min, max) => {
+    const message = (input) => `${key} must be ${expected}, got ${describeValue(input)}`;
+    const int = schemas_int({ error: (iss) => message(iss.input) }).min(min, {
+        error: (iss) => message(iss.input),
+    });
+    return max === undefined ? int : int.max(max, { error: (iss) => message(iss.input) });
+};
+
+;// CONCATENATED MODULE: ./src/config/retention-schema.ts
+/**
+ * The `retention` key: restic's `forget` policy (see docs/retention.md), validated as written;
+ * `toRetentionPolicy` turns it into the typed `RetentionPolicy`.
+ */
+
+
+
+
+const retention_schema_count = (key, description) => whole(key, 'a whole number, 0 or more', 0)
+    .optional()
+    .describe(`${description} 0 or left out: no such rule.`);
+/** "Keep the newest set of each of the last N <period>s that have a set." */
+const per = (period) => `For the last N ${period} that have an ok set, keep the newest set of each.`;
+const keepWithin = matching('keep_within', 'a duration such as "7d"', DURATION_RE, (v) => {
+    const problem = typeof v === 'string' ? durationProblem(v) : undefined;
+    return `invalid duration ${JSON.stringify(v)}${problem ? ` (${problem})` : ''}; ${DURATION_RULE}`;
+});
+const NO_RULE_MESSAGE = 'retention has no rule that keeps anything, and a policy that keeps nothing would delete ' +
+    `every backup; set at least one of ${KEEP_RULES.join(', ')} (above 0) or keep_within, or ` +
+    'remove `retention` to keep every backup';
+const retentionSchema = strictObject({
+    keep_last: retention_schema_count('keep_last', 'Keep the N newest ok sets.'),
+    keep_hourly: retention_schema_count('keep_hourly', per('hours (UTC)')),
+    keep_daily: retention_schema_count('keep_daily', per('days (UTC dates)')),
+    keep_weekly: retention_schema_count('keep_weekly', per('ISO 8601 weeks (Monday to Sunday, UTC)')),
+    keep_monthly: retention_schema_count('keep_monthly', per('months (UTC)')),
+    keep_yearly: retention_schema_count('keep_yearly', per('years (UTC)')),
+    keep_within: keepWithin
+        .optional()
+        .describe('Keep every set newer than the time of the run minus this duration: whole numbers ' +
+        'with units y, m, w, d, h, largest first, e.g. "7d", "12h", "2w", "1y6m".'),
+}, { error: mappingError('retention', 'a mapping of rules such as {keep_daily: 7}') })
+    .check((payload) => {
+    // Only for an otherwise valid mapping: after a misspelt rule, "no rule" would be noise.
+    if (payload.issues.length === 0 && !hasRule(payload.value)) {
+        payload.issues.push({ code: 'custom', message: NO_RULE_MESSAGE, input: payload.value });
+    }
+})
+    .meta({ minProperties: 1 });
+const RETENTION_KEYS = Object.keys(retentionSchema.shape);
+function hasRule(r) {
+    const within = r.keep_within !== undefined && !isZeroDuration(parseDuration(r.keep_within));
+    return within || KEEP_RULES.some((k) => (r[k] ?? 0) > 0);
+}
+/** The policy as written, keep_within parsed; rules left out stay out (0 is kept as written). */
+function toRetentionPolicy(r) {
+    const policy = {};
+    for (const k of KEEP_RULES) {
+        const n = r[k];
+        if (n !== undefined)
+            policy[k] = n;
+    }
+    if (r.keep_within !== undefined)
+        policy.keep_within = parseDuration(r.keep_within);
+    return policy;
+}
+
+;// CONCATENATED MODULE: ./src/config/storage-schema.ts
+/**
+ * Where finished sets go: destinations, the backup branch and its repository, artifact naming
+ * and lifetime. Keys a project and `defaults` share (see schema.ts).
+ */
+
+
+/**
+ * A branch name git accepts and that means one thing (`git check-ref-format --branch`): no
+ * spaces or control characters, none of ~^:?*[\, no "..", "//" or "@{", no part starting with
+ * "." or ending with ".lock", not starting with "-" or "/", not ending with "/" or ".".
+ */
+const BRANCH_RE = 
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+/^(?!-|\/|\.|refs\/|HEAD$|@$)(?!.*(?:\.\.|\/\/|@\{|\/\.|\.lock\/|\.lock$|\/$|\.$))[^\x00-\x20\x7f~^:?*[\\]{1,255}$/;
+/** "owner/name" of a GitHub repository. */
+const REPOSITORY_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?!\.\.?$)(?!.*\.git$)[\w.-]{1,100}$/;
+const BRANCH_RULE = 'use a git branch name such as "supabase-backups": no spaces, "..", "//", "@{" or any of ' +
+    '~^:?*[\\, not starting with "-", "/" or ".", not ending with "/", "." or ".lock"';
+/** Why `name` is not a usable branch name (a short phrase), or undefined when it is one. */
+function branchProblem(name) {
+    if (name === '')
+        return 'it is empty';
+    // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+    if (/[\x00-\x20\x7f]/.test(name))
+        return 'it contains a space or a control character';
+    const bad = /[~^:?*[\\]/.exec(name)?.[0];
+    if (bad !== undefined)
+        return `it contains "${bad}"`;
+    for (const s of ['..', '//', '@{'])
+        if (name.includes(s))
+            return `it contains "${s}"`;
+    if (name.startsWith('refs/'))
+        return 'write the branch name alone, without "refs/heads/"';
+    if (name === 'HEAD' || name === '@')
+        return `"${name}" is not a branch name`;
+    if (/^[-/.]/.test(name))
+        return `it starts with "${name[0] ?? ''}"`;
+    if (name.endsWith('.lock'))
+        return 'it ends with ".lock"';
+    if (/[/.]$/.test(name))
+        return `it ends with "${name.slice(-1)}"`;
+    if (name.includes('/.'))
+        return 'a part after "/" starts with "."';
+    if (name.includes('.lock/'))
+        return 'a part before "/" ends with ".lock"';
+    if (name.length > 255)
+        return 'it is longer than 255 characters';
+    return undefined;
+}
+const branch = matching('branch', 'a branch name', BRANCH_RE, (v) => {
+    const problem = typeof v === 'string' ? branchProblem(v) : undefined;
+    return `invalid branch ${JSON.stringify(v)}${problem ? ` (${problem})` : ''}; ${BRANCH_RULE}`;
+});
+const repository = matching('repository', '"owner/name"', REPOSITORY_RE, (v) => 
+// It might be a URL with a token in it: never quote a URL.
+typeof v === 'string' && looksLikeUrl(v)
+    ? 'repository must be "owner/name" of a GitHub repository (e.g. my-org/db-backups), not ' +
+        'a URL; access comes from the token the workflow passes, never from this file'
+    : typeof v === 'string' && v.endsWith('.git')
+        ? `invalid repository ${JSON.stringify(v)}; write it without ".git", e.g. my-org/db-backups`
+        : invalid('repository', 'write "owner/name" of a GitHub repository, e.g. "my-org/db-backups"')(v));
+const storageShape = {
+    destinations: schema_helpers_list('destinations', oneOf('destination', DESTINATIONS), '[artifact, branch]')
+        .optional()
+        .meta({
+        description: 'Where finished backup sets go: artifact (a workflow artifact per set), branch ' +
+            '(committed to the backup branch, cataloged in its manifest.json), local (only the ' +
+            'output directory, e.g. for the CLI outside GitHub Actions). A non-empty list without ' +
+            'repeats. Default: [artifact].',
+        uniqueItems: true,
+    }),
+    branch: branch
+        .optional()
+        .describe(`The git branch the branch destination commits sets to. Default: "${DEFAULT_BRANCH}".`),
+    repository: repository
+        .optional()
+        .describe('"owner/name" of a separate (private) repository for the branch destination. Default: ' +
+        "the workflow's own repository."),
+    artifact_prefix: matching('artifact_prefix', 'a name such as "supabase-backup"', PROJECT_NAME_RE, invalid('artifact_prefix', 'use 1-63 lowercase letters, digits, "_" or "-", starting with a letter or digit'))
+        .optional()
+        .describe('First part of artifact names (<prefix>-<project>-<set-id>); the same characters as ' +
+        `project names. Default: "${DEFAULT_ARTIFACT_PREFIX}".`),
+    artifact_retention_days: whole('artifact_retention_days', "a whole number of days from 1 to 90 (GitHub's limit)", 1, 90)
+        .optional()
+        .describe('Days GitHub keeps each artifact (1-90). Default: the repository or organization setting.'),
+};
+
+;// CONCATENATED MODULE: ./src/config/schema.ts
+/**
+ * The zod schema of `backups.config.yaml` (version 1), written so that every message says what
+ * is allowed. It validates the file as written; `mergeDefaults` turns the result into `Config`.
+ */
+
+
+
+
+
+
+const PROJECT_REF_RE = /^[a-z]{20}$/;
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
+const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
+const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
 /** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
-    parts: schema_list('parts', oneOf('part', PARTS), '[roles, schema, data]')
+    parts: schema_helpers_list('parts', oneOf('part', PARTS), '[roles, schema, data]')
         .optional()
         .meta({
         description: 'What to dump: roles (cluster roles), schema (DDL), data (rows). A non-empty subset, ' +
             'always run in the order roles, schema, data. Default: all three.',
         uniqueItems: true,
     }),
-    schemas: schema_list('schemas', matching('schemas[]', 'a schema name', SCHEMA_NAME_RE, invalid('schema', 'e.g. "public"')), '[public, app]')
+    schemas: schema_helpers_list('schemas', matching('schemas[]', 'a schema name', SCHEMA_NAME_RE, invalid('schema', 'e.g. "public"')), '[public, app]')
         .optional()
         .meta({
         description: 'Dump only these schemas (schema and data parts). Default: all user schemas.',
         uniqueItems: true,
     }),
-    exclude_tables: schema_list('exclude_tables', matching('exclude_tables[]', 'a "schema.table" name', TABLE_NAME_RE, invalid('table', 'write "schema.table", e.g. "public.audit_log" (no wildcards)')), '[public.audit_log]', 0)
+    exclude_tables: schema_helpers_list('exclude_tables', matching('exclude_tables[]', 'a "schema.table" name', TABLE_NAME_RE, invalid('table', 'write "schema.table", e.g. "public.audit_log" (no wildcards)')), '[public.audit_log]', 0)
         .optional()
         .meta({
         description: 'Tables whose rows are not dumped (their definitions are), as "schema.table". ' +
@@ -44433,10 +44715,15 @@ const optionShape = {
     supabase_cli_version: matching('supabase_cli_version', 'a quoted version such as "3.1.0"', CLI_VERSION_RE, invalid('supabase_cli_version', 'use one exact release such as "3.1.0" (no ranges)'))
         .optional()
         .describe(`Supabase CLI release to follow. Default: "${DEFAULT_SUPABASE_CLI_VERSION}".`),
+    ...storageShape,
+    retention: retentionSchema
+        .nullable()
+        .optional()
+        .describe('Which older backup sets the prune step deletes, as restic `forget` rules (ORed): ' +
+        'keep_last, keep_hourly, keep_daily, keep_weekly, keep_monthly, keep_yearly, ' +
+        'keep_within. Failed sets never count and the newest good set is always kept. Left ' +
+        'out: keep every set; null in a project: keep every set despite `defaults`.'),
 };
-const mappingError = (what, expected = 'a mapping of keys') => (iss) => iss.code === 'invalid_type'
-    ? `${what} must be ${expected}, got ${describeValue(iss.input)}`
-    : undefined;
 const defaultsSchema = strictObject(optionShape, { error: mappingError('defaults') });
 const projectSchema = strictObject({
     name: matching('name', 'a project name', PROJECT_NAME_RE, invalid('project name', 'use 1-63 lowercase letters, digits, "_" or "-", starting with a letter or digit ' +
@@ -44486,13 +44773,22 @@ const configFileSchema = strictObject({
 const ROOT_KEYS = Object.keys(configFileSchema.shape);
 const PROJECT_KEYS = Object.keys(projectSchema.shape);
 const DEFAULTS_KEYS = Object.keys(defaultsSchema.shape);
-/** project value > defaults value > built-in default; parts in canonical order. */
+
+/**
+ * project value > defaults value > built-in default; parts and destinations in canonical order.
+ * Lists and the retention mapping are replaced as a whole, never merged.
+ */
 function mergeDefaults(file, fileName) {
     const d = file.defaults ?? {};
     const projects = file.projects.map((p) => {
         const wanted = new Set(p.parts ?? d.parts ?? PARTS);
         const schemas = p.schemas ?? d.schemas;
         const compression = p.compression ?? d.compression;
+        const destinations = new Set(p.destinations ?? d.destinations ?? DEFAULT_DESTINATIONS);
+        const repository = p.repository ?? d.repository;
+        const days = p.artifact_retention_days ?? d.artifact_retention_days;
+        // A project's `retention: null` means "keep everything" even when defaults has a policy.
+        const retention = p.retention !== undefined ? p.retention : d.retention;
         return {
             name: p.name,
             ...(p.ref !== undefined && { ref: p.ref }),
@@ -44505,6 +44801,12 @@ function mergeDefaults(file, fileName) {
             supabase_cli_version: (p.supabase_cli_version ??
                 d.supabase_cli_version ??
                 DEFAULT_SUPABASE_CLI_VERSION).replace(/^v/, ''),
+            destinations: DESTINATIONS.filter((x) => destinations.has(x)),
+            branch: p.branch ?? d.branch ?? DEFAULT_BRANCH,
+            ...(repository !== undefined && { repository }),
+            artifact_prefix: p.artifact_prefix ?? d.artifact_prefix ?? DEFAULT_ARTIFACT_PREFIX,
+            ...(days !== undefined && { artifact_retention_days: days }),
+            ...(retention != null && { retention: toRetentionPolicy(retention) }),
         };
     });
     return { version: 1, file: fileName, projects };
@@ -44633,7 +44935,13 @@ function unknownKeyMessage(key, path) {
     if (inDefaults && PROJECT_KEYS.includes(key)) {
         return `"${key}" cannot be set in defaults; set it on each project`;
     }
-    const known = path.length === 0 ? ROOT_KEYS : inDefaults ? DEFAULTS_KEYS : PROJECT_KEYS;
+    const known = path[path.length - 1] === 'retention'
+        ? RETENTION_KEYS
+        : path.length === 0
+            ? ROOT_KEYS
+            : inDefaults
+                ? DEFAULTS_KEYS
+                : PROJECT_KEYS;
     const near = closest(key, known);
     return near
         ? `unknown key "${key}"; did you mean "${near}"?`
@@ -45399,6 +45707,16 @@ async function startDocker(ctx, part, trailer, urlWithoutPassword) {
         }
     }
     return { stream: external_node_stream_.Readable.from(gen(), { objectMode: false }), kill: () => undefined };
+}
+/**
+ * Fetches the CLI's scripts for all parts at once (each dry run costs the CLI ~0.5 s and 165 MB;
+ * run together they cost one), so the dumps that follow start without waiting.
+ */
+async function prepareEngine(engine, ctx, parts) {
+    const cli = ctx.cli;
+    if (engine !== 'supabase-cli' || !cli)
+        return;
+    await Promise.all(parts.map((part) => supabaseCliScript(cli, supabaseCliFlags(part, ctx.project))));
 }
 async function startPart(engine, ctx, part, trailer, urlWithoutPassword) {
     switch (engine) {
@@ -46881,6 +47199,21 @@ async function supabase_cli_isExecutableFile(file) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/concurrency.ts
+/** Runs `fn` over `items` with at most `limit` at a time; results keep the items' order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+
 ;// CONCATENATED MODULE: ./src/format.ts
 /** Human-readable figures for logs and summaries. */
 function formatBytes(n) {
@@ -46893,7 +47226,7 @@ function formatBytes(n) {
     }
     return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
-function formatDuration(ms) {
+function format_formatDuration(ms) {
     return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
@@ -46937,53 +47270,109 @@ function createDecompressor(compression) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/atomic-file.ts
-/** Files appear under their final name only when complete and on disk: temp file -> fsync -> rename. */
+;// CONCATENATED MODULE: ./src/pipeline/chunked-file.ts
+/**
+ * The sink of a part: writes temp files of at most `maxBytes` each (GitHub refuses files over
+ * 100 MB), hashing each chunk, and on commit renames them to their final names: `name` when the
+ * part fits in one file, else `name.000`, `name.001`, ... in order. Nothing is visible under a
+ * final name before commit; discard removes every temp file.
+ */
 
 
 
 
-
-function tempName(dir, name) {
-    return (0,external_node_path_namespaceObject.join)(dir, `.${name}.tmp-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+function chunkName(name, index) {
+    return `${name}.${String(index).padStart(3, '0')}`;
 }
-async function fsyncPath(path) {
-    const fh = await (0,promises_namespaceObject.open)(path, 'r');
-    try {
-        await fh.sync();
+class ChunkedFileWriter extends external_node_stream_.Writable {
+    dir;
+    name;
+    maxBytes;
+    base;
+    current = null;
+    done = [];
+    constructor(dir, name, maxBytes) {
+        super({ highWaterMark: 1024 * 1024 });
+        this.dir = dir;
+        this.name = name;
+        this.maxBytes = maxBytes;
+        if (!(maxBytes > 0))
+            throw new Error(`chunk size must be positive, got ${maxBytes}`);
+        this.base = (0,external_node_path_namespaceObject.join)(dir, `.${name}.tmp-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
     }
-    finally {
-        await fh.close();
+    _write(chunk, _enc, cb) {
+        this.writeAll(chunk).then(() => cb(), cb);
     }
-}
-/** Makes a completed rename durable: fsync the directory that holds the entry. */
-async function fsyncDir(dir) {
-    await fsyncPath(dir);
-}
-/** Streams `source` through `stages` into dir/name; on any failure the temp file is removed. */
-async function writeStreamAtomically(dir, name, source, stages, signal) {
-    const tmp = tempName(dir, name);
-    try {
-        const out = (0,external_node_fs_namespaceObject.createWriteStream)(tmp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
-        await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...stages, out], { signal });
-        await fsyncPath(tmp);
-        await (0,promises_namespaceObject.rename)(tmp, (0,external_node_path_namespaceObject.join)(dir, name));
+    _final(cb) {
+        const finish = async () => {
+            if (!this.current)
+                await this.openNext(); // an empty part is still one (empty) file
+            await this.closeCurrent();
+        };
+        finish().then(() => cb(), cb);
     }
-    catch (err) {
-        await (0,promises_namespaceObject.rm)(tmp, { force: true });
-        throw err;
+    _destroy(err, cb) {
+        const fh = this.current?.fh;
+        this.current = null;
+        (fh ? fh.close() : Promise.resolve()).then(() => cb(err), () => cb(err));
     }
-}
-async function writeFileAtomically(dir, name, content) {
-    const tmp = tempName(dir, name);
-    try {
-        await (0,promises_namespaceObject.writeFile)(tmp, content, { flag: 'wx', mode: 0o600 });
-        await fsyncPath(tmp);
-        await (0,promises_namespaceObject.rename)(tmp, (0,external_node_path_namespaceObject.join)(dir, name));
+    async writeAll(buf) {
+        let offset = 0;
+        while (offset < buf.length) {
+            if (!this.current || this.current.bytes >= this.maxBytes) {
+                await this.closeCurrent();
+                await this.openNext();
+            }
+            const cur = this.current;
+            const n = Math.min(buf.length - offset, this.maxBytes - cur.bytes);
+            const slice = buf.subarray(offset, offset + n);
+            let written = 0;
+            while (written < slice.length) {
+                const { bytesWritten } = await cur.fh.write(slice, written, slice.length - written);
+                written += bytesWritten;
+            }
+            cur.hash.update(slice);
+            cur.bytes += n;
+            offset += n;
+        }
     }
-    catch (err) {
-        await (0,promises_namespaceObject.rm)(tmp, { force: true });
-        throw err;
+    async openNext() {
+        const tmp = `${this.base}.${this.done.length}`;
+        const fh = await (0,promises_namespaceObject.open)(tmp, 'wx', 0o600);
+        this.current = { tmp, fh, bytes: 0, hash: (0,external_node_crypto_.createHash)('sha256') };
+    }
+    async closeCurrent() {
+        const cur = this.current;
+        if (!cur)
+            return;
+        this.current = null;
+        try {
+            await cur.fh.sync();
+        }
+        finally {
+            await cur.fh.close();
+        }
+        this.done.push({ tmp: cur.tmp, bytes: cur.bytes, sha256: cur.hash.digest('hex') });
+    }
+    /** Renames the finished temp files to their final names; returns them in order. */
+    async commit() {
+        const single = this.done.length === 1;
+        const out = [];
+        for (const [i, c] of this.done.entries()) {
+            const file = single ? this.name : chunkName(this.name, i);
+            await (0,promises_namespaceObject.rename)(c.tmp, (0,external_node_path_namespaceObject.join)(this.dir, file));
+            out.push({ file, bytes: c.bytes, sha256: c.sha256 });
+        }
+        return out;
+    }
+    /** Removes every temp file (after a failure). */
+    async discard() {
+        const fh = this.current?.fh;
+        this.current = null;
+        await fh?.close().catch(() => undefined);
+        const count = this.done.length + 1;
+        for (let i = 0; i < count; i++)
+            await (0,promises_namespaceObject.rm)(`${this.base}.${i}`, { force: true });
     }
 }
 
@@ -47084,6 +47473,7 @@ class DigestStream extends external_node_stream_.Transform {
 
 
 
+
 async function writePart(source, options) {
     const raw = new DigestStream();
     const stored = new DigestStream();
@@ -47098,8 +47488,15 @@ async function writePart(source, options) {
     const timer = options.onProgress
         ? setInterval(() => options.onProgress?.(raw.bytes), options.progressIntervalMs ?? 5000)
         : undefined;
+    const sink = new ChunkedFileWriter(options.dir, options.file, options.maxFileBytes ?? Number.MAX_SAFE_INTEGER);
+    let files;
     try {
-        await writeStreamAtomically(options.dir, options.file, source, stages, options.signal);
+        await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...stages, sink], { signal: options.signal });
+        files = await sink.commit();
+    }
+    catch (err) {
+        await sink.discard();
+        throw err;
     }
     finally {
         if (timer)
@@ -47110,8 +47507,59 @@ async function writePart(source, options) {
         sha256: stored.digest(),
         raw_bytes: raw.bytes,
         raw_sha256: raw.digest(),
+        files,
         tables: counter?.tables ?? [],
     };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/atomic-file.ts
+/** Files appear under their final name only when complete and on disk: temp file -> fsync -> rename. */
+
+
+
+
+
+function tempName(dir, name) {
+    return (0,external_node_path_namespaceObject.join)(dir, `.${name}.tmp-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
+}
+async function fsyncPath(path) {
+    const fh = await (0,promises_namespaceObject.open)(path, 'r');
+    try {
+        await fh.sync();
+    }
+    finally {
+        await fh.close();
+    }
+}
+/** Makes a completed rename durable: fsync the directory that holds the entry. */
+async function fsyncDir(dir) {
+    await fsyncPath(dir);
+}
+/** Streams `source` through `stages` into dir/name; on any failure the temp file is removed. */
+async function writeStreamAtomically(dir, name, source, stages, signal) {
+    const tmp = tempName(dir, name);
+    try {
+        const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 });
+        await pipeline([source, ...stages, out], { signal });
+        await fsyncPath(tmp);
+        await rename(tmp, join(dir, name));
+    }
+    catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+    }
+}
+async function writeFileAtomically(dir, name, content) {
+    const tmp = tempName(dir, name);
+    try {
+        await (0,promises_namespaceObject.writeFile)(tmp, content, { flag: 'wx', mode: 0o600 });
+        await fsyncPath(tmp);
+        await (0,promises_namespaceObject.rename)(tmp, (0,external_node_path_namespaceObject.join)(dir, name));
+    }
+    catch (err) {
+        await (0,promises_namespaceObject.rm)(tmp, { force: true });
+        throw err;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/sha256sums.ts
@@ -47182,7 +47630,7 @@ class SetWriter {
     }
     /** Writes SHA256SUMS, then backup.json, then makes the set visible under its final name. */
     async commit(manifest) {
-        const sums = manifest.parts.map((p) => ({ sha256: p.sha256, file: p.file }));
+        const sums = manifest.parts.flatMap((p) => storedFiles(p));
         await writeFileAtomically(this.dir, SUMS_FILE, formatSums(sums));
         await writeFileAtomically(this.dir, SET_MARKER, serializeBackupJson(manifest));
         await fsyncDir(this.dir);
@@ -47240,23 +47688,47 @@ const TOOL_VERSION = '0.1.0';
 
 
 
+
+/** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
+const DEFAULT_MAX_FILE_BYTES = 95_000_000;
 async function backup(options) {
     const projects = selectProjects(options.config, options.projects);
+    const concurrency = options.concurrency ?? 1;
     const outcome = { sets: [], failures: [] };
-    for (const project of projects) {
+    const results = await mapLimit(projects, concurrency, async (project) => {
+        // Groups can't interleave: with several projects at once, each line names its project.
+        const logger = concurrency > 1 ? prefixed(options.logger, `[${project.name}] `) : options.logger;
+        const one = () => backupProject(project, { ...options, logger });
         try {
-            const set = await options.logger.group(`Back up ${project.name}`, () => backupProject(project, options));
-            outcome.sets.push(set);
+            return {
+                set: await (concurrency > 1 ? one() : logger.group(`Back up ${project.name}`, one)),
+            };
         }
         catch (err) {
             if (options.signal?.aborted)
                 throw err;
             const error = err instanceof BackupError ? err : new DumpError(errorMessage(err), { cause: err });
-            options.logger.error(`${project.name}: ${error.message}`);
-            outcome.failures.push({ project: project.name, error });
+            logger.error(`${project.name}: ${error.message}`);
+            return { failure: { project: project.name, error } };
         }
+    });
+    for (const r of results) {
+        if (r.set)
+            outcome.sets.push(r.set);
+        if (r.failure)
+            outcome.failures.push(r.failure);
     }
     return outcome;
+}
+function prefixed(logger, prefix) {
+    return {
+        ...logger,
+        info: (m) => logger.info(prefix + m),
+        notice: (m) => logger.notice(prefix + m),
+        warning: (m) => logger.warning(prefix + m),
+        error: (m) => logger.error(prefix + m),
+        debug: (m) => logger.debug(prefix + m),
+    };
 }
 function partsFor(project, only) {
     return only.length === 0 ? project.parts : project.parts.filter((p) => only.includes(p));
@@ -47295,17 +47767,19 @@ async function backupProject(project, options) {
     try {
         const records = [];
         let tables = [];
+        const ctx = { project, pg, cli, env, workDir, signal: options.signal };
+        await prepareEngine(project.engine, ctx, parts);
         for (const part of parts) {
             const t0 = Date.now();
             const file = partFileName(part, compression);
             const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[part];
-            const ctx = { project, pg, cli, env, workDir, signal: options.signal };
             const running = await startPart(project.engine, ctx, part, trailer, displayUrl({ ...conn, password: '' }));
             let last = { at: t0, bytes: 0 };
             const result = await writePart(running.stream, {
                 dir: writer.dir,
                 file,
                 compression,
+                maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
                 countRows: part === 'data',
                 signal: options.signal,
                 onProgress: (bytes) => {
@@ -47329,10 +47803,11 @@ async function backupProject(project, options) {
                 compression,
                 encryption: null,
                 duration_ms,
+                ...(result.files.length > 1 ? { chunks: result.files } : {}),
             });
             if (part === 'data')
                 tables = result.tables;
-            logger.info(`${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`);
+            logger.info(`${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${format_formatDuration(duration_ms)}`);
         }
         const manifest = {
             format: FORMAT,
@@ -47403,10 +47878,27 @@ async function validate_validate(file) {
 
 
 
-async function verify_sha256File(path) {
+/** sha256 of the files' contents joined in order. */
+async function sha256Files(paths) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
-    await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(path, { highWaterMark: 1024 * 1024 }), hash);
+    for (const path of paths)
+        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(path, { highWaterMark: 1024 * 1024 }), hash, { end: false });
     return hash.digest('hex');
+}
+async function checkFile(path, bytes, sha256) {
+    const st = await (0,promises_namespaceObject.stat)(path).catch(() => null);
+    if (!st)
+        return { path, message: 'missing' };
+    if (st.size !== bytes) {
+        return {
+            path,
+            message: `${st.size < bytes ? 'truncated' : 'too long'}: ${st.size} bytes, expected ${bytes}`,
+        };
+    }
+    const actual = await sha256Files([path]);
+    return actual === sha256
+        ? null
+        : { path, message: `sha256 mismatch: expected ${sha256}, actual ${actual}` };
 }
 async function readText(path) {
     try {
@@ -47440,7 +47932,8 @@ async function verifySet(dir) {
             problems: [{ path: at(SET_MARKER), message: err.message }],
         };
     }
-    const expected = new Map(manifest.parts.map((p) => [p.file, p]));
+    // What SHA256SUMS must list and the directory must hold: each part's file, or its chunks.
+    const expected = new Map(manifest.parts.flatMap((p) => storedFiles(p).map((f) => [f.file, f])));
     const sumsText = await readText(at(SUMS_FILE));
     if (sumsText === null)
         problems.push({ path: at(SUMS_FILE), message: 'missing' });
@@ -47448,16 +47941,16 @@ async function verifySet(dir) {
         try {
             const sums = parseSums(sumsText);
             for (const s of sums) {
-                const part = expected.get(s.file);
-                if (!part)
+                const file = expected.get(s.file);
+                if (!file)
                     problems.push({
                         path: at(SUMS_FILE),
                         message: `lists ${s.file}, which backup.json does not`,
                     });
-                else if (part.sha256 !== s.sha256)
+                else if (file.sha256 !== s.sha256)
                     problems.push({
                         path: at(SUMS_FILE),
-                        message: `${s.file}: ${s.sha256} differs from backup.json's ${part.sha256}`,
+                        message: `${s.file}: ${s.sha256} differs from backup.json's ${file.sha256}`,
                     });
             }
             for (const file of expected.keys())
@@ -47469,22 +47962,24 @@ async function verifySet(dir) {
         }
     }
     for (const part of manifest.parts) {
-        const path = at(part.file);
-        const st = await (0,promises_namespaceObject.stat)(path).catch(() => null);
-        if (!st) {
-            problems.push({ path, message: 'missing' });
-            continue;
+        let intact = true;
+        for (const stored of storedFiles(part)) {
+            const problem = await checkFile(at(stored.file), stored.bytes, stored.sha256);
+            if (problem) {
+                problems.push(problem);
+                intact = false;
+            }
         }
-        if (st.size !== part.bytes) {
-            const how = st.size < part.bytes ? 'truncated' : 'too long';
-            problems.push({ path, message: `${how}: ${st.size} bytes, expected ${part.bytes}` });
+        // The chunks, joined, must be the part's file as backup.json describes it.
+        if (intact && part.chunks) {
+            const whole = await sha256Files(part.chunks.map((c) => at(c.file)));
+            if (whole !== part.sha256) {
+                problems.push({
+                    path: at(part.file),
+                    message: `chunks join to sha256 ${whole}, expected ${part.sha256}`,
+                });
+            }
         }
-        const actual = await verify_sha256File(path);
-        if (actual !== part.sha256)
-            problems.push({
-                path,
-                message: `sha256 mismatch: expected ${part.sha256}, actual ${actual}`,
-            });
     }
     const known = new Set([SET_MARKER, SUMS_FILE, ...expected.keys()]);
     for (const entry of await (0,promises_namespaceObject.readdir)(dir)) {
@@ -47629,6 +48124,11 @@ function actionsLogger(redactor) {
 async function main_run() {
     const redactor = new Redactor();
     const logger = actionsLogger(redactor);
+    // A cancelled job gets SIGINT then SIGTERM: stop the dump and remove partial files.
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    process.once('SIGINT', cancel);
+    process.once('SIGTERM', cancel);
     try {
         const inputs = readInputs();
         switch (inputs.command) {
@@ -47653,6 +48153,7 @@ async function main_run() {
                     outDir: inputs.outDir,
                     env: process.env,
                     logger,
+                    signal: controller.signal,
                     pgBinDir: inputs.pgBinDir,
                     cliDownloadBase: inputs.cliDownloadBase,
                 });
@@ -47681,7 +48182,13 @@ async function main_run() {
                 });
             }
         }
-        setFailed(redactor.redact(errorMessage(err)));
+        setFailed(controller.signal.aborted
+            ? 'cancelled; partial files were removed'
+            : redactor.redact(errorMessage(err)));
+    }
+    finally {
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
     }
 }
 

@@ -7,7 +7,10 @@ import {
   configJsonSchema,
   configJsonSchemaText,
 } from '../../src/config/json-schema.js';
-import { COMPRESSIONS, DESTINATIONS, ENGINES, PARTS } from '../../src/config/types.js';
+import { DURATION_RE } from '../../src/config/duration.js';
+import { PROJECT_NAME_RE } from '../../src/config/schema.js';
+import { BRANCH_RE, REPOSITORY_RE } from '../../src/config/storage-schema.js';
+import { COMPRESSIONS, DESTINATIONS, ENGINES, KEEP_RULES, PARTS } from '../../src/config/types.js';
 
 interface Schema {
   [key: string]: unknown;
@@ -89,6 +92,33 @@ describe('configJsonSchema', () => {
     }
   });
 
+  it('storage keys: patterns and bounds that match the loader', () => {
+    for (const s of [project, defaults]) {
+      const p = s.properties ?? {};
+      expect(p.artifact_retention_days).toMatchObject({ type: 'integer', minimum: 1, maximum: 90 });
+      expect(p.artifact_prefix?.pattern).toBe(PROJECT_NAME_RE.source);
+      expect(p.branch?.pattern).toBe(BRANCH_RE.source);
+      expect(p.repository?.pattern).toBe(REPOSITORY_RE.source);
+    }
+  });
+
+  it('retention: a closed, non-empty mapping of rules, or null', () => {
+    for (const s of [project, defaults]) {
+      const variants = s.properties?.retention?.anyOf ?? [];
+      expect(variants.map((v) => v.type)).toEqual(['object', 'null']);
+      const rules = variants[0] ?? {};
+      expect(rules).toMatchObject({ additionalProperties: false, minProperties: 1 });
+      expect(Object.keys(rules.properties ?? {})).toEqual([...KEEP_RULES, 'keep_within']);
+      for (const rule of KEEP_RULES) {
+        expect(rules.properties?.[rule]).toMatchObject({ type: 'integer', minimum: 0 });
+      }
+      expect(rules.properties?.keep_within).toMatchObject({
+        type: 'string',
+        pattern: DURATION_RE.source,
+      });
+    }
+  });
+
   it('defaults: closed, without the per-project keys', () => {
     expect(defaults.additionalProperties).toBe(false);
     expect(Object.keys(defaults.properties ?? {})).not.toContain('name');
@@ -121,6 +151,10 @@ describe('configJsonSchema', () => {
         expect(prop, key).toBeDefined();
         if (prop?.enum) expect(prop.enum).toContain(value);
         if (prop?.pattern) expect(String(value)).toMatch(new RegExp(prop.pattern));
+        if (key === 'retention' && value) {
+          const rules = prop?.anyOf?.[0]?.properties ?? {};
+          for (const rule of Object.keys(value)) expect(rules[rule], rule).toBeDefined();
+        }
       }
     }
   });

@@ -59,6 +59,10 @@ describe('docs/config.md', () => {
       ['prod', ['roles', 'schema', 'data'], undefined],
       ['staging', ['schema', 'data'], 'gzip'],
     ]);
+    expect(config.projects.map((p) => [p.destinations, p.retention])).toEqual([
+      [['artifact', 'branch'], { keep_daily: 7, keep_weekly: 4, keep_monthly: 12 }],
+      [['artifact', 'branch'], { keep_daily: 7, keep_weekly: 4, keep_monthly: 12 }],
+    ]);
   });
 });
 

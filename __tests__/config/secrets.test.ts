@@ -17,6 +17,9 @@ const project: ProjectConfig = {
   exclude_tables: [],
   engine: 'supabase-cli',
   supabase_cli_version: '3.1.0',
+  destinations: ['local'],
+  branch: 'supabase-backups',
+  artifact_prefix: 'supabase-backup',
 };
 const AWKWARD = `p@ss:w/o?r#d%&+'"\\ü`;
 const POOLER_USER = 'postgres.abcdefghijklmnopqrst';

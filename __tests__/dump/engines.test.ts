@@ -19,6 +19,9 @@ const project: ProjectConfig = {
   exclude_tables: ['public.audit_log'],
   engine: 'supabase-cli',
   supabase_cli_version: '3.1.0',
+  destinations: ['local'],
+  branch: 'supabase-backups',
+  artifact_prefix: 'supabase-backup',
 };
 
 describe('engine arguments', () => {

@@ -26,7 +26,8 @@ import { ArtifactStore, type StoredArtifact } from './github-api.js';
 const SERVICE = 'github.actions.results.api.v1.ArtifactService';
 // Azurite's one account and its published well-known key.
 const ACCOUNT = 'devstoreaccount1';
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const CONTAINER = 'actions-results';
 
 export interface ArtifactService {
@@ -51,6 +52,8 @@ async function startAzurite(): Promise<{ url: string; stop(): Promise<void> }> {
   const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--location', location];
   args.push('--skipApiVersionCheck', '--loose', '--silent', '--disableTelemetry');
   const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killOnExit = () => child.kill('SIGKILL'); // a test worker that dies leaves no server
+  process.once('exit', killOnExit);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`azurite did not start:\n${output}`)), 30_000);
@@ -69,6 +72,7 @@ async function startAzurite(): Promise<{ url: string; stop(): Promise<void> }> {
   return {
     url,
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
@@ -127,7 +131,10 @@ export async function startArtifactService(
   const credential = new StorageSharedKeyCredential(ACCOUNT, KEY);
   const blobs = new BlobServiceClient(`${azurite.url}/${ACCOUNT}`, credential);
   const container = blobs.getContainerClient(CONTAINER);
-  await container.createIfNotExists();
+  await container.createIfNotExists().catch(async (err: unknown) => {
+    await azurite.stop();
+    throw err;
+  });
 
   const store = options.store ?? new ArtifactStore('octo-org/backups');
   const runId = options.runId ?? 4242;
@@ -151,7 +158,8 @@ export async function startArtifactService(
 
   const finalized = (name: unknown) => {
     const a = store.find(runBackendId, String(name));
-    if (!a?.finalized) throw new TwirpError(404, 'not_found', `artifact not found: ${String(name)}`);
+    if (!a?.finalized)
+      throw new TwirpError(404, 'not_found', `artifact not found: ${String(name)}`);
     return a;
   };
 
@@ -161,7 +169,11 @@ export async function startArtifactService(
       if (!name) throw new TwirpError(400, 'invalid_argument', 'name is required');
       const existing = store.find(runBackendId, name);
       if (existing?.finalized) {
-        throw new TwirpError(409, 'already_exists', 'an artifact with this name already exists on the workflow run');
+        throw new TwirpError(
+          409,
+          'already_exists',
+          'an artifact with this name already exists on the workflow run',
+        );
       }
       if (existing) store.remove(existing.id); // an upload that never finalized
       const expiresAt = body['expires_at'] ? new Date(String(body['expires_at'])) : null;
@@ -183,7 +195,8 @@ export async function startArtifactService(
     },
     async FinalizeArtifact(body) {
       const a = store.find(runBackendId, String(body['name']));
-      if (!a || a.finalized) throw new TwirpError(404, 'not_found', 'no upload in progress for this name');
+      if (!a || a.finalized)
+        throw new TwirpError(404, 'not_found', 'no upload in progress for this name');
       const props = await container
         .getBlobClient(a.blobName!)
         .getProperties()
@@ -299,7 +312,7 @@ export async function withEnv<T>(
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const apply = (vars: Record<string, string | undefined>) => {
     for (const [k, v] of Object.entries(vars)) {
-      if (v === undefined) delete process.env[k];
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
       else process.env[k] = v;
     }
   };

@@ -144,18 +144,23 @@ export async function startGitHubApi(options: {
     const url = new URL(req.url ?? '/', base);
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     const auth = req.headers.authorization;
-    if (!auth) return send(res, 401, { message: 'Requires authentication', documentation_url: DOCS });
+    if (!auth)
+      return send(res, 401, { message: 'Requires authentication', documentation_url: DOCS });
     if (!/^(token|bearer) /i.test(auth) || auth.slice(auth.indexOf(' ') + 1) !== token) {
       return send(res, 401, { message: 'Bad credentials', documentation_url: DOCS });
     }
     const m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/artifacts(?:\/(\d+))?$/.exec(url.pathname);
     const sameRepo = m && `${m[1]}/${m[2]}`.toLowerCase() === store.repository.toLowerCase();
-    const notFound = () => send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
+    const notFound = () =>
+      send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
     if (!m || !sameRepo) return notFound();
     const id = m[3] === undefined ? undefined : Number(m[3]);
 
     if (req.method === 'GET' && id === undefined) {
-      const perPage = Math.min(Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1), 100);
+      const perPage = Math.min(
+        Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1),
+        100,
+      );
       const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
       const name = url.searchParams.get('name');
       const all = store.items
@@ -167,7 +172,10 @@ export async function startGitHubApi(options: {
       return send(
         res,
         200,
-        { total_count: all.length, artifacts: slice.map((a) => restArtifact(a, base, store.repository)) },
+        {
+          total_count: all.length,
+          artifacts: slice.map((a) => restArtifact(a, base, store.repository)),
+        },
         link ? { link } : {},
       );
     }
@@ -177,7 +185,11 @@ export async function startGitHubApi(options: {
     }
     if (req.method === 'DELETE' && id !== undefined) {
       if (readOnly) {
-        return send(res, 403, { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' });
+        return send(res, 403, {
+          message: 'Resource not accessible by integration',
+          documentation_url: DOCS,
+          status: '403',
+        });
       }
       return store.remove(id) ? send(res, 204) : notFound();
     }

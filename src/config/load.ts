@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, UsageError, errorMessage, type ConfigIssue } from '../errors.js';
 import { configFileSchema, mergeDefaults } from './schema.js';
 import { DEFAULTS_KEYS, PROJECT_KEYS, RETENTION_KEYS, ROOT_KEYS } from './schema.js';
-import type { Config, LoadedProjectConfig } from './types.js';
+import type { Config, ProjectConfig } from './types.js';
 
 type Path = readonly PropertyKey[];
 /** A problem before it is located; `at: 'key'` points at the key rather than its value. */
@@ -83,7 +83,7 @@ export async function loadConfigFile(path: string): Promise<Config> {
  * The projects to work on, in config order. `names` undefined or empty means all; entries may
  * also be comma- or space-separated lists. An unknown name is a UsageError.
  */
-export function selectProjects(config: Config, names: string[] | undefined): LoadedProjectConfig[] {
+export function selectProjects(config: Config, names: string[] | undefined): ProjectConfig[] {
   const wanted = new Set((names ?? []).flatMap((n) => n.split(/[\s,]+/)).filter((n) => n !== ''));
   if (wanted.size === 0) return [...config.projects];
   const configured = config.projects.map((p) => p.name);

@@ -3,8 +3,13 @@
  * `toRetentionPolicy` turns it into the typed `RetentionPolicy`.
  */
 import { z } from 'zod';
-import { DURATION_RE, DURATION_RULE, durationProblem, parseDuration } from './duration.js';
-import { isZeroDuration } from './duration.js';
+import {
+  DURATION_RE,
+  DURATION_RULE,
+  durationProblem,
+  isZeroDuration,
+  parseDuration,
+} from './duration.js';
 import { matching, mappingError, whole } from './schema-helpers.js';
 import { KEEP_RULES, type RetentionPolicy } from './types.js';
 
@@ -45,8 +50,11 @@ export const retentionSchema = z
     },
     { error: mappingError('retention', 'a mapping of rules such as {keep_daily: 7}') },
   )
-  .superRefine((r, ctx) => {
-    if (!hasRule(r)) ctx.addIssue({ code: 'custom', message: NO_RULE_MESSAGE });
+  .check((payload) => {
+    // Only for an otherwise valid mapping: after a misspelt rule, "no rule" would be noise.
+    if (payload.issues.length === 0 && !hasRule(payload.value)) {
+      payload.issues.push({ code: 'custom', message: NO_RULE_MESSAGE, input: payload.value });
+    }
   })
   .meta({ minProperties: 1 });
 

@@ -4,8 +4,16 @@
  */
 import { z } from 'zod';
 import { RETENTION_KEYS, retentionSchema, toRetentionPolicy } from './retention-schema.js';
-import { PROJECT_NAME_RE, describeValue, invalid, list, looksLikeUrl } from './schema-helpers.js';
-import { mappingError, matching, oneOf } from './schema-helpers.js';
+import {
+  PROJECT_NAME_RE,
+  describeValue,
+  invalid,
+  list,
+  looksLikeUrl,
+  mappingError,
+  matching,
+  oneOf,
+} from './schema-helpers.js';
 import { storageShape } from './storage-schema.js';
 import {
   COMPRESSIONS,
@@ -17,7 +25,7 @@ import {
   ENGINES,
   PARTS,
   type Config,
-  type LoadedProjectConfig,
+  type ProjectConfig,
 } from './types.js';
 
 export { PROJECT_NAME_RE, describeValue, looksLikeUrl };
@@ -189,7 +197,7 @@ export { RETENTION_KEYS };
  */
 export function mergeDefaults(file: ConfigFile, fileName: string): Config {
   const d = file.defaults ?? {};
-  const projects = file.projects.map((p): LoadedProjectConfig => {
+  const projects = file.projects.map((p): ProjectConfig => {
     const wanted = new Set(p.parts ?? d.parts ?? PARTS);
     const schemas = p.schemas ?? d.schemas;
     const compression = p.compression ?? d.compression;

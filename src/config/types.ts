@@ -32,7 +32,7 @@ export interface Duration {
   hours: number;
 }
 
-/** The counting rules of a retention policy, newest bucket first (restic's `--keep-*`). */
+/** The counting rules of a retention policy, in restic's order (last, hourly, ... yearly). */
 export const KEEP_RULES = [
   'keep_last',
   'keep_hourly',
@@ -69,29 +69,25 @@ export interface ProjectConfig {
   compression?: Compression;
   engine: Engine;
   supabase_cli_version: string;
-  // Storage keys. The loader always sets destinations, branch and artifact_prefix (see
-  // LoadedProjectConfig); they are optional here only so that hand-built test projects compile.
   /** Where finished sets go; non-empty, no repeats, in the order artifact, branch, local. */
-  destinations?: Destination[];
+  destinations: Destination[];
   /** The branch the `branch` destination commits to (a safe git ref name). */
-  branch?: string;
+  branch: string;
   /** "owner/name" of the repository holding the branch; undefined = the workflow's own. */
   repository?: string;
   /** Days (1-90) an artifact is kept; undefined = the repository's setting. */
   artifact_retention_days?: number;
   /** First word of artifact names; the same characters as project names. */
-  artifact_prefix?: string;
+  artifact_prefix: string;
   /** Which older sets the prune step removes; undefined = keep every set. */
   retention?: RetentionPolicy;
 }
 
 /** A project as the loader returns it: every key with a built-in default is set. */
-export type LoadedProjectConfig = ProjectConfig &
-  Required<Pick<ProjectConfig, 'destinations' | 'branch' | 'artifact_prefix'>>;
 
 export interface Config {
   version: 1;
   /** Absolute or as-given path of the file the config came from (for messages). */
   file: string;
-  projects: LoadedProjectConfig[];
+  projects: ProjectConfig[];
 }

@@ -40,7 +40,9 @@ const FORBIDDEN: Record<string, string> = {
 export function artifactName(prefix: string, project: string, setId: string): string {
   const name = `${prefix}-${project}-${setId}`;
   if (!prefix || !project || !setId) {
-    throw new StorageError(`artifact name ${JSON.stringify(name)} lacks a prefix, project or set id`);
+    throw new StorageError(
+      `artifact name ${JSON.stringify(name)} lacks a prefix, project or set id`,
+    );
   }
   const bad = Object.keys(FORBIDDEN).filter((c) => name.includes(c));
   if (bad.length > 0) {
@@ -62,8 +64,6 @@ export interface UploadSetOptions {
   serverUrl?: string;
   repository?: string;
   runId?: string | number;
-  /** The artifact client (tests); default: DefaultArtifactClient. */
-  client?: ArtifactClient;
 }
 
 /** The set's files, sorted; a set is flat, so anything but a regular file is refused. */
@@ -73,11 +73,15 @@ async function setFiles(dir: string): Promise<{ paths: string[]; bytes: number }
   });
   const odd = entries.filter((e) => !e.isFile()).map((e) => e.name);
   if (odd.length > 0) {
-    throw new StorageError(`set directory ${dir} holds ${odd.join(', ')}, which are not plain files; a set is flat`);
+    throw new StorageError(
+      `set directory ${dir} holds ${odd.join(', ')}, which are not plain files; a set is flat`,
+    );
   }
   const names = entries.map((e) => e.name).sort();
   if (!names.includes(SET_MARKER)) {
-    throw new StorageError(`${dir} has no ${SET_MARKER}: it is not a finished set, so it is not uploaded`);
+    throw new StorageError(
+      `${dir} has no ${SET_MARKER}: it is not a finished set, so it is not uploaded`,
+    );
   }
   const paths = names.map((n) => join(dir, n));
   let bytes = 0;
@@ -95,10 +99,14 @@ function uploadError(err: unknown, name: string): StorageError {
     );
   }
   if (err instanceof GHESNotSupportedError) {
-    return say('artifact upload is not supported on GitHub Enterprise Server by @actions/artifact v2+: choose destinations: [branch]');
+    return say(
+      'artifact upload is not supported on GitHub Enterprise Server by @actions/artifact v2+: choose destinations: [branch]',
+    );
   }
   if (err instanceof UsageError) {
-    return say(`artifact storage quota is used up, so "${name}" was not uploaded: delete old artifacts or choose destinations: [branch]`);
+    return say(
+      `artifact storage quota is used up, so "${name}" was not uploaded: delete old artifacts or choose destinations: [branch]`,
+    );
   }
   if (/\(409\)|already exists/i.test(msg)) {
     return say(
@@ -121,7 +129,9 @@ export async function uploadSetArtifact(
   const name = artifactName(options.prefix, set.project, set.setId);
   const days = options.retentionDays;
   if (days !== undefined && !(Number.isInteger(days) && days >= 1)) {
-    throw new StorageError(`artifact retention days must be a whole number of days, at least 1 (got ${days})`);
+    throw new StorageError(
+      `artifact retention days must be a whole number of days, at least 1 (got ${days})`,
+    );
   }
   const { paths, bytes } = await setFiles(set.dir);
   logger.info(
@@ -129,7 +139,7 @@ export async function uploadSetArtifact(
       `${formatBytes(bytes)}, stored in the zip as they are (compression level 0)` +
       (days === undefined ? '' : `, kept ${days} day${days === 1 ? '' : 's'}`),
   );
-  const client = options.client ?? new DefaultArtifactClient();
+  const client = new DefaultArtifactClient();
   let result: Awaited<ReturnType<ArtifactClient['uploadArtifact']>>;
   try {
     result = await client.uploadArtifact(name, paths, set.dir, {
@@ -142,7 +152,9 @@ export async function uploadSetArtifact(
   const { id, size = 0, digest } = result;
   if (id === undefined) throw new StorageError(`the artifact service returned no id for "${name}"`);
   if (!digest || !/^[0-9a-f]{64}$/.test(digest)) {
-    throw new StorageError(`artifact "${name}" (id ${id}) was uploaded without a sha256 digest (got ${String(digest)})`);
+    throw new StorageError(
+      `artifact "${name}" (id ${id}) was uploaded without a sha256 digest (got ${String(digest)})`,
+    );
   }
   // A stored zip holds every file's bytes verbatim plus headers: it can't be smaller than the set.
   if (size < bytes) {
@@ -157,6 +169,8 @@ export async function uploadSetArtifact(
       ? `${serverUrl.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}/artifacts/${id}`
       : null;
   const record: ArtifactRecord = { id, name, size, digest: `sha256:${digest}`, url };
-  logger.info(`Artifact ${name}: id ${id}, ${formatBytes(size)}, ${record.digest}${url ? `, ${url}` : ''}`);
+  logger.info(
+    `Artifact ${name}: id ${id}, ${formatBytes(size)}, ${record.digest}${url ? `, ${url}` : ''}`,
+  );
   return record;
 }
