@@ -1,11 +1,17 @@
 /** The action: read inputs once, run the command, set outputs. The only place that calls setFailed. */
 import * as core from '@actions/core';
-import { readInputs } from './action/inputs.js';
-import { backup } from './commands/backup.js';
+import { tmpdir } from 'node:os';
+import { readInputs, type Inputs } from './action/inputs.js';
+import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
+import { prune } from './commands/prune.js';
+import { runBackup } from './commands/run-backup.js';
+import type { GitHubContext } from './commands/store.js';
 import { validate } from './commands/validate.js';
 import { verify } from './commands/verify.js';
+import { selectProjects } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { Redactor, type Logger } from './log.js';
+import { renderSummary } from './report/summary.js';
 
 function actionsLogger(redactor: Redactor): Logger {
   const r = (m: string) => redactor.redact(m);
@@ -23,6 +29,97 @@ function actionsLogger(redactor: Redactor): Logger {
   };
 }
 
+function githubContext(inputs: Inputs): GitHubContext {
+  const env = process.env;
+  return {
+    serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    repository: env.GITHUB_REPOSITORY || undefined,
+    runId: env.GITHUB_RUN_ID || undefined,
+    token: inputs.githubToken,
+  };
+}
+
+async function command(
+  inputs: Inputs,
+  logger: Logger,
+  redactor: Redactor,
+  signal: AbortSignal,
+): Promise<void> {
+  if (inputs.githubToken) logger.mask(inputs.githubToken);
+  switch (inputs.command) {
+    case 'validate': {
+      const { summary } = await validate(inputs.config);
+      for (const line of summary) logger.info(line);
+      return;
+    }
+    case 'verify': {
+      const outcome = await verify(inputs.outDir, logger);
+      if (outcome.problems > 0)
+        core.setFailed(`${outcome.problems} problem(s) found in the backup sets`);
+      return;
+    }
+    case 'prune': {
+      const { config } = await validate(inputs.config);
+      const outcome = await prune(selectProjects(config, inputs.projects), {
+        github: githubContext(inputs),
+        logger,
+        workDir: process.env.RUNNER_TEMP || tmpdir(),
+        outDir: inputs.outDir,
+        dryRun: inputs.dryRun,
+        now: new Date(),
+        signal,
+      });
+      core.setOutput('pruned', JSON.stringify(outcome.results));
+      if (outcome.failures.length > 0)
+        core.setFailed(
+          redactor.redact(`prune failed for ${outcome.failures.map((f) => f.project).join(', ')}`),
+        );
+      return;
+    }
+    case 'backup': {
+      const { config } = await validate(inputs.config);
+      const outcome = await runBackup({
+        config,
+        projects: inputs.projects,
+        only: inputs.parts,
+        outDir: inputs.outDir,
+        env: process.env,
+        logger,
+        signal,
+        pgBinDir: inputs.pgBinDir,
+        cliDownloadBase: inputs.cliDownloadBase,
+        github: githubContext(inputs),
+        reason: inputs.reason,
+        noPrune: !inputs.prune,
+      });
+      core.setOutput('sets', redactor.redact(JSON.stringify(setsOutput(outcome.results))));
+      core.setOutput(
+        'manifest-entry',
+        redactor.redact(JSON.stringify(manifestEntries(outcome.results, inputs.reason))),
+      );
+      core.setOutput('out-dir', inputs.outDir);
+      const failures = outcome.failures.map((f) => ({
+        project: f.project,
+        message: f.error.message,
+      }));
+      if (process.env.GITHUB_STEP_SUMMARY) {
+        await core.summary
+          .addRaw(redactor.redact(renderSummary({ sets: summarySets(outcome.results), failures })))
+          .write();
+      }
+      if (failures.length > 0) {
+        core.setFailed(
+          redactor.redact(
+            `backup failed for ${failures.map((f) => `${f.project} (${f.message})`).join('; ')}`,
+          ),
+        );
+      }
+      return;
+    }
+  }
+}
+
 export async function run(): Promise<void> {
   const redactor = new Redactor();
   const logger = actionsLogger(redactor);
@@ -32,50 +129,7 @@ export async function run(): Promise<void> {
   process.once('SIGINT', cancel);
   process.once('SIGTERM', cancel);
   try {
-    const inputs = readInputs();
-    switch (inputs.command) {
-      case 'validate': {
-        const { summary } = await validate(inputs.config);
-        for (const line of summary) logger.info(line);
-        return;
-      }
-      case 'verify': {
-        const outcome = await verify(inputs.outDir, logger);
-        if (outcome.problems > 0)
-          core.setFailed(`${outcome.problems} problem(s) found in the backup sets`);
-        return;
-      }
-      case 'backup': {
-        const { config } = await validate(inputs.config);
-        const outcome = await backup({
-          config,
-          projects: inputs.projects,
-          only: inputs.parts,
-          outDir: inputs.outDir,
-          env: process.env,
-          logger,
-          signal: controller.signal,
-          pgBinDir: inputs.pgBinDir,
-          cliDownloadBase: inputs.cliDownloadBase,
-        });
-        const sets = outcome.sets.map((s) => ({
-          project: s.project,
-          set_id: s.set_id,
-          dir: s.dir,
-          files: s.manifest.parts.map((p) => ({ file: p.file, bytes: p.bytes, sha256: p.sha256 })),
-        }));
-        core.setOutput('sets', redactor.redact(JSON.stringify(sets)));
-        core.setOutput('out-dir', inputs.outDir);
-        if (outcome.failures.length > 0) {
-          core.setFailed(
-            redactor.redact(
-              `backup failed for ${outcome.failures.map((f) => `${f.project} (${f.error.message})`).join('; ')}`,
-            ),
-          );
-        }
-        return;
-      }
-    }
+    await command(readInputs(), logger, redactor, controller.signal);
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const i of err.issues) {

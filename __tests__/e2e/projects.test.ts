@@ -26,6 +26,7 @@ function config(): string {
       'version: 1',
       'defaults:',
       '  engine: pg-dump',
+      '  destinations: [local]',
       'projects:',
       '  - name: one',
       '    db_url_secret: ONE_DB_URL',

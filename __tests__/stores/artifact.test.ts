@@ -258,22 +258,22 @@ describe('sets as workflow artifacts', () => {
     expect((err as Error).message).toMatch(/has no backup\.json: it is not a finished set/);
   });
 
-  it('lists what it uploaded through the REST API over the same store', async () => {
+  it('lists uploads through the REST API; the client deletes them from the service', async () => {
     const api = await startGitHubApi({ store: service.store, token: 'ghs_rw' });
+    const [uploaded] = service.artifacts();
+    const { id, name, size } = uploaded!;
     try {
       const listed = await listBackupArtifacts(createOctokit('ghs_rw', api.url), REPO, PREFIX);
-      const [uploaded] = service.artifacts();
-      expect(listed).toEqual([
-        expect.objectContaining({
-          id: uploaded!.id,
-          name: uploaded!.name,
-          size: uploaded!.size,
-          expired: false,
-        }),
-      ]);
+      expect(listed).toEqual([expect.objectContaining({ id, name, size, expired: false })]);
     } finally {
       await api.close();
     }
+    const deleted = await withEnv(service.env, () =>
+      new DefaultArtifactClient().deleteArtifact(name),
+    );
+    expect(deleted.id).toBe(id);
+    expect(service.artifacts()).toEqual([]);
+    await expect(service.blob(id)).rejects.toThrow();
   });
 });
 

@@ -85,13 +85,14 @@ async function startAzurite(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
+/** A Twirp error: HTTP status plus {code, msg} as the JSON body. */
 class TwirpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    msg: string,
   ) {
-    super(message);
+    super(msg);
   }
 }
 
@@ -110,12 +111,13 @@ function runtimeToken(runBackendId: string, jobRunBackendId: string): string {
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
+  let body: unknown;
   try {
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof body === 'object' && body !== null) return body as Record<string, unknown>;
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    // fall through
+    body = null;
   }
+  if (typeof body === 'object' && body !== null) return body as Record<string, unknown>;
   throw new TwirpError(400, 'malformed', 'the request body is not a JSON object');
 }
 

@@ -48,11 +48,11 @@ export function builtCli(
   });
 }
 
-/** A config file with one project, in a fresh temp dir. */
+/** A config file with one project (kept on local disk unless it says otherwise), in a fresh temp dir. */
 export function writeConfig(project: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const file = join(dir, 'backups.config.yaml');
-  const lines = Object.entries(project).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
+  const lines = Object.entries({ destinations: ['local'], ...project }).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
   writeFileSync(file, `version: 1\nprojects:\n  - ${lines.join('\n').trimStart()}\n`);
   return file;
 }

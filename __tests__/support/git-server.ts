@@ -19,6 +19,8 @@ export interface GitRequest {
 
 export interface GitServerOptions {
   token: string;
+  /** A second token that may fetch but not push (403 on receive-pack, as GitHub answers). */
+  readOnlyToken?: string;
   /** Runs before an authorized request reaches git (a test moves the branch from here). */
   beforeRequest?: (request: GitRequest) => void | Promise<void>;
 }
@@ -38,7 +40,8 @@ const BACKEND = join(
   'git-http-backend',
 );
 
-function authorized(req: IncomingMessage, token: string): boolean {
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return false;
   const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!m) return false;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
@@ -100,10 +103,17 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
       authorized: authorized(req, options.token),
     };
     requests.push(request);
+    const readOnly = !request.authorized && authorized(req, options.readOnlyToken);
+    if (readOnly) request.authorized = !request.path.includes('git-receive-pack');
     if (!request.authorized) {
       req.resume();
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"', 'content-type': 'text/plain' });
-      res.end('authentication required\n');
+      if (readOnly) res.writeHead(403, { 'content-type': 'text/plain' });
+      else
+        res.writeHead(401, {
+          'WWW-Authenticate': 'Basic realm="git"',
+          'content-type': 'text/plain',
+        });
+      res.end(readOnly ? 'Permission to repository denied\n' : 'authentication required\n');
       return;
     }
     await options.beforeRequest?.(request);
@@ -158,7 +168,9 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     async createBareRepo(name) {
       const dir = join(root, name);
       const git = (...args: string[]) =>
-        execFileSync('git', args, { env: { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1' } });
+        execFileSync('git', args, {
+          env: { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1' },
+        });
       git('init', '--quiet', '--bare', dir);
       git('-C', dir, 'config', 'http.receivepack', 'true');
       // What GitHub allows too: blobless fetches and fetching objects by id.

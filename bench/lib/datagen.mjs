@@ -101,7 +101,7 @@ const INSERTS = {
 INSERT INTO public.profiles (id, username, email, full_name, bio, avatar_url, settings, balance, created_at, updated_at)
 SELECT bench_gen.pid(g),
   bench_gen.word(bench_gen.zipf() + 64) || g,
-  bench_gen.word(bench_gen.zipf() + 64) || '.' || bench_gen.word(bench_gen.zipf() + 64) || g % 97 || '@'
+  bench_gen.word(bench_gen.zipf() + 64) || '.' || bench_gen.word(bench_gen.zipf() + 64) || g || '@'
     || bench_gen.pick('{gmail.com,outlook.com,yahoo.com,proton.me,example.org,acme.io,icloud.com}'),
   initcap(bench_gen.word(bench_gen.zipf() + 64)) || ' ' || initcap(bench_gen.word(bench_gen.zipf() + 64)),
   CASE WHEN random() < 0.15 THEN NULL ELSE bench_gen.txt(floor(random() ^ 2 * 220)::int + 3) END,
@@ -233,7 +233,7 @@ export async function createDatabase(cluster, db, mb, baseSql) {
   // 1..P while profiles are still being loaded (profiles end with at least P rows).
   const P = Number(
     await cluster.psql(
-      `${fillSql('profiles', 1)}
+      `${fillSql('profiles', 1, { minRows: 2000 })}
       SELECT ceil(${target * SHARES.profiles} / (pg_table_size('public.profiles') / 2000.0))::bigint * 0.97;`,
       db,
     ),

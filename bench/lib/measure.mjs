@@ -96,18 +96,21 @@ export async function measure(cmd, args, opts) {
   /** pid -> {name, hwmKb, cpu} (the last sample of each process) */
   const seen = new Map();
   const poll = () => {
-    const stack = [child.pid];
+    // [pid, depth]: depth 0 is /usr/bin/time (not counted), depth 1 the measured command
+    // itself, named "main:<name>" so that it stays apart from helpers of the same name.
+    const stack = [[child.pid, TIME_BIN ? 0 : 1]];
     if (opts.postmasterPid)
-      for (const p of childrenOf(opts.postmasterPid)) if (!before.has(p)) stack.push(p);
+      for (const p of childrenOf(opts.postmasterPid)) if (!before.has(p)) stack.push([p, 2]);
     while (stack.length) {
-      const pid = stack.pop();
+      const [pid, depth] = stack.pop();
       const s = sample(pid);
       if (!s) continue;
-      if (pid !== child.pid || !TIME_BIN) {
+      if (depth > 0) {
+        const name = depth === 1 ? `main:${s.name}` : s.name;
         const prev = seen.get(pid);
-        seen.set(pid, prev ? { name: s.name, hwmKb: Math.max(prev.hwmKb, s.hwmKb), cpu: Math.max(prev.cpu, s.cpu) } : s);
+        seen.set(pid, { name, hwmKb: Math.max(prev?.hwmKb ?? 0, s.hwmKb), cpu: Math.max(prev?.cpu ?? 0, s.cpu) });
       }
-      stack.push(...childrenOf(pid));
+      for (const c of childrenOf(pid)) stack.push([c, depth + 1]);
     }
   };
   const timer = setInterval(poll, POLL_MS);

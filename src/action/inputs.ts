@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['backup', 'validate', 'verify'] as const;
+export const COMMANDS = ['backup', 'validate', 'verify', 'prune'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Inputs {
@@ -12,6 +12,10 @@ export interface Inputs {
   projects: string[];
   parts: Part[];
   outDir: string;
+  githubToken: string | undefined;
+  reason: string | null;
+  prune: boolean;
+  dryRun: boolean;
   pgBinDir: string | undefined;
   cliDownloadBase: string | undefined;
 }
@@ -25,6 +29,14 @@ function list(name: string): string[] {
     .filter(Boolean);
 }
 
+function bool(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name).trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['true', 'yes', '1'].includes(raw)) return true;
+  if (['false', 'no', '0'].includes(raw)) return false;
+  throw new UsageError(`input ${name}: "${raw}" is not true or false`);
+}
+
 export function readInputs(): Inputs {
   const command = core.getInput('command') || 'backup';
   if (!(COMMANDS as readonly string[]).includes(command)) {
@@ -32,8 +44,9 @@ export function readInputs(): Inputs {
   }
   const parts = list('parts');
   for (const p of parts) {
-    if (!(PARTS as readonly string[]).includes(p))
+    if (!(PARTS as readonly string[]).includes(p)) {
       throw new UsageError(`input parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
+    }
   }
   return {
     command: command as Command,
@@ -41,6 +54,10 @@ export function readInputs(): Inputs {
     projects: list('projects'),
     parts: parts as Part[],
     outDir: core.getInput('out-dir') || 'supabase-backups',
+    githubToken: core.getInput('github-token') || undefined,
+    reason: core.getInput('reason').trim() || null,
+    prune: bool('prune', true),
+    dryRun: bool('dry-run', false),
     pgBinDir: core.getInput('pg-bin-dir') || undefined,
     cliDownloadBase: core.getInput('cli-download-base') || undefined,
   };

@@ -196,6 +196,18 @@ export function serializeManifest(m: Manifest): string {
   return JSON.stringify(out, null, 2) + '\n';
 }
 
+const SET_MARKER_PATH = /^([a-z0-9][a-z0-9_-]*)\/(\d{4}-\d{2}-\d{2}T\d{6}Z)\/backup\.json$/;
+
+/** The set folders of a tree, from its file paths: "<project>/<set-id>" -> the backup.json's value. */
+export function setsInTree<T>(files: Iterable<[path: string, value: T]>): Map<string, T> {
+  const sets = new Map<string, T>();
+  for (const [path, value] of files) {
+    const m = SET_MARKER_PATH.exec(path);
+    if (m) sets.set(setPath(m[1]!, m[2]!), value);
+  }
+  return sets;
+}
+
 /** A set folder found on the branch, with the text of its backup.json. */
 export interface TreeSet {
   path: string;

@@ -12,6 +12,12 @@ export interface BranchReadmeOptions {
   branch: string;
 }
 
+/** Where the branch lives, for links: a GitHub-like https://host/owner/name(.git) remote. */
+export function readmeOptionsFor(remoteUrl: string, branch: string): BranchReadmeOptions {
+  const m = /^(https?:\/\/[^/@]+)\/([^/]+)\/([^/]+?)(\.git)?\/?$/.exec(remoteUrl);
+  return m ? { branch, serverUrl: m[1]!, repository: `${m[2]}/${m[3]}` } : { branch };
+}
+
 /** Table cells: no line breaks, no column separators. */
 function cell(text: string): string {
   return text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');

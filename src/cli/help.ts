@@ -7,6 +7,7 @@ Commands:
   restore   verify a set and apply it to a database in one transaction
   verify    recompute the digests of a set or of every set under a directory
   validate  check the config file and show what it backs up
+  prune     apply each project's retention policy (branch, artifacts, local sets)
   schema    print the config file's JSON Schema
 
 Run "supabase-backup <command> --help" for a command's options.`,
@@ -21,9 +22,20 @@ Run "supabase-backup <command> --help" for a command's options.`,
   --max-file-size SIZE  split stored files above SIZE into numbered chunks (default 95m,
                       under GitHub's 100 MB file limit; e.g. 50m, 1g)
   --concurrency N     back up N projects at once (default 1)
+  --reason TEXT       recorded in the branch commit and catalog entry
+  --no-prune          do not apply the retention policy after the backup
   --json              print the result as JSON on stdout
 
-Each project's connection URL comes from the environment variable its db_url_secret names.`,
+Each project's connection URL comes from the environment variable its db_url_secret names.
+Destinations: local (the --out directory) always; branch pushes to GITHUB_SERVER_URL/<repository>
+(the project's repository key or GITHUB_REPOSITORY) with GITHUB_TOKEN; artifact needs the
+GitHub Actions runtime.`,
+  prune: `supabase-backup prune --config FILE [--project NAME]... [--out DIR] [--dry-run] [--json]
+
+Applies each project's retention policy to its destinations: removes set folders from the
+branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and local sets under
+--out. Failed or incomplete sets never count, and the newest good set is always kept.
+  --dry-run   only show what would be removed`,
   restore: `supabase-backup restore --from SET_DIR (--target-url URL | --target-url-env NAME) [--yes] [--dry-run]
 
   --from SET_DIR          the set directory (holding backup.json)

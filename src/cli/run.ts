@@ -1,11 +1,14 @@
 /** The CLI: argv -> the same commands the action runs. Returns the exit code. */
+import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { backup } from '../commands/backup.js';
+import { prune } from '../commands/prune.js';
+import { runBackup } from '../commands/run-backup.js';
+import type { GitHubContext } from '../commands/store.js';
 import { restore } from '../commands/restore.js';
 import { validate } from '../commands/validate.js';
 import { verify } from '../commands/verify.js';
 import { configJsonSchema } from '../config/json-schema.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile, selectProjects } from '../config/load.js';
 import { PARTS, type Part } from '../config/types.js';
 import { BackupError, errorMessage, UsageError } from '../errors.js';
 import { streamLogger } from '../log.js';
@@ -28,6 +31,17 @@ function parseParts(value: string | undefined): Part[] {
       throw new UsageError(`--only: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
   }
   return parts as Part[];
+}
+
+/** The CLI reaches GitHub (branch, artifact retention) with the standard GITHUB_* variables. */
+function githubFromEnv(env: Record<string, string | undefined>): GitHubContext {
+  return {
+    serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    repository: env.GITHUB_REPOSITORY || undefined,
+    runId: env.GITHUB_RUN_ID || undefined,
+    token: env.GITHUB_TOKEN || undefined,
+  };
 }
 
 function parseCount(flag: string, value: string | undefined): number | undefined {
@@ -73,13 +87,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             'cli-download-base': { type: 'string' },
             'max-file-size': { type: 'string' },
             concurrency: { type: 'string' },
+            reason: { type: 'string' },
+            'no-prune': { type: 'boolean', default: false },
             json: { type: 'boolean' },
           },
         });
         if (values.help) return printHelp(io, help);
         const only = parseParts(values.only);
         const config = await loadConfigFile(values.config);
-        const outcome = await backup({
+        const github = githubFromEnv(io.env);
+        if (github.token) logger.mask(github.token);
+        const outcome = await runBackup({
           config,
           projects: values.project ?? [],
           only,
@@ -91,21 +109,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           cliDownloadBase: values['cli-download-base'],
           maxFileBytes: parseSize(values['max-file-size']),
           concurrency: parseCount('--concurrency', values.concurrency),
+          github,
+          reason: values.reason ?? null,
+          noPrune: values['no-prune'],
         });
         if (values.json) {
-          const sets = outcome.sets.map((s) => ({
+          const sets = outcome.results.map((s) => ({
             project: s.project,
             set_id: s.set_id,
             dir: s.dir,
             parts: s.manifest.parts,
+            artifact: s.stored.artifact,
+            branch: s.stored.branch,
           }));
           const failures = outcome.failures.map((f) => ({
             project: f.project,
-            error: logger.redactor.redact(f.error.message),
+            error: f.error.message,
           }));
-          io.stdout(logger.redactor.redact(JSON.stringify({ sets, failures }, null, 2)) + '\n');
+          io.stdout(
+            logger.redactor.redact(
+              JSON.stringify({ sets, pruned: outcome.pruned, failures }, null, 2),
+            ) + '\n',
+          );
         } else {
-          for (const s of outcome.sets) io.stdout(`${s.dir}\n`);
+          for (const s of outcome.results) io.stdout(`${s.dir}\n`);
         }
         return outcome.failures.length > 0 ? 1 : 0;
       }
@@ -174,6 +201,34 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           `${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`,
         );
         return 0;
+      }
+      case 'prune': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            ...COMMON,
+            config: { type: 'string', default: 'backups.config.yaml' },
+            project: { type: 'string', multiple: true },
+            out: { type: 'string', default: 'backups' },
+            'dry-run': { type: 'boolean', default: false },
+            json: { type: 'boolean' },
+          },
+        });
+        if (values.help) return printHelp(io, help);
+        const config = await loadConfigFile(values.config);
+        const github = githubFromEnv(io.env);
+        if (github.token) logger.mask(github.token);
+        const outcome = await prune(selectProjects(config, values.project), {
+          github,
+          logger,
+          workDir: tmpdir(),
+          outDir: values.out,
+          dryRun: values['dry-run'],
+          now: new Date(),
+          signal: io.signal,
+        });
+        if (values.json) io.stdout(JSON.stringify({ results: outcome.results }, null, 2) + '\n');
+        return outcome.failures.length > 0 ? 1 : 0;
       }
       case 'schema': {
         const { values } = parseArgs({ args: rest, options: COMMON });

@@ -82,6 +82,13 @@ export function parseRecipients(text: string | string[]): string[] {
     else if (!recipients.includes(value)) recipients.push(value);
   }
   if (problems.length) throw new Error(`Invalid age recipients:\n${problems.join('\n')}`);
+  const pq = recipients.filter((r) => r.startsWith('age1pq1')).length;
+  if (pq && pq < recipients.length) {
+    throw new Error(
+      'Invalid age recipients: post-quantum (age1pq1...) and classic (age1...) recipients cannot be ' +
+        'mixed: the classic one would void the post-quantum protection (age refuses it too)',
+    );
+  }
   if (!recipients.length) {
     throw new Error(
       'No age recipients given (expected lines like age1...; `age-keygen -y key.txt` prints one)',

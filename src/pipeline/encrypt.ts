@@ -1,19 +1,17 @@
 /**
- * age v1 (https://age-encryption.org/v1) stages: compressed bytes -> `<part>.sql.zst.age`.
- *
- * Encryption is the age-encryption library's streaming Encrypter (web streams) behind a node
- * Transform. Decryption lets the library parse the header and unwrap the file key, then opens
- * the 64 KiB ChaCha20-Poly1305 STREAM chunks with node:crypto the way the reference (Go) age
- * does: a full chunk is opened only once the next byte has arrived, and a failing chunk is
- * retried with the other "last chunk" flag. That is what tells a truncated file, trailing data
- * and corruption apart; the library's own stream decrypter reports all three as "invalid tag".
- * Plaintext is only ever emitted after its chunk authenticated.
+ * age v1 (age-encryption.org/v1) stages: compressed bytes <-> `<part>.sql.zst.age`.
+ * Encrypting runs the age-encryption library's streaming Encrypter behind a node Transform.
+ * Decrypting lets the library parse the header and unwrap the file key, then opens the 64 KiB
+ * STREAM chunks with node:crypto as Go age does (a full chunk is opened once the next byte is
+ * there; a failing one is retried with the other last-chunk flag), which tells truncation,
+ * trailing data and corruption apart: the library's stream decrypter calls all three "invalid
+ * tag". Plaintext is emitted only after its chunk authenticated.
  */
 import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Decrypter, Encrypter } from 'age-encryption';
-import { parseRecipients } from './age-keys.js';
+import { parseIdentities, parseRecipients } from './age-keys.js';
 
 const MAGIC = Buffer.from('age-encryption.org/v1\n');
 const CHUNK = 64 * 1024;
@@ -21,6 +19,8 @@ const TAG = 16;
 const SEALED = CHUNK + TAG;
 const NONCE = 16;
 const MAX_HEADER = 1024 * 1024;
+const ARMOR = '-----BEGIN AGE ENCRYPTED FILE-----';
+const AEAD = { authTagLength: TAG };
 
 export type AgeFailure =
   'not-age' | 'bad-header' | 'no-identity' | 'truncated' | 'trailing-data' | 'corrupted';
@@ -37,8 +37,8 @@ export class AgeError extends Error {
 
 /** Feeds a node stream into a web TransformStream-like pair and pushes what comes out. */
 class WebBridge extends Transform {
-  private readonly pumped: Promise<void>;
-  private failure: Error | null = null;
+  private readonly pumped: Promise<Error | null>;
+  private wanted: (() => void) | null = null;
   constructor(
     private readonly writer: WritableStreamDefaultWriter<Uint8Array>,
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -47,18 +47,25 @@ class WebBridge extends Transform {
     this.pumped = this.pump();
   }
 
-  /** Output is bounded: input is only written as fast as node's readable buffer drains. */
-  private async pump(): Promise<void> {
+  /** Reads no further while node's buffer is full, so the web side backs up to the writer. */
+  private async pump(): Promise<Error | null> {
     try {
-      for (;;) {
-        const { done, value } = await this.reader.read();
-        if (done || this.destroyed) return;
-        this.push(value);
+      let next = await this.reader.read();
+      while (!next.done && !this.destroyed) {
+        if (!this.push(next.value)) await new Promise<void>((wake) => (this.wanted = wake));
+        next = await this.reader.read();
       }
+      return null;
     } catch (err) {
-      this.failure = err as Error;
-      this.destroy(this.failure);
+      this.destroy(err as Error);
+      return err as Error;
     }
+  }
+
+  override _read(size: number): void {
+    this.wanted?.();
+    this.wanted = null;
+    super._read(size);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -69,13 +76,14 @@ class WebBridge extends Transform {
     this.writer
       .close()
       .then(() => this.pumped)
-      .then(() => done(this.failure), done);
+      .then((err) => done(err), done);
   }
 
   override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
     const reason = err ?? new Error('stream destroyed');
     this.writer.abort(reason).catch(() => undefined);
     this.reader.cancel(reason).catch(() => undefined);
+    this.wanted?.();
     done(err);
   }
 }
@@ -103,28 +111,33 @@ class AgeDecryptStream extends Transform {
     super();
   }
 
+  // Every failure must reach `done`: Node 20 does not catch a throw from _transform (24 does).
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     if (!this.head) return this.guard(done, () => this.payload(chunk));
-    const head = Buffer.concat([this.head, chunk]);
-    this.head = head;
+    this.header(this.head, chunk).then(() => done(), done);
+  }
+
+  private async header(before: Buffer, chunk: Buffer): Promise<void> {
+    const head = (this.head = Buffer.concat([before, chunk]));
     const size = this.headerSize(head);
-    if (size === null || head.length < size + NONCE) return done();
-    this.unwrap(head.subarray(0, size)).then((fileKey) => {
-      const nonce = head.subarray(size, size + NONCE);
-      this.key = Buffer.from(hkdfSync('sha256', fileKey, nonce, 'payload', 32));
-      this.head = null;
-      this.guard(done, () => this.payload(head.subarray(size + NONCE)));
-    }, done);
+    if (size === null || head.length < size + NONCE) return;
+    const fileKey = await this.unwrap(head.subarray(0, size));
+    const nonce = head.subarray(size, size + NONCE);
+    this.key = Buffer.from(hkdfSync('sha256', fileKey, nonce, 'payload', 32));
+    this.head = null;
+    this.payload(head.subarray(size + NONCE));
   }
 
   override _flush(done: TransformCallback): void {
     this.guard(done, () => {
       if (this.head) {
         if (this.head.length === 0) throw new AgeError('not-age', `${this.name} is empty`);
-        const inHeader = this.headerSize(this.head) === null;
+        const inHeader = this.headerSize(this.head, true) === null;
         throw this.truncated(inHeader ? 'it ends inside the age header' : 'no payload');
       }
-      if (this.used < TAG) throw this.truncated('it ends inside a chunk');
+      if (this.used < TAG) {
+        throw this.truncated(this.used || this.index ? 'it ends inside a chunk' : 'no payload');
+      }
       const plain = this.open(true);
       if (plain) {
         if (plain.length === 0 && this.index > 0) {
@@ -134,10 +147,8 @@ class AgeDecryptStream extends Transform {
       } else if (this.used === SEALED && this.open(false)) {
         throw this.truncated('missing the final chunk');
       } else {
-        throw new AgeError(
-          'corrupted',
-          `the last chunk (${this.index + 1}) of ${this.name} fails authentication: the file is truncated, corrupted or has data appended`,
-        );
+        const which = `the last chunk (${this.index + 1})`;
+        throw this.corrupted(which, 'is truncated, corrupted or has data appended');
       }
     });
   }
@@ -155,17 +166,20 @@ class AgeDecryptStream extends Transform {
     return new AgeError('truncated', `${this.name} is truncated (${detail})`);
   }
 
+  private corrupted(chunk: string, what: string): AgeError {
+    const message = `${chunk} of ${this.name} fails authentication: the file ${what}`;
+    return new AgeError('corrupted', message);
+  }
+
   /** The header length (through the MAC line), null while incomplete; throws on non-age input. */
-  private headerSize(head: Buffer): number | null {
+  private headerSize(head: Buffer, ended = false): number | null {
     const n = Math.min(head.length, MAGIC.length);
     if (!head.subarray(0, n).equals(MAGIC.subarray(0, n))) {
-      const armored = head.subarray(0, 11).toString('latin1') === '-----BEGIN ';
-      throw new AgeError(
-        'not-age',
-        armored
-          ? `${this.name} is ASCII-armored; decrypt it with \`age -d\``
-          : `${this.name} is not an age-encrypted file (it does not start with "age-encryption.org/v1")`,
-      );
+      const start = head.subarray(0, ARMOR.length).toString('latin1');
+      if (!ended && ARMOR.startsWith(start) && start.length < ARMOR.length) return null;
+      const why =
+        start === ARMOR ? 'ASCII-armored age' : 'does not start with age-encryption.org/v1';
+      throw new AgeError('not-age', `${this.name} is not a binary age file (${why})`);
     }
     const mac = head.indexOf('\n--- ', MAGIC.length - 1);
     const end = mac < 0 ? -1 : head.indexOf(0x0a, mac + 1);
@@ -182,13 +196,9 @@ class AgeDecryptStream extends Transform {
     } catch (err) {
       const reason = (err as Error).message;
       if (/no identity matched/.test(reason)) {
-        const passphrase = header.includes('\n-> scrypt ');
-        throw new AgeError(
-          'no-identity',
-          passphrase
-            ? `${this.name} is encrypted with a passphrase, not to a recipient key`
-            : `no identity matches any recipient of ${this.name} (it was encrypted to other keys)`,
-        );
+        const to = header.includes('\n-> scrypt ') ? 'a passphrase' : 'other keys';
+        const message = `no identity matches any recipient of ${this.name} (encrypted to ${to})`;
+        throw new AgeError('no-identity', message);
       }
       if (/header HMAC/.test(reason)) {
         throw new AgeError('bad-header', `the header of ${this.name} is corrupted (MAC mismatch)`);
@@ -210,15 +220,10 @@ class AgeDecryptStream extends Transform {
 
   private openFull(): Buffer {
     const plain = this.open(false);
-    if (!plain) {
-      const kind = this.open(true) ? 'trailing-data' : 'corrupted';
-      throw new AgeError(
-        kind,
-        kind === 'trailing-data'
-          ? `${this.name} has trailing data after the end of the encrypted payload`
-          : `chunk ${this.index + 1} of ${this.name} fails authentication: the file is corrupted or was modified`,
-      );
+    if (!plain && this.open(true)) {
+      throw new AgeError('trailing-data', `${this.name} has data after the end of its payload`);
     }
+    if (!plain) throw this.corrupted(`chunk ${this.index + 1}`, 'is corrupted or was modified');
     this.index += 1;
     this.used = 0;
     return plain;
@@ -229,9 +234,7 @@ class AgeDecryptStream extends Transform {
     const nonce = Buffer.alloc(12);
     nonce.writeUIntBE(this.index, 5, 6);
     if (last) nonce[11] = 1;
-    const decipher = createDecipheriv('chacha20-poly1305', this.key!, nonce, {
-      authTagLength: TAG,
-    });
+    const decipher = createDecipheriv('chacha20-poly1305', this.key!, nonce, AEAD);
     decipher.setAuthTag(this.sealed.subarray(this.used - TAG, this.used));
     const plain = decipher.update(this.sealed.subarray(0, this.used - TAG));
     try {
@@ -244,22 +247,15 @@ class AgeDecryptStream extends Transform {
 }
 
 /**
- * A Transform that decrypts age v1 with the identities (AGE-SECRET-KEY-1...). Errors are
- * AgeError with `failure` set; `name` (default "the file") is what messages call the input.
+ * A Transform that decrypts age v1 with the identities (AGE-SECRET-KEY-1..., -PQ-1...). Stream
+ * errors are AgeError; `name` (default "the file") is what their messages call the input.
  */
 export async function createDecryptStage(
   identities: string[],
   options: { name?: string } = {},
 ): Promise<Transform> {
-  if (!identities.length) throw new Error('age: no identities to decrypt with');
   const decrypter = new Decrypter();
-  identities.forEach((identity, i) => {
-    try {
-      decrypter.addIdentity(identity.trim());
-    } catch {
-      throw new Error(`age: identity ${i + 1} is not a valid AGE-SECRET-KEY-1... key`);
-    }
-  });
+  for (const identity of parseIdentities(identities.join('\n'))) decrypter.addIdentity(identity);
   return new AgeDecryptStream(decrypter, options.name ?? 'the file');
 }
 

