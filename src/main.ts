@@ -33,6 +33,7 @@ function githubContext(inputs: Inputs): GitHubContext {
   const env = process.env;
   return {
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+    gitServerUrl: inputs.gitServerUrl,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     repository: env.GITHUB_REPOSITORY || undefined,
     runId: env.GITHUB_RUN_ID || undefined,

@@ -13,6 +13,7 @@ export interface Inputs {
   parts: Part[];
   outDir: string;
   githubToken: string | undefined;
+  gitServerUrl: string | undefined;
   reason: string | null;
   prune: boolean;
   dryRun: boolean;
@@ -55,6 +56,7 @@ export function readInputs(): Inputs {
     parts: parts as Part[],
     outDir: core.getInput('out-dir') || 'supabase-backups',
     githubToken: core.getInput('github-token') || undefined,
+    gitServerUrl: core.getInput('git-server-url') || undefined,
     reason: core.getInput('reason').trim() || null,
     prune: bool('prune', true),
     dryRun: bool('dry-run', false),

@@ -37,6 +37,7 @@ function parseParts(value: string | undefined): Part[] {
 function githubFromEnv(env: Record<string, string | undefined>): GitHubContext {
   return {
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+    gitServerUrl: env.GIT_SERVER_URL || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     repository: env.GITHUB_REPOSITORY || undefined,
     runId: env.GITHUB_RUN_ID || undefined,

@@ -12,6 +12,8 @@ import type { ArtifactRecord, FinishedSet } from '../stores/types.js';
 /** Where the run is: from the GITHUB_* environment in Actions, or flags and env in the CLI. */
 export interface GitHubContext {
   serverUrl: string;
+  /** Where the branch destination pushes (default serverUrl): a mirror, another git host, a test server. */
+  gitServerUrl?: string;
   apiUrl: string;
   /** owner/name of the workflow's repository. */
   repository: string | undefined;
@@ -52,7 +54,7 @@ export function branchTargetFor(
   }
   return {
     repository,
-    remoteUrl: `${github.serverUrl.replace(/\/$/, '')}/${repository}.git`,
+    remoteUrl: `${(github.gitServerUrl || github.serverUrl).replace(/\/$/, '')}/${repository}.git`,
     branch: project.branch,
     token: github.token,
     author: DEFAULT_BRANCH_AUTHOR,

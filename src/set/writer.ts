@@ -3,7 +3,7 @@
  * SHA256SUMS and backup.json (the commit marker, last) are on disk. Anything else is debris.
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { serializeBackupJson, storedFiles, type BackupManifest } from '../catalog/backup-json.js';
 import {
   isSetId,
@@ -33,7 +33,8 @@ export class SetWriter {
 
   /** Picks a free set id at or after `at` (a second later if a set of that second exists). */
   static async begin(root: string, project: string, at: Date): Promise<SetWriter> {
-    const projectDir = join(root, project);
+    // Absolute, so the set's path means the same to every tool a destination runs in another cwd.
+    const projectDir = join(resolve(root), project);
     await mkdir(projectDir, { recursive: true });
     let time = at.getTime();
     for (;;) {
