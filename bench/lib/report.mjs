@@ -45,6 +45,14 @@ const LABELS = {
   'tool-pg-dump-zstd-data': 'tool, pg-dump, zstd, `--only data`',
 };
 
+/** Process names as shown: the measured process itself is "main:<comm>"; Node 24 calls its main thread MainThread. */
+function displayName(name) {
+  if (name === 'main:MainThread' || name === 'main:node') return 'node (main)';
+  if (name === 'node') return 'node (CLI shim)';
+  if (name === 'postgres') return 'postgres (server)';
+  return name.replace(/^main:/, '');
+}
+
 /** "supabase 160, pg_dump 12" from the helpers of a run: biggest peak RSS per process name. */
 function helperList(runs, { rss = true } = {}) {
   const agg = {};
@@ -57,14 +65,14 @@ function helperList(runs, { rss = true } = {}) {
     }
   return Object.entries(agg)
     .sort((a, b) => (rss ? b[1].rssKb - a[1].rssKb : median(b[1].cpu) - median(a[1].cpu)))
-    .map(([n, a]) => (rss ? `${n} ${kbToMb(a.rssKb)}` : `${n} ${fmt(median(a.cpu), 1)}`))
+    .map(([n, a]) => (rss ? `${displayName(n)} ${kbToMb(a.rssKb)}` : `${displayName(n)} ${fmt(median(a.cpu), 1)}`))
     .join(', ');
 }
 
 /** CPU seconds by process of the median run: "postgres 3.1, node 2.9, pg_dump 0.4". */
 function cpuByProcess(runs) {
   const agg = {};
-  for (const r of runs) for (const [name, h] of Object.entries(r.helpers ?? {})) (agg[name.replace(/^main:/, '')] ??= []).push(h.cpu);
+  for (const r of runs) for (const [name, h] of Object.entries(r.helpers ?? {})) (agg[displayName(name)] ??= []).push(h.cpu);
   return Object.entries(agg)
     .map(([n, v]) => [n, median(v)])
     .filter(([, v]) => v >= 0.05)
@@ -213,7 +221,7 @@ export function markdownTable(results) {
     const rows = Object.keys(LABELS)
       .filter((k) => largest.runs[k]?.length)
       .map((k) => [LABELS[k], cpuByProcess(largest.runs[k])]);
-    both(`CPU seconds by process, ${largest.mb} MB (median of the runs; "node" in tool rows is the tool itself plus the Supabase CLI's node shim during the dry runs):`);
+    both(`CPU seconds by process, ${largest.mb} MB (median of the runs; "node (main)" is the measured node process itself, "node (CLI shim)" the Supabase CLI's npm launcher, "supabase" its Go binary):`);
     both('');
     both(table(['what', 'CPU s by process'], rows));
     both('');

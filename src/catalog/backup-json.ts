@@ -16,10 +16,17 @@ export interface PartRecord {
   raw_bytes: number;
   raw_sha256: string;
   compression: Compression;
-  encryption: null;
+  /** null: stored as compressed SQL; age: the stored bytes are age ciphertext of that. */
+  encryption: Encryption | null;
   duration_ms: number;
   /** Present when the stored file was split into numbered chunks (file.000, file.001, ...). */
   chunks?: StoredFile[];
+}
+
+export interface Encryption {
+  format: 'age';
+  /** The public keys it was encrypted to (any one matching identity decrypts). */
+  recipients: string[];
 }
 
 export interface StoredFile {
@@ -68,13 +75,15 @@ const schema = z.object({
   parts: z.array(
     z.object({
       part: z.enum(PARTS),
-      file: z.string().regex(/^[a-z]+\.sql(\.zst|\.gz)?$/),
+      file: z.string().regex(/^[a-z]+\.sql(\.zst|\.gz)?(\.age)?$/),
       bytes: count,
       sha256: sha,
       raw_bytes: count,
       raw_sha256: sha,
       compression: z.enum(COMPRESSIONS),
-      encryption: z.null(),
+      encryption: z
+        .object({ format: z.literal('age'), recipients: z.array(z.string()).min(1) })
+        .nullable(),
       duration_ms: count,
       chunks: z
         .array(

@@ -69,7 +69,7 @@ export function entryFor(
     raw_bytes: p.raw_bytes,
     sha256: p.sha256,
     compression: p.compression,
-    encryption: p.encryption,
+    encryption: p.encryption?.format ?? null,
   }));
   return {
     project: backup.project,

@@ -25,8 +25,8 @@ export function setIdToDate(setId: string): Date {
 
 const SUFFIX: Record<Compression, string> = { zstd: '.zst', gzip: '.gz', none: '' };
 
-export function partFileName(part: Part, compression: Compression): string {
-  return `${part}.sql${SUFFIX[compression]}`;
+export function partFileName(part: Part, compression: Compression, encrypted = false): string {
+  return `${part}.sql${SUFFIX[compression]}${encrypted ? '.age' : ''}`;
 }
 
 /** Where a set being written lives until it is complete; never listed as a set. */

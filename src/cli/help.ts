@@ -37,6 +37,7 @@ branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and lo
 --out. Failed or incomplete sets never count, and the newest good set is always kept.
   --dry-run   only show what would be removed`,
   restore: `supabase-backup restore --from SET_DIR (--target-url URL | --target-url-env NAME) [--yes] [--dry-run]
+                        [--identity-file FILE | --identity-env NAME]
 
   --from SET_DIR          the set directory (holding backup.json)
   --target-url URL        the database to restore into (visible to other local users in ps;
@@ -45,6 +46,8 @@ branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and lo
   --yes                   apply; without it, restore only shows the plan and refuses
   --dry-run               show the plan and change nothing
   --pg-bin-dir DIR        look for psql here first
+  --identity-file FILE    age identity file (age-keygen output) for encrypted sets
+  --identity-env NAME     read the age identity from this environment variable
 
 Verifies every digest first; applies roles, schema and data with
 psql --single-transaction -v ON_ERROR_STOP=1 (Supabase's documented procedure),

@@ -1,4 +1,5 @@
 /** The CLI: argv -> the same commands the action runs. Returns the exit code. */
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { prune } from '../commands/prune.js';
@@ -11,6 +12,7 @@ import { configJsonSchema } from '../config/json-schema.js';
 import { loadConfigFile, selectProjects } from '../config/load.js';
 import { PARTS, type Part } from '../config/types.js';
 import { BackupError, errorMessage, UsageError } from '../errors.js';
+import { parseIdentities } from '../pipeline/age-keys.js';
 import { streamLogger } from '../log.js';
 import { HELP } from './help.js';
 
@@ -31,6 +33,37 @@ function parseParts(value: string | undefined): Part[] {
       throw new UsageError(`--only: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
   }
   return parts as Part[];
+}
+
+/** age identities from a file (as age-keygen writes it) or an environment variable; none is fine. */
+async function readIdentities(
+  file: string | undefined,
+  envName: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<string[]> {
+  if (file) {
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(
+        `--identity-file ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
+      );
+    });
+    return identitiesFrom(text, `--identity-file ${file}`);
+  }
+  if (envName) {
+    const text = env[envName];
+    if (!text)
+      throw new UsageError(`--identity-env ${envName}: that environment variable is not set`);
+    return identitiesFrom(text, `--identity-env ${envName}`);
+  }
+  return [];
+}
+
+function identitiesFrom(text: string, source: string): string[] {
+  try {
+    return parseIdentities(text);
+  } catch (err) {
+    throw new UsageError(`${source}: ${errorMessage(err)}`);
+  }
 }
 
 /** The CLI reaches GitHub (branch, artifact retention) with the standard GITHUB_* variables. */
@@ -148,10 +181,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             yes: { type: 'boolean', default: false },
             'dry-run': { type: 'boolean', default: false },
             'pg-bin-dir': { type: 'string' },
+            'identity-file': { type: 'string' },
+            'identity-env': { type: 'string' },
           },
         });
         if (values.help) return printHelp(io, help);
         if (!values.from) throw new UsageError('restore needs --from SET_DIR');
+        const identities = await readIdentities(
+          values['identity-file'],
+          values['identity-env'],
+          io.env,
+        );
+        for (const id of identities) logger.mask(id);
         const envName = values['target-url-env'];
         const targetUrl = values['target-url'] ?? (envName ? io.env[envName] : undefined);
         if (!targetUrl) {
@@ -166,6 +207,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           targetUrl,
           yes: values.yes,
           dryRun: values['dry-run'],
+          identities,
           env: io.env,
           logger,
           signal: io.signal,

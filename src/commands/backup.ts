@@ -13,7 +13,8 @@ import { prepareEngine, startPart } from '../dump/engines.js';
 import { collectExtras } from '../dump/extras.js';
 import { preflight } from '../dump/preflight.js';
 import { locateSupabaseCli } from '../dump/supabase-cli.js';
-import { BackupError, DumpError, errorMessage } from '../errors.js';
+import { BackupError, DumpError, SecretError, errorMessage } from '../errors.js';
+import { parseRecipients } from '../pipeline/age-keys.js';
 import { mapLimit } from '../concurrency.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
@@ -40,6 +41,8 @@ export interface BackupOptions {
   maxFileBytes?: number;
   /** How many projects are dumped at once (default 1). */
   concurrency?: number;
+  /** The repository is public (from the workflow event): plain sets may not leave the runner. */
+  repositoryPublic?: boolean;
 }
 
 /** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
@@ -116,6 +119,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     process.versions.node,
   );
   if (notice) logger.notice(notice);
+  const recipients = resolveRecipients(project, options);
 
   const debris = await removeDebris(options.outDir, project.name);
   if (debris.length) logger.info(`removed debris of earlier runs: ${debris.join(', ')}`);
@@ -146,7 +150,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     await prepareEngine(project.engine, ctx, parts);
     for (const part of parts) {
       const t0 = Date.now();
-      const file = partFileName(part, compression);
+      const file = partFileName(part, compression, recipients !== null);
       const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[
         part
       ];
@@ -162,6 +166,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         dir: writer.dir,
         file,
         compression,
+        recipients: recipients ?? undefined,
         maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
         countRows: part === 'data',
         signal: options.signal,
@@ -186,7 +191,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         raw_bytes: result.raw_bytes,
         raw_sha256: result.raw_sha256,
         compression,
-        encryption: null,
+        encryption: recipients ? { format: 'age', recipients } : null,
         duration_ms,
         ...(result.files.length > 1 ? { chunks: result.files } : {}),
       });
@@ -225,6 +230,39 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     throw err;
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The age public keys to encrypt to, or null for plain sets. Refuses, before anything is
+ * dumped, to store a plain set off the runner from a public repository unless allowed.
+ */
+function resolveRecipients(project: ProjectConfig, options: BackupOptions): string[] | null {
+  const enc = project.encryption;
+  if (!enc) {
+    const leaves = project.destinations.some((d) => d !== 'local');
+    if (options.repositoryPublic && leaves && !project.allow_unencrypted_public) {
+      throw new SecretError(
+        `${project.name}: this repository is public and the set would be stored unencrypted, readable by anyone; ` +
+          'configure encryption: {recipients: [age1...]} (see docs/encryption.md), or set allow_unencrypted_public: true if that is really intended',
+      );
+    }
+    return null;
+  }
+  if (enc.recipients) return parseRecipients(enc.recipients);
+  const name = enc.recipients_secret!;
+  const value = options.env[name];
+  if (!value?.trim()) {
+    throw new SecretError(
+      `${project.name}: encryption.recipients_secret names ${name}, which is not set; pass it to the step:\n  env:\n    ${name}: \${{ secrets.${name} }}`,
+    );
+  }
+  try {
+    return parseRecipients(value);
+  } catch (err) {
+    throw new SecretError(
+      `${project.name}: ${name} does not hold age public keys: ${errorMessage(err)}`,
+    );
   }
 }
 

@@ -21,6 +21,8 @@ export interface RestoreOptions {
   targetUrl: string;
   yes: boolean;
   dryRun: boolean;
+  /** age identities (AGE-SECRET-KEY-1...) for encrypted sets. */
+  identities: string[];
   env: Record<string, string | undefined>;
   logger: Logger;
   pgBinDir?: string;
@@ -79,7 +81,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
   try {
     const files = new Map<string, string>();
     for (const part of manifest.parts)
-      files.set(part.part, await decompressPart(options.from, part, work, options.signal));
+      files.set(
+        part.part,
+        await decompressPart(options.from, part, work, options.identities, options.signal),
+      );
     const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
     if (files.has('roles')) args.push('-f', files.get('roles')!);
     if (files.has('schema')) args.push('-f', files.get('schema')!);

@@ -36,7 +36,12 @@ export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> 
   const dumped = await backup(options);
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-store-'));
   try {
-    const finished = dumped.sets.map((s) => ({ project: s.project, setId: s.set_id, dir: s.dir, manifest: s.manifest }));
+    const finished = dumped.sets.map((s) => ({
+      project: s.project,
+      setId: s.set_id,
+      dir: s.dir,
+      manifest: s.manifest,
+    }));
     const { stored, failures: storeFailures } = await storeSets(finished, options.config.projects, {
       github: options.github,
       logger: options.logger,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 /** Names safe in paths and artifact names (projects, the artifact prefix). */
 export const PROJECT_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export type Issue = { code: string; input?: unknown };
 

@@ -13,8 +13,10 @@ import {
   mappingError,
   matching,
   oneOf,
+  ENV_NAME_RE,
 } from './schema-helpers.js';
 import { storageShape } from './storage-schema.js';
+import { encryptionShape } from './encryption-schema.js';
 import {
   COMPRESSIONS,
   DEFAULT_ARTIFACT_PREFIX,
@@ -28,9 +30,9 @@ import {
   type ProjectConfig,
 } from './types.js';
 
-export { PROJECT_NAME_RE, describeValue, looksLikeUrl };
+export { ENV_NAME_RE, PROJECT_NAME_RE, describeValue, looksLikeUrl };
 export const PROJECT_REF_RE = /^[a-z]{20}$/;
-export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
 export const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
 export const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
@@ -94,6 +96,7 @@ const optionShape = {
     .optional()
     .describe(`Supabase CLI release to follow. Default: "${DEFAULT_SUPABASE_CLI_VERSION}".`),
   ...storageShape,
+  ...encryptionShape,
   retention: retentionSchema
     .nullable()
     .optional()
@@ -206,6 +209,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     const days = p.artifact_retention_days ?? d.artifact_retention_days;
     // A project's `retention: null` means "keep everything" even when defaults has a policy.
     const retention = p.retention !== undefined ? p.retention : d.retention;
+    const encryption = p.encryption !== undefined ? p.encryption : d.encryption;
     return {
       name: p.name,
       ...(p.ref !== undefined && { ref: p.ref }),
@@ -226,6 +230,8 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       artifact_prefix: p.artifact_prefix ?? d.artifact_prefix ?? DEFAULT_ARTIFACT_PREFIX,
       ...(days !== undefined && { artifact_retention_days: days }),
       ...(retention != null && { retention: toRetentionPolicy(retention) }),
+      ...(encryption != null && { encryption: { ...encryption } }),
+      allow_unencrypted_public: p.allow_unencrypted_public ?? d.allow_unencrypted_public ?? false,
     };
   });
   return { version: 1, file: fileName, projects };

@@ -81,6 +81,18 @@ export interface ProjectConfig {
   artifact_prefix: string;
   /** Which older sets the prune step removes; undefined = keep every set. */
   retention?: RetentionPolicy;
+  /** age encryption of the stored files; undefined = none. */
+  encryption?: EncryptionConfig;
+  /** Store plain sets even in a public repository (default false: refused). */
+  allow_unencrypted_public: boolean;
+}
+
+/** Exactly one of the two is set. */
+export interface EncryptionConfig {
+  /** age public keys written in the config. */
+  recipients?: string[];
+  /** Name of the environment variable holding the public keys. */
+  recipients_secret?: string;
 }
 
 /** A project as the loader returns it: every key with a built-in default is set. */

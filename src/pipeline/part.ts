@@ -10,11 +10,15 @@ import { ChunkedFileWriter, type StoredChunk } from './chunked-file.js';
 import { createCompressor } from './compress.js';
 import { CopyRowCounter, type TableRows } from './copy-rows.js';
 import { DigestStream } from './digest.js';
+import { createEncryptStage, hasAgeHeader } from './encrypt.js';
+import { join } from 'node:path';
 
 export interface PartWriteOptions {
   dir: string;
   file: string;
   compression: Compression;
+  /** age public keys: encrypt after compression (the file name carries .age); none = plain. */
+  recipients?: string[];
   /** Files above this size are split into numbered chunks (GitHub refuses files over 100 MB); default: never. */
   maxFileBytes?: number;
   /** Parse COPY blocks to count rows per table (the data part). */
@@ -46,6 +50,7 @@ export async function writePart(
   const stages: Transform[] = [raw];
   if (counter) stages.push(counter);
   if (compressor) stages.push(compressor);
+  if (options.recipients?.length) stages.push(await createEncryptStage(options.recipients));
   stages.push(stored);
 
   const timer = options.onProgress
@@ -60,6 +65,10 @@ export async function writePart(
   try {
     await pipeline([source, ...stages, sink], { signal: options.signal });
     files = await sink.commit();
+    // Fail closed: an encrypted part that does not start with the age header is not stored.
+    if (options.recipients?.length && !(await hasAgeHeader(join(options.dir, files[0]!.file)))) {
+      throw new Error(`${options.file} was to be encrypted but is not age ciphertext`);
+    }
   } catch (err) {
     await sink.discard();
     throw err;

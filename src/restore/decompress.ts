@@ -1,12 +1,13 @@
 /** Turns stored part files back into plain SQL, checking the raw digest on the way. */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { storedFiles, type PartRecord } from '../catalog/backup-json.js';
 import { RestoreError } from '../errors.js';
 import { writeStreamAtomically } from '../pipeline/atomic-file.js';
 import { createDecompressor } from '../pipeline/compress.js';
 import { DigestStream } from '../pipeline/digest.js';
+import { createDecryptStage } from '../pipeline/encrypt.js';
 
 /** The stored files of a part, read back to back (a split part's chunks in order). */
 function joinedFiles(paths: string[]): Readable {
@@ -21,21 +22,33 @@ export async function decompressPart(
   setDir: string,
   part: PartRecord,
   dir: string,
+  identities: string[],
   signal?: AbortSignal,
 ): Promise<string> {
   const name = `${part.part}.sql`;
   const digest = new DigestStream();
+  const stages: Transform[] = [];
+  if (part.encryption) {
+    if (identities.length === 0) {
+      throw new RestoreError(
+        `${part.file} is encrypted with age (to ${part.encryption.recipients.join(', ')}): pass --identity-file FILE or --identity-env NAME`,
+      );
+    }
+    stages.push(await createDecryptStage(identities, { name: part.file }));
+  }
   const decompressor = createDecompressor(part.compression);
+  if (decompressor) stages.push(decompressor);
+  stages.push(digest);
   try {
     await writeStreamAtomically(
       dir,
       name,
       joinedFiles(storedFiles(part).map((f) => join(setDir, f.file))),
-      decompressor ? [decompressor, digest] : [digest],
+      stages,
       signal,
     );
   } catch (err) {
-    throw new RestoreError(`${part.file} cannot be decompressed: ${(err as Error).message}`, {
+    throw new RestoreError(`${part.file} cannot be read back: ${(err as Error).message}`, {
       cause: err,
     });
   }
