@@ -12,15 +12,23 @@
 //   file-sha  sha256 + byte count of the stored bytes
 //   write     FileHandle.write per chunk, fsync, rename (ChunkedFileWriter); else discarded
 //   direct    read the child's stdout directly, without the async-generator re-yield
+//
+//   node stages.mjs --cpu STAGES FILE
+//
+// reads FILE (a dump already on disk, 64 KiB chunks like a pipe) through STAGES and prints
+// {"cpu": seconds of this process, all threads, "wall": seconds, "out": bytes} as JSON: the CPU
+// cost of the stages alone, without a database or contention in the way.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createReadStream, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 
-const [stagesArg, out, sep, cmd, ...args] = process.argv.slice(2);
-if (sep !== '--' || !cmd) {
+const cpuMode = process.argv[2] === '--cpu';
+const [stagesArg, out, sep, cmd, ...args] = process.argv.slice(cpuMode ? 3 : 2);
+if (!cpuMode && (sep !== '--' || !cmd)) {
   process.stderr.write('usage: node stages.mjs STAGES OUT -- COMMAND [ARGS...]\n');
   process.exit(2);
 }
@@ -104,16 +112,21 @@ class FileSink extends Writable {
   }
 }
 
-const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-const exited = new Promise((resolve, reject) => {
-  child.on('error', reject);
-  child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
-});
-let source = child.stdout;
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const child = cpuMode ? null : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+const exited = cpuMode
+  ? Promise.resolve()
+  : new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
+    });
+let source = cpuMode ? createReadStream(out, { highWaterMark: 64 * 1024 }) : child.stdout;
 if (!stages.has('direct')) {
+  const input = source;
   source = Readable.from(
     (async function* () {
-      for await (const chunk of child.stdout) yield chunk;
+      for await (const chunk of input) yield chunk;
       await exited;
     })(),
     { objectMode: false },
@@ -127,15 +140,22 @@ if (stages.has('zstd1'))
   chain.push(zlib.createZstdCompress({ chunkSize: CHUNK, params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }));
 if (stages.has('gzip')) chain.push(zlib.createGzip({ level: 6, chunkSize: CHUNK }));
 if (stages.has('file-sha')) chain.push(new DigestStream());
+let outBytes = 0;
 chain.push(
   stages.has('write')
-    ? new FileSink(out)
+    ? new FileSink(cpuMode ? `${out}.out` : out)
     : new Writable({
         highWaterMark: 1024 * 1024,
-        write(_c, _e, cb) {
+        write(c, _e, cb) {
+          outBytes += c.length;
           cb();
         },
       }),
 );
 await pipeline(chain);
 await exited;
+if (cpuMode) {
+  const c = process.cpuUsage(cpu0);
+  if (stages.has('write')) rmSync(`${out}.out`, { force: true });
+  process.stdout.write(`${JSON.stringify({ cpu: (c.user + c.system) / 1e6, wall: (performance.now() - t0) / 1000, out: outBytes })}\n`);
+}
