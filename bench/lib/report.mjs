@@ -4,7 +4,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const MB = 1024 * 1024;
-export const BEGIN = '<!-- BEGIN GENERATED: npm run bench rewrites everything up to the END marker -->';
+export const BEGIN =
+  '<!-- BEGIN GENERATED: npm run bench rewrites everything up to the END marker -->';
 export const END = '<!-- END GENERATED -->';
 
 export const TARGETS = { timeRatio: 1.15, rssMb: 150, rssFlatMb: 10, rssFlatShare: 0.15 };
@@ -28,7 +29,10 @@ const kbToMb = (kb, d = 0) => (kb === null || kb === undefined ? '—' : fmt(kb 
 const x = (r, d = 2) => (r === null || r === undefined ? '—' : `${fmt(r, d)}x`);
 
 function table(head, rows) {
-  const out = [`| ${head.join(' | ')} |`, `|${head.map((h) => (/^(what|stage|function|DB)/.test(h) ? '---' : '---:')).join('|')}|`];
+  const out = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((h) => (/^(what|stage|function|DB)/.test(h) ? '---' : '---:')).join('|')}|`,
+  ];
   for (const r of rows) out.push(`| ${r.join(' | ')} |`);
   return out.join('\n');
 }
@@ -65,14 +69,18 @@ function helperList(runs, { rss = true } = {}) {
     }
   return Object.entries(agg)
     .sort((a, b) => (rss ? b[1].rssKb - a[1].rssKb : median(b[1].cpu) - median(a[1].cpu)))
-    .map(([n, a]) => (rss ? `${displayName(n)} ${kbToMb(a.rssKb)}` : `${displayName(n)} ${fmt(median(a.cpu), 1)}`))
+    .map(([n, a]) =>
+      rss ? `${displayName(n)} ${kbToMb(a.rssKb)}` : `${displayName(n)} ${fmt(median(a.cpu), 1)}`,
+    )
     .join(', ');
 }
 
 /** CPU seconds by process of the median run: "postgres 3.1, node 2.9, pg_dump 0.4". */
 function cpuByProcess(runs) {
   const agg = {};
-  for (const r of runs) for (const [name, h] of Object.entries(r.helpers ?? {})) (agg[displayName(name)] ??= []).push(h.cpu);
+  for (const r of runs)
+    for (const [name, h] of Object.entries(r.helpers ?? {}))
+      (agg[displayName(name)] ??= []).push(h.cpu);
   return Object.entries(agg)
     .map(([n, v]) => [n, median(v)])
     .filter(([, v]) => v >= 0.05)
@@ -135,6 +143,7 @@ export function markdownTable(results) {
       mainRows.push([
         label,
         LABELS[k],
+        String(runs.length),
         fmt(wall, 2),
         x(wall / base),
         kbToMb(nodeRss),
@@ -151,13 +160,25 @@ export function markdownTable(results) {
         fmt(med(k, 'serverCpu'), 1),
         fmt(med(k, 'busyCores'), 2),
         fmt(med(k, 'otherCores'), 2),
+        kbToMb(max(runs.map((r) => r.sumRssKb))),
         helperList(runs) || '—',
       ]);
       if (isTool) targets.rss.push({ mb: s.mb, key: k, kb: nodeRss });
       if (isTool && !dataOnly && k.endsWith('-zstd')) {
         const engine = k.replace(/^tool-|-zstd$/g, '');
-        (targets.time[engine] ??= []).push({ mb: s.mb, ratio: wall / base, wall, base, dataRatio: med(k, 'dataMs') / 1000 / base });
-        (targets.size[engine] ??= []).push({ mb: s.mb, ratio: stored / gzipAll, stored, gz: gzipAll });
+        (targets.time[engine] ??= []).push({
+          mb: s.mb,
+          ratio: wall / base,
+          wall,
+          base,
+          dataRatio: med(k, 'dataMs') / 1000 / base,
+        });
+        (targets.size[engine] ??= []).push({
+          mb: s.mb,
+          ratio: stored / gzipAll,
+          stored,
+          gz: gzipAll,
+        });
       }
     }
   }
@@ -168,7 +189,22 @@ export function markdownTable(results) {
     `Medians of ${results.runs} run(s); "x pg_dump" is wall time over \`pg_dump --data-only > /dev/null\` of the same database; node peak RSS is the tool's own process (the largest of the runs); stored / gzip -6 compares with the official scripts piped through \`gzip -6\` (the same parts).`,
   );
   both('');
-  both(table(['DB (table data)', 'what', 'wall s', 'x pg_dump', 'node peak RSS MB', 'stored MB', 'stored / raw', 'stored / gzip -6'], mainRows));
+  both(
+    table(
+      [
+        'DB (table data)',
+        'what',
+        'runs',
+        'wall s',
+        'x pg_dump',
+        'node peak RSS MB',
+        'stored MB',
+        'stored / raw',
+        'stored / gzip -6',
+      ],
+      mainRows,
+    ),
+  );
   both('');
 
   // ---- targets -----------------------------------------------------------------------------------
@@ -177,12 +213,18 @@ export function markdownTable(results) {
     const ok = list.every((t) => t.ratio <= TARGETS.timeRatio);
     lines.push(
       `${ok ? 'PASS' : 'MISS'}  time (${engine}): full backup, zstd, checksummed, written, within ${TARGETS.timeRatio}x of pg_dump --data-only: ` +
-        list.map((t) => `${t.mb} MB ${fmt(t.ratio, 2)}x (${fmt(t.wall, 2)} s vs ${fmt(t.base, 2)} s; data part alone ${fmt(t.dataRatio, 2)}x)`).join('; '),
+        list
+          .map(
+            (t) =>
+              `${t.mb} MB ${fmt(t.ratio, 2)}x (${fmt(t.wall, 2)} s vs ${fmt(t.base, 2)} s; data part alone ${fmt(t.dataRatio, 2)}x)`,
+          )
+          .join('; '),
     );
   }
   {
     const perSize = new Map();
-    for (const t of targets.rss) if (t.kb !== null) perSize.set(t.mb, Math.max(perSize.get(t.mb) ?? 0, t.kb / 1024));
+    for (const t of targets.rss)
+      if (t.kb !== null) perSize.set(t.mb, Math.max(perSize.get(t.mb) ?? 0, t.kb / 1024));
     const vals = [...perSize.values()];
     if (vals.length) {
       const hi = Math.max(...vals);
@@ -200,7 +242,9 @@ export function markdownTable(results) {
     const ok = list.every((t) => t.ratio <= 1);
     lines.push(
       `${ok ? 'PASS' : 'MISS'}  size (${engine}): zstd set no larger than gzip -6 of the official dump: ` +
-        list.map((t) => `${t.mb} MB ${mb(t.stored)} MB vs ${mb(t.gz)} MB (${fmt(t.ratio, 3)})`).join('; '),
+        list
+          .map((t) => `${t.mb} MB ${mb(t.stored)} MB vs ${mb(t.gz)} MB (${fmt(t.ratio, 3)})`)
+          .join('; '),
     );
   }
   text.push('### Targets', '', '```', ...lines, '```', '');
@@ -209,10 +253,26 @@ export function markdownTable(results) {
   both('### Diagnostics');
   both('');
   both(
-    '"data part" is the data part\'s own duration from backup.json (what the streaming costs, without the fixed costs of a run: node start, preflight, the extras queries, the CLI dry runs, roles and schema). CPU is in seconds: client = the measured process tree (from `/usr/bin/time`), server = the PostgreSQL backends that served it. "busy cores" is machine-wide (/proc/stat), "other load" is what other processes on the machine used meanwhile (busy minus ours). Helper peak RSS (MB) is sampled every 100 ms.',
+    '"data part" is the data part\'s own duration from backup.json (what the streaming costs, without the fixed costs of a run: node start, preflight, the extras queries, the CLI dry runs, roles and schema). CPU is in seconds: client = the measured process tree (from `/usr/bin/time`), server = the PostgreSQL backends that served it. "busy cores" is machine-wide (/proc/stat), "other load" is what other processes on the machine used meanwhile (busy minus ours). "all processes" is the largest sum of the RSS of the run\'s client processes at one moment (the tool and every helper alive then); helper peak RSS is per process name. Both are sampled every 100 ms.',
   );
   both('');
-  both(table(['DB (table data)', 'what', 'data part s', 'data part x pg_dump', 'client CPU s', 'server CPU s', 'busy cores', 'other load', 'helpers peak RSS MB'], diagRows));
+  both(
+    table(
+      [
+        'DB (table data)',
+        'what',
+        'data part s',
+        'data part x pg_dump',
+        'client CPU s',
+        'server CPU s',
+        'busy cores',
+        'other load',
+        'all processes peak RSS MB',
+        'helpers peak RSS MB',
+      ],
+      diagRows,
+    ),
+  );
   both('');
 
   // CPU by process at the largest size.
@@ -221,7 +281,9 @@ export function markdownTable(results) {
     const rows = Object.keys(LABELS)
       .filter((k) => largest.runs[k]?.length)
       .map((k) => [LABELS[k], cpuByProcess(largest.runs[k])]);
-    both(`CPU seconds by process, ${largest.mb} MB (median of the runs; "node (main)" is the measured node process itself, "node (CLI shim)" the Supabase CLI's npm launcher, "supabase" its Go binary):`);
+    both(
+      `CPU seconds by process, ${largest.mb} MB (median of the runs; "node (main)" is the measured node process itself, "node (CLI shim)" the Supabase CLI's npm launcher, "supabase" its Go binary):`,
+    );
     both('');
     both(table(['what', 'CPU s by process'], rows));
     both('');
@@ -237,17 +299,85 @@ export function markdownTable(results) {
       const wall = median(runs.map((r) => r.wall));
       const delta = prev !== null && i >= 2 && i <= 6 ? fmt(wall - prev, 2) : '';
       if (i <= 6) prev = wall;
-      return [k, fmt(wall, 2), delta, x(wall / base), fmt(median(runs.map((r) => r.clientCpu)), 1), fmt(median(runs.map((r) => r.serverCpu)), 1), fmt(median(runs.map((r) => r.busyCores)), 2), cpuByProcess(runs)];
+      return [
+        k,
+        fmt(wall, 2),
+        delta,
+        x(wall / base),
+        fmt(median(runs.map((r) => r.clientCpu)), 1),
+        fmt(median(runs.map((r) => r.serverCpu)), 1),
+        fmt(median(runs.map((r) => r.busyCores)), 2),
+        cpuByProcess(runs),
+      ];
     });
-    both(`### Where the time goes (${st.mb} MB, the data part outside the tool: bench/lib/stages.mjs)`);
+    both(
+      `### Where the time goes (${st.mb} MB, the data part outside the tool: bench/lib/stages.mjs)`,
+    );
     both('');
-    both(table(['stage', 'wall s', '+ s', 'x pg_dump', 'client CPU s', 'server CPU s', 'busy cores', 'CPU s by process'], rows));
+    both(
+      table(
+        [
+          'stage',
+          'wall s',
+          '+ s',
+          'x pg_dump',
+          'client CPU s',
+          'server CPU s',
+          'busy cores',
+          'CPU s by process',
+        ],
+        rows,
+      ),
+    );
     both('');
   }
-  if (results.profile) {
-    both(`CPU profile of the tool's main thread (\`--cpu-prof\`, ${results.profile.mb} MB, \`--only data\`, supabase-cli, zstd), self time; zstd itself runs on libuv's thread pool and is not in it:`);
+  if (results.stages?.cpu) {
+    const st = results.stages;
+    const gb = st.sqlBytes / 1e9;
+    const perGb = (c) => (c === null ? null : c / gb);
+    both(
+      `CPU cost of each stage alone, on the ${mb(st.sqlBytes, 0)} MB data.sql of that database read from disk (all threads of the process, best of 3):`,
+    );
     both('');
-    both(table(['function', 'self ms', 'share'], results.profile.top.map((t) => [`\`${t.fn}\``, fmt(t.ms, 0), `${fmt(t.share * 100, 1)}%`])));
+    both(
+      table(
+        ['stage', 'CPU s', 'CPU s per GB of SQL', 'output MB'],
+        st.cpu.map((c) => [c.key, fmt(c.cpu, 2), fmt(perGb(c.cpu), 2), mb(c.out)]),
+      ),
+    );
+    both('');
+    const get = (k) => st.cpu.find((c) => c.key.startsWith(k))?.cpu ?? null;
+    const node = get('the whole data-part');
+    const zstd = get('zstd level 3');
+    const sed = get('`sed`') ?? 0;
+    const cores = results.info.nproc;
+    if (node !== null && zstd !== null && st.server) {
+      const pg = st.server + (st.pgDumpCpu ?? 0);
+      // Each process (and zstd's thread) runs on one core at a time; all of them share `cores`.
+      const floorPg = Math.max(st.server, pg / cores);
+      const floorTool = (withSed) =>
+        Math.max(st.server, zstd, (pg + node + (withSed ? sed : 0)) / cores);
+      const budget = TARGETS.timeRatio * floorPg * cores - pg;
+      both(
+        `A floor from these numbers, per GB of SQL, for ${cores} idle cores: the server's COPY costs ${fmt(perGb(st.server), 1)} CPU s and pg_dump ${fmt(perGb(st.pgDumpCpu), 1)}, so plain pg_dump cannot take less than ${fmt(perGb(floorPg), 1)} s. ` +
+          `The tool's data part adds ${fmt(perGb(node), 1)} CPU s in node (zstd alone ${fmt(perGb(zstd), 1)}, on one thread) and, with the supabase-cli engine, ${fmt(perGb(sed), 1)} in sed; so it cannot take less than ${fmt(perGb(floorTool(true)), 1)} s with the supabase-cli engine and ${fmt(perGb(floorTool(false)), 1)} s with pg-dump: ` +
+          `**${fmt(floorTool(true) / floorPg, 2)}x and ${fmt(floorTool(false) / floorPg, 2)}x** pg_dump, before any fixed cost. ` +
+          `Within ${TARGETS.timeRatio}x, everything the tool adds would have to fit in ${fmt(perGb(budget), 1)} CPU s per GB.`,
+      );
+      both('');
+    }
+  }
+  if (results.profile) {
+    both(
+      `CPU profile of the tool's main thread (\`--cpu-prof\`, ${results.profile.mb} MB, \`--only data\`, supabase-cli, zstd), self time; zstd itself runs on libuv's thread pool and is not in it:`,
+    );
+    both('');
+    both(
+      table(
+        ['function', 'self ms', 'share'],
+        results.profile.top.map((t) => [`\`${t.fn}\``, fmt(t.ms, 0), `${fmt(t.share * 100, 1)}%`]),
+      ),
+    );
     both('');
   }
 
@@ -260,11 +390,25 @@ export function markdownTable(results) {
     both('');
     both(
       table(
-        ['what', 'wall s', 'x sequential pg_dump', 'node peak RSS MB', 'busy cores'],
+        [
+          'what',
+          'wall s',
+          'x sequential pg_dump',
+          'node peak RSS MB',
+          'all processes peak RSS MB',
+          'busy cores',
+        ],
         keys.map((k) => {
           const runs = m.runs[k];
           const wall = median(runs.map((r) => r.wall));
-          return [k, fmt(wall, 2), x(wall / base), kbToMb(max(runs.map((r) => r.nodeRssKb))), fmt(median(runs.map((r) => r.busyCores)), 2)];
+          return [
+            k,
+            fmt(wall, 2),
+            x(wall / base),
+            kbToMb(max(runs.map((r) => r.nodeRssKb))),
+            kbToMb(max(runs.map((r) => r.sumRssKb))),
+            fmt(median(runs.map((r) => r.busyCores)), 2),
+          ];
         }),
       ),
     );
@@ -293,7 +437,9 @@ export function markdownTable(results) {
   const dry = Object.entries(results.dryRuns)
     .map(([p, d]) => `${p} ${fmt(d.wall, 2)} s / ${kbToMb(d.rssKb)} MB`)
     .join(', ');
-  doc.push(`Supabase CLI dry runs (\`supabase db dump --dry-run\`, wall / peak RSS of its largest process): ${dry}. The official rows above do not include them (the scripts are fetched once); the tool's rows do (it fetches the three in parallel in every run).`);
+  doc.push(
+    `Supabase CLI dry runs (\`supabase db dump --dry-run\`, wall / peak RSS of its largest process): ${dry}. The official rows above do not include them (the scripts are fetched once); the tool's rows do (it fetches the three in parallel in every run).`,
+  );
   doc.push('');
   doc.push('### Machine');
   doc.push('');

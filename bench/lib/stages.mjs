@@ -19,9 +19,11 @@
 // {"cpu": seconds of this process, all threads, "wall": seconds, "out": bytes} as JSON: the CPU
 // cost of the stages alone, without a database or contention in the way.
 import { spawn } from 'node:child_process';
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -62,7 +64,8 @@ class CopyRowCounter extends Transform {
       start = nl + 1;
     }
     if (start < chunk.length) {
-      if (this.carry.length < 4096) this.carry = Buffer.concat([this.carry, chunk.subarray(start, start + 4096)]);
+      if (this.carry.length < 4096)
+        this.carry = Buffer.concat([this.carry, chunk.subarray(start, start + 4096)]);
       else this.carryIsLong = true;
     }
     done(null, chunk);
@@ -99,7 +102,8 @@ class FileSink extends Writable {
     (async () => {
       this.fh ??= await open(`${this.path}.tmp`, 'w', 0o600);
       let written = 0;
-      while (written < chunk.length) written += (await this.fh.write(chunk, written, chunk.length - written)).bytesWritten;
+      while (written < chunk.length)
+        written += (await this.fh.write(chunk, written, chunk.length - written)).bytesWritten;
     })().then(() => cb(), cb);
   }
   _final(cb) {
@@ -114,12 +118,16 @@ class FileSink extends Writable {
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const child = cpuMode ? null : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+const child = cpuMode
+  ? null
+  : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 const exited = cpuMode
   ? Promise.resolve()
   : new Promise((resolve, reject) => {
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`)),
+      );
     });
 let source = cpuMode ? createReadStream(out, { highWaterMark: 64 * 1024 }) : child.stdout;
 if (!stages.has('direct')) {
@@ -137,7 +145,12 @@ if (stages.has('raw-sha')) chain.push(new DigestStream());
 if (stages.has('rows')) chain.push(new CopyRowCounter());
 if (stages.has('zstd')) chain.push(zlib.createZstdCompress({ chunkSize: CHUNK }));
 if (stages.has('zstd1'))
-  chain.push(zlib.createZstdCompress({ chunkSize: CHUNK, params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }));
+  chain.push(
+    zlib.createZstdCompress({
+      chunkSize: CHUNK,
+      params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 },
+    }),
+  );
 if (stages.has('gzip')) chain.push(zlib.createGzip({ level: 6, chunkSize: CHUNK }));
 if (stages.has('file-sha')) chain.push(new DigestStream());
 let outBytes = 0;
@@ -157,5 +170,7 @@ await exited;
 if (cpuMode) {
   const c = process.cpuUsage(cpu0);
   if (stages.has('write')) rmSync(`${out}.out`, { force: true });
-  process.stdout.write(`${JSON.stringify({ cpu: (c.user + c.system) / 1e6, wall: (performance.now() - t0) / 1000, out: outBytes })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ cpu: (c.user + c.system) / 1e6, wall: (performance.now() - t0) / 1000, out: outBytes })}\n`,
+  );
 }

@@ -7,6 +7,7 @@ Commands:
   restore   verify a set and apply it to a database in one transaction
   verify    recompute the digests of a set or of every set under a directory
   validate  check the config file and show what it backs up
+  plan      list the projects that are due (schedules, last good sets) and a job matrix
   prune     apply each project's retention policy (branch, artifacts, local sets)
   schema    print the config file's JSON Schema
 
@@ -60,6 +61,19 @@ Exits non-zero when any file is missing, extra, truncated or has another digest.
   validate: `supabase-backup validate --config FILE
 
 Checks the config and prints what each project backs up; needs no secrets.`,
+  plan: `supabase-backup plan --config FILE [--at ISO_TIME] [--project NAME]... [--out DIR] [--json]
+
+  --config FILE     the config (default: backups.config.yaml)
+  --at ISO_TIME     decide as of this time (default: now), e.g. 2026-11-22T03:15:00Z
+  --project NAME    consider only this project (repeatable; default: all)
+  --out DIR         also look for sets here, as <project>/<set-id>/ (default: backups)
+  --json            print {at, projects, matrix, decisions} as JSON
+
+Prints the due projects, one per line. A project with a schedule is due when it has no good set
+since the schedule's latest time at or before --at; one without is always due; with
+GITHUB_EVENT_NAME=workflow_dispatch every project is. Sets are looked up in the backup branch's
+manifest.json (GITHUB_REPOSITORY or the project's repository, GITHUB_TOKEN), the workflow
+artifacts (GITHUB_TOKEN) and --out. Reads no database secrets.`,
   schema: `supabase-backup schema
 
 Prints the JSON Schema of backups.config.yaml (also shipped as dist/backups.schema.json).`,

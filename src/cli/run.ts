@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { plan } from '../commands/plan.js';
 import { prune } from '../commands/prune.js';
 import { runBackup } from '../commands/run-backup.js';
 import type { GitHubContext } from '../commands/store.js';
@@ -272,6 +273,46 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         });
         if (values.json) io.stdout(JSON.stringify({ results: outcome.results }, null, 2) + '\n');
         return outcome.failures.length > 0 ? 1 : 0;
+      }
+      case 'plan': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            ...COMMON,
+            config: { type: 'string', default: 'backups.config.yaml' },
+            project: { type: 'string', multiple: true },
+            at: { type: 'string' },
+            out: { type: 'string', default: 'backups' },
+            json: { type: 'boolean' },
+          },
+        });
+        if (values.help) return printHelp(io, help);
+        const at = values.at === undefined ? new Date() : new Date(values.at);
+        if (Number.isNaN(at.getTime()))
+          throw new UsageError(`--at: "${values.at}" is not a time such as 2026-11-22T03:15:00Z`);
+        const github = githubFromEnv(io.env);
+        if (github.token) logger.mask(github.token);
+        const outcome = await plan({
+          config: await loadConfigFile(values.config),
+          projects: values.project ?? [],
+          at,
+          eventName: io.env.GITHUB_EVENT_NAME || undefined,
+          github,
+          outDir: values.out,
+          logger,
+          workDir: tmpdir(),
+          signal: io.signal,
+        });
+        const { decisions, projects, matrix } = outcome;
+        io.stdout(
+          values.json
+            ? JSON.stringify({ at: at.toISOString(), projects, matrix, decisions }, null, 2) + '\n'
+            : decisions
+                .filter((d) => d.due)
+                .map((d) => `${d.project}\n`)
+                .join(''),
+        );
+        return 0;
       }
       case 'schema': {
         const { values } = parseArgs({ args: rest, options: COMMON });

@@ -17,6 +17,7 @@ import {
 } from './schema-helpers.js';
 import { storageShape } from './storage-schema.js';
 import { encryptionShape } from './encryption-schema.js';
+import { scheduleShape } from './schedule-schema.js';
 import {
   COMPRESSIONS,
   DEFAULT_ARTIFACT_PREFIX,
@@ -97,6 +98,7 @@ const optionShape = {
     .describe(`Supabase CLI release to follow. Default: "${DEFAULT_SUPABASE_CLI_VERSION}".`),
   ...storageShape,
   ...encryptionShape,
+  ...scheduleShape,
   retention: retentionSchema
     .nullable()
     .optional()
@@ -210,6 +212,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     // A project's `retention: null` means "keep everything" even when defaults has a policy.
     const retention = p.retention !== undefined ? p.retention : d.retention;
     const encryption = p.encryption !== undefined ? p.encryption : d.encryption;
+    const schedule = p.schedule !== undefined ? p.schedule : d.schedule;
     return {
       name: p.name,
       ...(p.ref !== undefined && { ref: p.ref }),
@@ -232,6 +235,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       ...(retention != null && { retention: toRetentionPolicy(retention) }),
       ...(encryption != null && { encryption: { ...encryption } }),
       allow_unencrypted_public: p.allow_unencrypted_public ?? d.allow_unencrypted_public ?? false,
+      ...(schedule != null && { schedule: schedule.trim().split(/\s+/).join(' ') }),
     };
   });
   return { version: 1, file: fileName, projects };

@@ -85,6 +85,8 @@ export interface ProjectConfig {
   encryption?: EncryptionConfig;
   /** Store plain sets even in a public repository (default false: refused). */
   allow_unencrypted_public: boolean;
+  /** Five-field cron expression (UTC, single spaces) saying when the project is due; undefined = every run. */
+  schedule?: string;
 }
 
 /** Exactly one of the two is set. */

@@ -1,0 +1,106 @@
+/**
+ * Streams data.sql keeping only what a --tables restore needs: the COPY blocks of the chosen
+ * tables, the setval() of the sequences they own, and REFRESH of the materialized views that
+ * read them; every other line (SET, comments, psql's \restrict) passes unchanged. Works on bytes,
+ * line by line: COPY rows are one line each (newlines inside values are escaped).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tableKey } from './plan.js';
+
+export interface DataFilter {
+  /** tableKey()s of the tables whose COPY blocks are kept. */
+  tables: Set<string>;
+  /** tableKey()s of the sequences whose setval() is kept. */
+  sequences: Set<string>;
+  /** tableKey()s of the materialized views whose REFRESH is kept. */
+  matviews: Set<string>;
+}
+
+const IDENT = String.raw`("(?:[^"]|"")+"|[^ ."(;']+)`;
+const COPY_HEADER = new RegExp(String.raw`^COPY (?:ONLY )?${IDENT}\.${IDENT}`);
+const SETVAL = new RegExp(String.raw`^SELECT pg_catalog\.setval\('${IDENT}\.${IDENT}'`);
+const REFRESH = new RegExp(String.raw`^REFRESH MATERIALIZED VIEW (?:CONCURRENTLY )?${IDENT}\.${IDENT}`);
+
+const unquote = (ident: string) =>
+  ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident;
+const keyOf = (m: RegExpExecArray) => tableKey(unquote(m[1]!), unquote(m[2]!));
+
+export class DataSqlFilter extends Transform {
+  /** tableKey()s of the COPY blocks that were kept. */
+  readonly kept = new Set<string>();
+  private pending: Buffer[] = [];
+  private inCopy = false;
+  private keepCopy = false;
+
+  constructor(private readonly filter: DataFilter) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
+    const out: Buffer[] = [];
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl === -1) break;
+      const piece = chunk.subarray(start, nl + 1);
+      const line = this.pending.length > 0 ? Buffer.concat([...this.pending, piece]) : piece;
+      this.pending = [];
+      if (this.keep(line)) out.push(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.pending.length > 0) {
+      const line = Buffer.concat(this.pending);
+      if (this.keep(line)) this.push(line);
+    }
+    done(this.inCopy ? new Error('data.sql ends inside a COPY block') : null);
+  }
+
+  private keep(line: Buffer): boolean {
+    if (this.inCopy) {
+      if (line[0] === 0x5c && line[1] === 0x2e && /^\r?\n?$/.test(line.toString('latin1', 2)))
+        this.inCopy = false;
+      return this.keepCopy;
+    }
+    const first = line[0];
+    // Only lines starting with C, S or R can be what is filtered; the rest pass untouched.
+    if (first !== 0x43 && first !== 0x53 && first !== 0x52) return true;
+    const head = line.subarray(0, 4096).toString('utf8');
+    let m = COPY_HEADER.exec(head);
+    if (m) {
+      this.inCopy = true;
+      this.keepCopy = this.filter.tables.has(keyOf(m));
+      if (this.keepCopy) this.kept.add(keyOf(m));
+      return this.keepCopy;
+    }
+    m = SETVAL.exec(head);
+    if (m) return this.filter.sequences.has(keyOf(m));
+    m = REFRESH.exec(head);
+    if (m) return this.filter.matviews.has(keyOf(m));
+    return true;
+  }
+}
+
+/** Writes the filtered copy of `from` to `to`; returns the tableKey()s whose data it holds. */
+export async function filterDataFile(
+  from: string,
+  to: string,
+  filter: DataFilter,
+  signal?: AbortSignal,
+): Promise<Set<string>> {
+  const stage = new DataSqlFilter(filter);
+  await pipeline(
+    createReadStream(from, { highWaterMark: 1024 * 1024 }),
+    stage,
+    createWriteStream(to, { mode: 0o600 }),
+    { signal },
+  );
+  return stage.kept;
+}
