@@ -255,7 +255,9 @@ describe('README.md of the branch', () => {
       'git clone --single-branch --branch supabase-backups --depth 1 https://github.com/acme/app.git backups',
     );
     expect(page).toContain('sha256sum -c SHA256SUMS');
-    expect(page).toContain('dist/cli.js restore --from . --target-url-env NEW_PROJECT_DB_URL --yes');
+    expect(page).toContain(
+      'dist/cli.js restore --from . --target-url-env NEW_PROJECT_DB_URL --yes',
+    );
     expect(page).toContain("-c 'SET session_replication_role = replica' -f data.sql");
     expect(page).toMatch(/generated from `manifest.json`/);
   });

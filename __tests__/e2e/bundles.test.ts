@@ -134,9 +134,14 @@ describe('dist/index.js (the action)', () => {
     const config = writeConfig({ name: 'Bad Name', db_url_secret: 'FIXTURE_DB_URL' });
     const res = runAction({ command: 'validate', config }, {});
     expect(res.status).toBe(1);
-    const nameLine = readFileSync(config, 'utf8').split('\n').findIndex((l) => l.includes('name:')) + 1;
+    const nameLine =
+      readFileSync(config, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('name:')) + 1;
     expect(nameLine).toBeGreaterThan(0);
     expect(res.stdout).toContain(`.yaml,line=${nameLine},col=`);
-    expect(res.stdout).toMatch(/::error file=.*backups\.config\.yaml,line=\d+,col=\d+::projects\[0\]\.name: /);
+    expect(res.stdout).toMatch(
+      /::error file=.*backups\.config\.yaml,line=\d+,col=\d+::projects\[0\]\.name: /,
+    );
   });
 });

@@ -164,8 +164,9 @@ function runAction(dbUrl: string, inputs: Record<string, string> = {}): Promise<
   const work = mkdtempSync(join(tmpdir(), 'leaks-runner-'));
   const config = join(work, 'backups.config.yaml');
   const engine = inputs['pg-bin-dir'] ? 'pg-dump' : 'supabase-cli';
-  const project = `{ name: fixture, db_url_secret: FIXTURE_DB_URL, engine: ${engine}, destinations: [artifact, branch], retention: { keep_last: 5 } }`;
-  writeFileSync(config, `version: 1\nprojects:\n  - ${project}\n`);
+  const project = `{ name: fixture, db_url_secret: FIXTURE_DB_URL, engine: ${engine}`;
+  const where = 'destinations: [artifact, branch], retention: { keep_last: 5 } }';
+  writeFileSync(config, `version: 1\nprojects:\n  - ${project}, ${where}\n`);
   for (const f of ['output', 'summary']) writeFileSync(join(work, f), '');
   const all: Record<string, string> = { command: 'backup', config, 'out-dir': 'backups' };
   Object.assign(all, { 'github-token': TOKEN, 'git-server-url': gitServerUrl(), ...inputs });

@@ -44,11 +44,19 @@ function config(): string {
 it('backs up projects concurrently; one failing project does not stop the others', async () => {
   const out = mkdtempSync(join(tmpdir(), 'out-'));
   const env = backupEnv({ ONE_DB_URL: source.url('one'), TWO_DB_URL: source.url('two') });
-  const res = await cli(['backup', '--config', config(), '--out', out, '--concurrency', '3', '--json'], env);
+  const res = await cli(
+    ['backup', '--config', config(), '--out', out, '--concurrency', '3', '--json'],
+    env,
+  );
   expect(res.code).toBe(1);
-  const result = JSON.parse(res.stdout) as { sets: { project: string }[]; failures: { project: string; error: string }[] };
+  const result = JSON.parse(res.stdout) as {
+    sets: { project: string }[];
+    failures: { project: string; error: string }[];
+  };
   expect(result.sets.map((s) => s.project).sort()).toEqual(['one', 'two']);
-  expect(result.failures).toEqual([{ project: 'three', error: expect.stringContaining('THREE_DB_URL') }]);
+  expect(result.failures).toEqual([
+    { project: 'three', error: expect.stringContaining('THREE_DB_URL') },
+  ]);
   expect(res.stderr).toMatch(/^\[one\] /m);
   expect(readdirSync(join(out, 'two', readdirSync(join(out, 'two'))[0]!)).sort()).toEqual([
     'SHA256SUMS',
@@ -61,13 +69,23 @@ it('backs up projects concurrently; one failing project does not stop the others
 it('--project and --only narrow the run', async () => {
   const out = mkdtempSync(join(tmpdir(), 'out-'));
   const env = backupEnv({ ONE_DB_URL: source.url('one') });
-  const res = await cli(['backup', '--config', config(), '--out', out, '--project', 'one', '--only', 'roles'], env);
+  const res = await cli(
+    ['backup', '--config', config(), '--out', out, '--project', 'one', '--only', 'roles'],
+    env,
+  );
   expect(res.code, res.stderr).toBe(0);
   expect(readdirSync(out)).toEqual(['one']);
   const set = join(out, 'one', readdirSync(join(out, 'one'))[0]!);
-  expect(readdirSync(set).sort()).toEqual(['SHA256SUMS', 'backup.json', expect.stringMatching(/^roles\.sql/)]);
+  expect(readdirSync(set).sort()).toEqual([
+    'SHA256SUMS',
+    'backup.json',
+    expect.stringMatching(/^roles\.sql/),
+  ]);
 
-  const unknown = await cli(['backup', '--config', config(), '--out', out, '--project', 'nope'], env);
+  const unknown = await cli(
+    ['backup', '--config', config(), '--out', out, '--project', 'nope'],
+    env,
+  );
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toMatch(/nope.*one, two, three/);
 });

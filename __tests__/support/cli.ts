@@ -52,7 +52,9 @@ export function builtCli(
 export function writeConfig(project: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const file = join(dir, 'backups.config.yaml');
-  const lines = Object.entries({ destinations: ['local'], ...project }).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
+  const lines = Object.entries({ destinations: ['local'], ...project }).map(
+    ([k, v]) => `    ${k}: ${JSON.stringify(v)}`,
+  );
   writeFileSync(file, `version: 1\nprojects:\n  - ${lines.join('\n').trimStart()}\n`);
   return file;
 }

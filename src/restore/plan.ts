@@ -36,8 +36,8 @@ export function parseTableName(text: string): [string, string] {
   return [value(first), value(second)];
 }
 
-/** Checks the request against the set; throws a UsageError saying what cannot be done and why. */
-export function selectRestore(manifest: BackupManifest, request: SelectionRequest): Selection {
+/** Refuses what no set allows (before anything is fetched). */
+export function refuseUnsupported(request: SelectionRequest): void {
   if (request.schemas && request.schemas.length > 0)
     throw new UsageError(
       '--schemas is not supported: schema.sql is one pg_dump script whose objects refer to each ' +
@@ -45,6 +45,11 @@ export function selectRestore(manifest: BackupManifest, request: SelectionReques
         'tables), and a plain-text dump has no table of contents to split it by safely. Restore ' +
         'the whole schema into a new project, or data of chosen tables with --tables.',
     );
+}
+
+/** Checks the request against the set; throws a UsageError saying what cannot be done and why. */
+export function selectRestore(manifest: BackupManifest, request: SelectionRequest): Selection {
+  refuseUnsupported(request);
   const inSet = manifest.parts.map((p) => p.part as Part);
   const tablesWanted = request.tables && request.tables.length > 0;
   let parts: Part[];

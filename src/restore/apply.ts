@@ -1,0 +1,146 @@
+/**
+ * Applies a verified set to a database: checks the target first (nothing is applied when it
+ * refuses), decompresses the chosen parts to private temp files (checking raw digests), filters
+ * data.sql for --tables, runs Supabase's documented psql procedure in one transaction, then
+ * compares row counts. Shared by `restore` and the drill.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackupManifest, TableRecord } from '../catalog/backup-json.js';
+import type { PsqlTarget } from '../dump/query.js';
+import { RestoreError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { ProcessFailure, run } from '../proc/run.js';
+import { decompressPart } from './decompress.js';
+import { filterDataFile } from './filter-data.js';
+import { tableKey, type Selection } from './plan.js';
+import { formatFailure, locatePsqlError } from './psql-error.js';
+import {
+  checkRowCounts,
+  checkTarget,
+  countRows,
+  dependentMatviews,
+  ownedSequences,
+} from './target.js';
+
+export interface ApplyInput {
+  setDir: string;
+  manifest: BackupManifest;
+  selection: Selection;
+  target: PsqlTarget;
+  identities: string[];
+  force: boolean;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ApplyOutcome {
+  /** Custom login roles whose passwords must be set again (dumps never hold passwords). */
+  loginRoles: string[];
+  /** The tables whose row counts were checked. */
+  tables: TableRecord[];
+}
+
+export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
+  const { selection, target, logger } = input;
+  const { notes, nonEmpty } = await checkTarget(
+    target,
+    selection.parts,
+    selection.tables,
+    input.force,
+  );
+  for (const note of notes) logger.warning(note);
+  const before = await countRows(target, nonEmpty);
+
+  const work = await mkdtemp(join(tmpdir(), 'supabase-restore-'));
+  try {
+    const files = new Map<string, string>();
+    for (const part of input.manifest.parts) {
+      if (!selection.parts.includes(part.part as never)) continue;
+      files.set(
+        part.part,
+        await decompressPart(input.setDir, part, work, input.identities, input.signal),
+      );
+    }
+    if (selection.subset && files.has('data')) {
+      const filtered = join(work, 'data.selected.sql');
+      const kept = await filterDataFile(
+        files.get('data')!,
+        filtered,
+        {
+          tables: new Set(selection.tables.map((t) => tableKey(t.schema, t.name))),
+          sequences: new Set(await ownedSequences(target, selection.tables)),
+          matviews: new Set(await dependentMatviews(target, selection.tables)),
+        },
+        input.signal,
+      );
+      const absent = selection.tables.filter((t) => !kept.has(tableKey(t.schema, t.name)));
+      if (absent.length > 0)
+        throw new RestoreError(
+          `data.sql holds no COPY for ${absent.map((t) => `${t.schema}.${t.name}`).join(', ')}, which backup.json lists; nothing was changed`,
+        );
+      await rm(files.get('data')!);
+      files.set('data', filtered);
+    }
+    await runPsql(target, files, selection.subset, input.signal);
+    logger.info('applied in one transaction');
+    await checkRowCounts(target, selection.tables, before);
+    if (selection.tables.length > 0)
+      logger.info(`row counts match backup.json for ${selection.tables.length} tables`);
+    const loginRoles = files.has('roles')
+      ? findLoginRoles(await readFile(files.get('roles')!, 'utf8'))
+      : [];
+    if (loginRoles.length > 0)
+      logger.warning(
+        `set passwords again for these login roles (backups never contain passwords): ${loginRoles.join(', ')}`,
+      );
+    return { loginRoles, tables: selection.tables };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function runPsql(
+  target: PsqlTarget,
+  files: Map<string, string>,
+  filtered: boolean,
+  signal?: AbortSignal,
+): Promise<void> {
+  const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
+  if (files.has('roles')) args.push('-f', files.get('roles')!);
+  if (files.has('schema')) args.push('-f', files.get('schema')!);
+  if (files.has('data'))
+    args.push('-c', 'SET session_replication_role = replica', '-f', files.get('data')!);
+  try {
+    await run(target.psql, args, { env: target.env, signal });
+  } catch (err) {
+    if (!(err instanceof ProcessFailure) || signal?.aborted) throw err;
+    const label = (part: string) =>
+      part === 'data' && filtered ? 'data.sql (filtered for --tables)' : `${part}.sql`;
+    const parts = new Map([...files].map(([part, path]) => [path, label(part)]));
+    const located = await locatePsqlError(err.stderr, parts).catch(() => null);
+    const reason =
+      located !== null
+        ? formatFailure(located)
+        : err.stderr
+            .split([...files.values()][0]!.replace(/[^/]+$/, ''))
+            .join('')
+            .trim()
+            .split('\n')
+            .slice(0, 5)
+            .join('\n');
+    throw new RestoreError(
+      `restore failed and was rolled back; the target is unchanged:\n${reason}`,
+    );
+  }
+}
+
+/** Custom roles the roles part gives LOGIN (reserved roles are commented out there). */
+export function findLoginRoles(rolesSql: string): string[] {
+  const names = new Set<string>();
+  for (const m of rolesSql.matchAll(/^ALTER ROLE "((?:[^"]|"")+)" WITH (.*);$/gm)) {
+    if (/(^| )LOGIN( |$)/.test(m[2]!)) names.add(m[1]!.replace(/""/g, '"'));
+  }
+  return [...names];
+}
