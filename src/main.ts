@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import { tmpdir } from 'node:os';
 import { readInputs, type Inputs } from './action/inputs.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
+import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
 import { runBackup } from './commands/run-backup.js';
 import type { GitHubContext } from './commands/store.js';
@@ -11,6 +12,7 @@ import { verify } from './commands/verify.js';
 import { selectProjects } from './config/load.js';
 import { ConfigError, errorMessage } from './errors.js';
 import { Redactor, type Logger } from './log.js';
+import { renderPlanSummary } from './plan/render.js';
 import { renderSummary } from './report/summary.js';
 
 function actionsLogger(redactor: Redactor): Logger {
@@ -78,11 +80,53 @@ async function command(
         );
       return;
     }
-    case 'backup': {
+    case 'plan': {
       const { config } = await validate(inputs.config);
-      const outcome = await runBackup({
+      const at = inputs.at ?? new Date();
+      const outcome = await plan({
         config,
         projects: inputs.projects,
+        at,
+        eventName: process.env.GITHUB_EVENT_NAME || undefined,
+        github: githubContext(inputs),
+        outDir: inputs.outDir,
+        logger,
+        workDir: process.env.RUNNER_TEMP || tmpdir(),
+        signal,
+      });
+      core.setOutput('projects', outcome.projects);
+      core.setOutput('matrix', JSON.stringify(outcome.matrix));
+      if (process.env.GITHUB_STEP_SUMMARY) {
+        await core.summary.addRaw(redactor.redact(renderPlanSummary(outcome.decisions, at))).write();
+      }
+      return;
+    }
+    case 'backup': {
+      const { config } = await validate(inputs.config);
+      // On a schedule trigger only the projects whose own schedule is due are backed up.
+      const due = await dueForBackup({
+        config,
+        projects: inputs.projects,
+        eventName: process.env.GITHUB_EVENT_NAME || undefined,
+        github: githubContext(inputs),
+        outDir: inputs.outDir,
+        logger,
+        workDir: process.env.RUNNER_TEMP || tmpdir(),
+        signal,
+      });
+      if (due.length === 0) {
+        logger.info('no project is due (schedules); nothing to back up');
+        core.setOutput('sets', '[]');
+        core.setOutput('manifest-entry', '[]');
+        core.setOutput('out-dir', inputs.outDir);
+        if (process.env.GITHUB_STEP_SUMMARY) {
+          await core.summary.addRaw(renderSummary({ sets: [], failures: [] })).write();
+        }
+        return;
+      }
+      const outcome = await runBackup({
+        config,
+        projects: due,
         only: inputs.parts,
         outDir: inputs.outDir,
         env: process.env,

@@ -75,6 +75,9 @@ describe('configJsonSchema', () => {
       'repository',
       'artifact_prefix',
       'artifact_retention_days',
+      'encryption',
+      'allow_unencrypted_public',
+      'schedule',
       'retention',
     ]);
     expect(project.properties?.name?.pattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');

@@ -43,6 +43,7 @@ describe('the example backups.config.yaml', () => {
           destinations: ['local'],
           branch: 'supabase-backups',
           artifact_prefix: 'supabase-backup',
+          allow_unencrypted_public: false,
           retention: { keep_daily: 7, keep_weekly: 4, keep_monthly: 12 },
         },
       ],
@@ -84,6 +85,7 @@ describe('parseConfig: defaults', () => {
         destinations: ['artifact'],
         branch: 'supabase-backups',
         artifact_prefix: 'supabase-backup',
+        allow_unencrypted_public: false,
       },
     ]);
     for (const key of [
@@ -136,6 +138,7 @@ describe('parseConfig: defaults', () => {
       destinations: ['artifact'],
       branch: 'supabase-backups',
       artifact_prefix: 'supabase-backup',
+      allow_unencrypted_public: false,
     });
     expect(b).toEqual({
       name: 'b',
@@ -150,6 +153,7 @@ describe('parseConfig: defaults', () => {
       destinations: ['artifact'],
       branch: 'supabase-backups',
       artifact_prefix: 'supabase-backup',
+      allow_unencrypted_public: false,
     });
   });
 

@@ -121,6 +121,8 @@ class Scan {
   }
   /** The branch as anyone who can read the repository sees it, and the server's every object. */
   async branch(): Promise<void> {
+    const refs = await exec('git', ['-C', bareRepo, 'for-each-ref']);
+    if (!refs.includes('refs/heads/supabase-backups')) return this.server(); // no backup yet
     const clone = mkdtempSync(join(tmpdir(), 'leaks-clone-'));
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_COUNT: '1' };
     env.GIT_CONFIG_KEY_0 = 'http.extraheader';
@@ -129,6 +131,9 @@ class Scan {
     await exec('git', [...args, git.url(`${REPO}.git`), clone], env);
     await this.tree('branch', clone, join(clone, '.git/'));
     this.check('git log -p', await exec('git', ['-C', clone, 'log', '-p', '--format=fuller']));
+    await this.server();
+  }
+  async server(): Promise<void> {
     const everything = ['-C', bareRepo, 'cat-file', '--batch-all-objects', '--batch'];
     this.check('server: every git object', await exec('git', everything));
     this.check('server: request log', JSON.stringify(git.requests));

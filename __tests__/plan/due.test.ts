@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { isDue, matrixOf, planProjects } from '../../src/plan/due.js';
+import { renderPlanSummary } from '../../src/plan/render.js';
 
 const t = (iso: string) => new Date(iso);
 
@@ -103,5 +104,32 @@ projects:
 
   it('gives an empty matrix when nothing is due', () => {
     expect(matrixOf([])).toEqual({ projects: '', matrix: { include: [] } });
+  });
+});
+
+describe('renderPlanSummary', () => {
+  it('is a table of the decisions', () => {
+    const decisions = planProjects({
+      projects: parseConfig(
+        'version: 1\nprojects:\n  - { name: a, db_url_secret: A, schedule: "0 3 * * *" }\n  - { name: b, db_url_secret: B }\n',
+        'c.yaml',
+      ).projects,
+      at: t('2026-11-22T03:10:00Z'),
+      lastGood: new Map([['a', t('2026-11-22T03:01:00Z')]]),
+    });
+    expect(renderPlanSummary(decisions, t('2026-11-22T03:10:00Z'))).toBe(
+      [
+        '## Supabase backup plan',
+        '',
+        'As of 2026-11-22T03:10Z: 1 of 2 project(s) due: **b**.',
+        '',
+        '| project | due | schedule | last good set | next scheduled | why |',
+        '|---|---|---|---|---|---|',
+        '| a | no | every day at 03:00 UTC (`0 3 * * *`) | 2026-11-22T03:01Z | 2026-11-23T03:00Z | ' +
+          'last good set 2026-11-22T03:01Z is not older than the scheduled time 2026-11-22T03:00Z; next at 2026-11-23T03:00Z |',
+        '| b | yes | every run | - | - | no schedule: due on every run |',
+        '',
+      ].join('\n'),
+    );
   });
 });

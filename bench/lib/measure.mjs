@@ -57,7 +57,9 @@ function machineCpu() {
 }
 
 const running = new Set();
+const timeFiles = new Set();
 onCleanup(() => {
+  for (const f of timeFiles) rmSync(f, { force: true });
   for (const pid of running) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -82,6 +84,7 @@ export async function measure(cmd, args, opts) {
   const argv = TIME_BIN
     ? [TIME_BIN, '-f', '%e %U %S %M', '-o', timeFile, cmd, ...args]
     : [cmd, ...args];
+  timeFiles.add(timeFile);
   const outFd = openSync(opts.stdout ?? '/dev/null', 'w');
   if (opts.rssFile) rmSync(opts.rssFile, { force: true });
   const before = new Set(opts.postmasterPid ? childrenOf(opts.postmasterPid) : []);
@@ -142,6 +145,7 @@ export async function measure(cmd, args, opts) {
   const cpu1 = machineCpu();
   clearInterval(timer);
   running.delete(child.pid);
+  timeFiles.delete(timeFile);
   const err = Buffer.concat(stderr).toString();
   let tree = null;
   if (TIME_BIN && existsSync(timeFile)) {

@@ -446,7 +446,7 @@ export function markdownTable(results) {
   doc.push(
     [
       `- date: ${info.date}`,
-      `- ${info.nproc} cores (${info.cpu}), ${info.memory} RAM, Linux ${info.kernel}; load average at start ${info.loadavg}`,
+      `- ${info.nproc} cores (${info.cpu}), ${info.memory} RAM, Linux ${info.kernel}; load average at start ${info.loadavg}; the bench ran at nice ${info.nice}`,
       `- tool: ${info.cli}`,
       `- tool run with Node ${info.node} (the bench itself: ${info.benchNode}); ${info.pgDump}; server ${info.server}; Supabase CLI ${info.supabase}; ${info.zstdCli}; ${info.gzip}`,
       `- server settings: ${Object.entries(results.settings)

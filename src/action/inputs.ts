@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['backup', 'validate', 'verify', 'prune'] as const;
+export const COMMANDS = ['backup', 'validate', 'verify', 'prune', 'plan'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Inputs {
@@ -19,6 +19,8 @@ export interface Inputs {
   dryRun: boolean;
   pgBinDir: string | undefined;
   cliDownloadBase: string | undefined;
+  /** command plan: decide as of this time; undefined = now. */
+  at: Date | undefined;
 }
 
 function list(name: string): string[] {
@@ -49,8 +51,14 @@ export function readInputs(): Inputs {
       throw new UsageError(`input parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
     }
   }
+  const atRaw = core.getInput('at').trim();
+  const at = atRaw === '' ? undefined : new Date(atRaw);
+  if (at !== undefined && Number.isNaN(at.getTime())) {
+    throw new UsageError(`input at: "${atRaw}" is not a time such as 2026-11-22T03:15:00Z`);
+  }
   return {
     command: command as Command,
+    at,
     config: core.getInput('config') || 'backups.config.yaml',
     projects: list('projects'),
     parts: parts as Part[],

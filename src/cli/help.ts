@@ -37,27 +37,50 @@ Applies each project's retention policy to its destinations: removes set folders
 branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and local sets under
 --out. Failed or incomplete sets never count, and the newest good set is always kept.
   --dry-run   only show what would be removed`,
-  restore: `supabase-backup restore --from SET_DIR (--target-url URL | --target-url-env NAME) [--yes] [--dry-run]
+  restore: `supabase-backup restore (--from SET_DIR|ARTIFACT.zip | --from-branch REPO [--branch NAME]
+                          [--project NAME] [--set SET_ID | --latest])
+                        (--target-url URL | --target-url-env NAME) [--yes] [--dry-run] [--force]
+                        [--parts roles,schema,data] [--tables SCHEMA.TABLE,...]
                         [--identity-file FILE | --identity-env NAME]
 
-  --from SET_DIR          the set directory (holding backup.json)
+  --from PATH             a set directory (holding backup.json; an extracted artifact is one),
+                          or an artifact zip as downloaded from the Actions UI
+  --from-branch REPO      a backup branch: a repository URL (fetched shallowly, only the chosen
+                          set; GITHUB_TOKEN is sent as a header, never in a command line), a
+                          local repository, or a checkout of the branch
+  --branch NAME           the backup branch (default: supabase-backups)
+  --project NAME          the project whose set to restore (needed when the branch has several)
+  --set SET_ID            that set, as listed in manifest.json
+  --latest                the newest set of the project (the default)
   --target-url URL        the database to restore into (visible to other local users in ps;
                           prefer --target-url-env)
   --target-url-env NAME   read the target URL from this environment variable
   --yes                   apply; without it, restore only shows the plan and refuses
-  --dry-run               show the plan and change nothing
+  --dry-run               show the plan and change nothing (does not connect)
+  --force                 apply even though the target already holds user tables, or rows in
+                          the tables whose data is loaded (appended)
+  --parts PARTS           only these parts, comma-separated (default: all in the set)
+  --tables LIST           only the data of these tables (schema.table, comma-separated), into
+                          tables that exist already; not with the schema part
+  --schemas LIST          not supported (refused: see docs/restore.md)
   --pg-bin-dir DIR        look for psql here first
   --identity-file FILE    age identity file (age-keygen output) for encrypted sets
   --identity-env NAME     read the age identity from this environment variable
 
-Verifies every digest first; applies roles, schema and data with
-psql --single-transaction -v ON_ERROR_STOP=1 (Supabase's documented procedure),
-then checks every table's row count against backup.json.`,
+Verifies every digest first (a damaged or incomplete set is refused before the target is
+touched); refuses a target that already holds user tables (unless --force); applies roles,
+schema and data with psql --single-transaction -v ON_ERROR_STOP=1 (Supabase's documented
+procedure), naming the part, line and statement when psql fails; then checks every restored
+table's row count against backup.json.`,
   verify: `supabase-backup verify --from DIR [--json]
 
-  --from DIR   a set directory, a project directory, or a directory of projects
+  --from DIR   a set directory, a project directory, a directory of projects, or a checkout
+               of the backup branch (then manifest.json is checked against the set folders)
+  --json       print the result as JSON on stdout
 
-Exits non-zero when any file is missing, extra, truncated or has another digest.`,
+Exits non-zero when any file is missing, extra, truncated or has another digest, when a
+manifest.json entry has no set folder (or differs from its backup.json), or when a set folder
+is not listed in manifest.json. Each problem is printed with its path.`,
   validate: `supabase-backup validate --config FILE
 
 Checks the config and prints what each project backs up; needs no secrets.`,

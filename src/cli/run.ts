@@ -8,13 +8,19 @@ import { runBackup } from '../commands/run-backup.js';
 import type { GitHubContext } from '../commands/store.js';
 import { restore } from '../commands/restore.js';
 import { validate } from '../commands/validate.js';
-import { verify } from '../commands/verify.js';
+import { verify, verifyDrill } from '../commands/verify.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { loadConfigFile, selectProjects } from '../config/load.js';
 import { PARTS, type Part } from '../config/types.js';
 import { BackupError, errorMessage, UsageError } from '../errors.js';
 import { parseIdentities } from '../pipeline/age-keys.js';
 import { streamLogger } from '../log.js';
+import {
+  parsePartsList,
+  RESTORE_CLI_OPTIONS,
+  restoreSource,
+  splitList,
+} from '../restore/cli-args.js';
 import { HELP } from './help.js';
 
 export interface CliIo {
@@ -176,7 +182,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           args: rest,
           options: {
             ...COMMON,
-            from: { type: 'string' },
             'target-url': { type: 'string' },
             'target-url-env': { type: 'string' },
             yes: { type: 'boolean', default: false },
@@ -184,10 +189,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             'pg-bin-dir': { type: 'string' },
             'identity-file': { type: 'string' },
             'identity-env': { type: 'string' },
+            ...RESTORE_CLI_OPTIONS,
           },
         });
         if (values.help) return printHelp(io, help);
-        if (!values.from) throw new UsageError('restore needs --from SET_DIR');
+        const from = restoreSource(values);
         const identities = await readIdentities(
           values['identity-file'],
           values['identity-env'],
@@ -203,11 +209,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
               : 'restore needs --target-url URL or --target-url-env NAME',
           );
         }
+        if (from.kind === 'branch' && io.env.GITHUB_TOKEN) logger.mask(io.env.GITHUB_TOKEN);
         const outcome = await restore({
-          from: values.from,
+          from,
           targetUrl,
           yes: values.yes,
           dryRun: values['dry-run'],
+          force: values.force,
+          parts: parsePartsList(values.parts),
+          tables: splitList(values.tables),
+          schemas: splitList(values.schemas),
           identities,
           env: io.env,
           logger,
@@ -219,10 +230,35 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'verify': {
         const { values } = parseArgs({
           args: rest,
-          options: { ...COMMON, from: { type: 'string' }, json: { type: 'boolean' } },
+          options: {
+            ...COMMON,
+            from: { type: 'string' },
+            json: { type: 'boolean' },
+            drill: { type: 'boolean' },
+            'pg-bin-dir': { type: 'string' },
+            'identity-file': { type: 'string' },
+            'identity-env': { type: 'string' },
+          },
         });
         if (values.help) return printHelp(io, help);
         if (!values.from) throw new UsageError('verify needs --from DIR');
+        if (values.drill) {
+          const identities = await readIdentities(
+            values['identity-file'],
+            values['identity-env'],
+            io.env,
+          );
+          for (const id of identities) logger.mask(id);
+          const result = await verifyDrill(values.from, {
+            identities,
+            logger,
+            env: io.env,
+            pgBinDir: values['pg-bin-dir'],
+            signal: io.signal,
+          });
+          if (values.json) io.stdout(JSON.stringify({ drill: result }, null, 2) + '\n');
+          return result.ok ? 0 : 1;
+        }
         const outcome = await verify(values.from, logger);
         if (values.json) {
           const sets = outcome.checks.map((c) => ({
@@ -230,7 +266,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             ok: c.problems.length === 0,
             problems: c.problems,
           }));
-          io.stdout(JSON.stringify({ sets, problems: outcome.problems }, null, 2) + '\n');
+          const catalog = outcome.catalog;
+          io.stdout(JSON.stringify({ sets, catalog, problems: outcome.problems }, null, 2) + '\n');
         }
         return outcome.problems > 0 ? 1 : 0;
       }

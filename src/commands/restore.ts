@@ -11,12 +11,7 @@ import { RestoreError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { childEnv } from '../proc/run.js';
 import { applySet } from '../restore/apply.js';
-import {
-  describePlan,
-  refuseUnsupported,
-  selectRestore,
-  type Selection,
-} from '../restore/plan.js';
+import { describePlan, refuseUnsupported, selectRestore, type Selection } from '../restore/plan.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
 import { describeProblem, verifySet } from '../set/verify.js';
 

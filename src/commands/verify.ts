@@ -1,11 +1,25 @@
-/** verify: recompute every digest of a set, or of every set under a directory. */
+/**
+ * verify: recompute every digest of a set, or of every set under a directory; at the root of a
+ * backup branch checkout, also check manifest.json against the set folders.
+ */
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { describeProblem, findSetDirs, verifySet, type SetCheck } from '../set/verify.js';
+import { describeDrill, drill, type DrillOptions, type DrillResult } from '../restore/drill.js';
+import {
+  checkCatalog,
+  describeProblem,
+  findSetDirs,
+  verifySet,
+  type SetCheck,
+  type SetProblem,
+} from '../set/verify.js';
+import { verifiedManifest } from './restore.js';
 
 export interface VerifyOutcome {
   checks: SetCheck[];
+  /** manifest.json against the tree; null when the directory has no manifest.json. */
+  catalog: SetProblem[] | null;
   problems: number;
 }
 
@@ -13,10 +27,6 @@ export async function verify(from: string, logger: Logger): Promise<VerifyOutcom
   const st = await stat(from).catch(() => null);
   if (!st?.isDirectory()) throw new UsageError(`--from ${from}: not a directory`);
   const dirs = await findSetDirs(from);
-  if (dirs.length === 0)
-    throw new UsageError(
-      `no backup set found under ${from} (a set is a directory with backup.json)`,
-    );
   const checks: SetCheck[] = [];
   let problems = 0;
   for (const dir of dirs) {
@@ -31,6 +41,28 @@ export async function verify(from: string, logger: Logger): Promise<VerifyOutcom
       for (const p of check.problems) logger.error(`  ${describeProblem(from, p)}`);
     }
   }
+  const catalog = await checkCatalog(from, checks);
+  if (catalog && catalog.length > 0) {
+    logger.error('FAIL  manifest.json does not match the set folders');
+    for (const p of catalog) logger.error(`  ${describeProblem(from, p)}`);
+    problems += catalog.length;
+  } else if (catalog) logger.info(`ok    manifest.json lists exactly these ${dirs.length} set(s)`);
+  if (dirs.length === 0 && !catalog)
+    throw new UsageError(
+      `no backup set found under ${from} (a set is a directory with backup.json)`,
+    );
   logger.info(`${checks.length} set(s) checked, ${problems} problem(s)`);
-  return { checks, problems };
+  return { checks, catalog, problems };
+}
+
+/** verify --drill: the set must verify, then it is restored into a throwaway local cluster. */
+export async function verifyDrill(
+  from: string,
+  options: Omit<DrillOptions, 'setDir' | 'manifest'>,
+): Promise<DrillResult> {
+  const manifest = await verifiedManifest(from, from);
+  const result = await drill({ ...options, setDir: from, manifest });
+  if (result.ok) options.logger.info(describeDrill(result));
+  else options.logger.error(describeDrill(result));
+  return result;
 }

@@ -21,7 +21,9 @@ export interface DataFilter {
 const IDENT = String.raw`("(?:[^"]|"")+"|[^ ."(;']+)`;
 const COPY_HEADER = new RegExp(String.raw`^COPY (?:ONLY )?${IDENT}\.${IDENT}`);
 const SETVAL = new RegExp(String.raw`^SELECT pg_catalog\.setval\('${IDENT}\.${IDENT}'`);
-const REFRESH = new RegExp(String.raw`^REFRESH MATERIALIZED VIEW (?:CONCURRENTLY )?${IDENT}\.${IDENT}`);
+const REFRESH = new RegExp(
+  String.raw`^REFRESH MATERIALIZED VIEW (?:CONCURRENTLY )?${IDENT}\.${IDENT}`,
+);
 
 const unquote = (ident: string) =>
   ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident;
@@ -34,7 +36,7 @@ export class DataSqlFilter extends Transform {
   private inCopy = false;
   private keepCopy = false;
 
-  constructor(private readonly filter: DataFilter) {
+  constructor(private readonly wanted: DataFilter) {
     super();
   }
 
@@ -76,14 +78,14 @@ export class DataSqlFilter extends Transform {
     let m = COPY_HEADER.exec(head);
     if (m) {
       this.inCopy = true;
-      this.keepCopy = this.filter.tables.has(keyOf(m));
+      this.keepCopy = this.wanted.tables.has(keyOf(m));
       if (this.keepCopy) this.kept.add(keyOf(m));
       return this.keepCopy;
     }
     m = SETVAL.exec(head);
-    if (m) return this.filter.sequences.has(keyOf(m));
+    if (m) return this.wanted.sequences.has(keyOf(m));
     m = REFRESH.exec(head);
-    if (m) return this.filter.matviews.has(keyOf(m));
+    if (m) return this.wanted.matviews.has(keyOf(m));
     return true;
   }
 }

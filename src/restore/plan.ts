@@ -61,7 +61,8 @@ export function selectRestore(manifest: BackupManifest, request: SelectionReques
         );
     parts = PARTS.filter((p) => request.parts!.includes(p));
   } else parts = tablesWanted ? ['data'] : PARTS.filter((p) => inSet.includes(p));
-  if (!tablesWanted) return { parts, tables: parts.includes('data') ? manifest.tables : [], subset: false };
+  if (!tablesWanted)
+    return { parts, tables: parts.includes('data') ? manifest.tables : [], subset: false };
 
   if (parts.includes('schema'))
     throw new UsageError(

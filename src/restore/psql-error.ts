@@ -11,7 +11,7 @@ export interface FailedStatement {
   part: string;
   line: number;
   /** psql's own lines: ERROR, DETAIL, HINT, CONTEXT. */
-  error: string;
+  error: string[];
   /** The statement text (or COPY header and row), already truncated. */
   statement: string[];
 }
@@ -67,6 +67,8 @@ export async function locatePsqlError(
     // The statement psql reports ends at `line`; it starts after the last line ending in ";".
     let start = ring.length - 1;
     while (start > 0 && !/;\s*$/.test(ring[start - 1]!)) start--;
+    // Comments and blank lines before it are not part of it.
+    while (start < ring.length - 1 && /^\s*(--.*)?$/.test(ring[start]!)) start++;
     statement = ring.slice(start);
   }
   return { part, line, error: error.slice(0, 6), statement };

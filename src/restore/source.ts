@@ -7,7 +7,12 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestEntry } from '../catalog/manifest.js';
+import {
+  MANIFEST_FILE,
+  parseManifest,
+  type Manifest,
+  type ManifestEntry,
+} from '../catalog/manifest.js';
 import { SET_MARKER } from '../catalog/naming.js';
 import { RestoreError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -45,10 +50,11 @@ interface OpenOptions {
   signal?: AbortSignal;
 }
 
-const exists = (path: string) => stat(path).then(
-  () => true,
-  () => false,
-);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 async function privateDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'supabase-restore-src-'));
@@ -117,7 +123,10 @@ export function pickEntry(
   if (setId === undefined) return sets[sets.length - 1]!;
   const entry = sets.find((e) => e.set_id === setId);
   if (!entry) {
-    const newest = sets.slice(-5).reverse().map((e) => e.set_id);
+    const newest = sets
+      .slice(-5)
+      .reverse()
+      .map((e) => e.set_id);
     throw new UsageError(
       `${where}: project "${name}" has no set ${setId} in ${MANIFEST_FILE} (newest: ${newest.join(', ')})`,
     );
@@ -160,10 +169,15 @@ async function openBranch(
     await repo.checkBranchName(spec.branch);
     const tip = await repo.fetchTip(spec.branch);
     if (!tip) throw new RestoreError(`${where}: the branch does not exist`);
-    const manifestBlob = (await repo.listTree(tip)).find((e) => e.path === MANIFEST_FILE);
+    const tree = await repo.listTree(tip);
+    const manifestBlob = tree.find((e) => e.path === MANIFEST_FILE);
     if (!manifestBlob) throw new RestoreError(`${where}: the branch has no ${MANIFEST_FILE}`);
     const text = (await repo.readBlobs(tip, [manifestBlob.oid])).get(manifestBlob.oid) ?? '';
     const entry = pickEntry(parseManifestAt(text, where), spec.project, spec.setId, where);
+    if (!tree.some((e) => e.path.startsWith(`${entry.path}/`)))
+      throw new RestoreError(
+        `${where}: ${MANIFEST_FILE} lists ${entry.path}, but the branch holds no files for it: refusing to restore; nothing was changed`,
+      );
     // Only this set's files are fetched (the clone is blobless; checkout fetches what it needs).
     await repo.git(['checkout', '--quiet', tip, '--', `${entry.path}/`], 'checkout');
     options.logger.info(`fetched ${entry.path} from ${where} at ${tip.slice(0, 12)}`);

@@ -111,7 +111,7 @@ export async function listZip(file: string): Promise<ZipEntry[]> {
       };
       // zip64 extra field: the 64-bit values of whichever fields are 0xffffffff, in this order.
       const extra = cd.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
-      for (let e = 0; e + 4 <= extra.length; ) {
+      for (let e = 0; e + 4 <= extra.length;) {
         const id = extra.readUInt16LE(e);
         const len = extra.readUInt16LE(e + 2);
         if (id === 0x0001) {

@@ -2,9 +2,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseBackupJson, storedFiles, type BackupManifest } from '../catalog/backup-json.js';
+import { entryFor, MANIFEST_FILE, parseManifest, type Manifest } from '../catalog/manifest.js';
 import { isSetId, SET_MARKER, SUMS_FILE } from '../catalog/naming.js';
 import { parseSums } from '../pipeline/sha256sums.js';
 
@@ -155,4 +156,46 @@ export async function findSetDirs(root: string): Promise<string[]> {
 
 export function describeProblem(root: string, p: SetProblem): string {
   return `${relative(root, p.path) || p.path}: ${p.message}`;
+}
+
+/**
+ * A backup branch's catalog against its tree: every manifest.json entry must have its set folder
+ * (with the same parts, files and digests as its backup.json), and every set folder an entry.
+ * null when `root` has no manifest.json.
+ */
+export async function checkCatalog(root: string, checks: SetCheck[]): Promise<SetProblem[] | null> {
+  const at = join(root, MANIFEST_FILE);
+  const text = await readText(at);
+  if (text === null) return null;
+  let catalog: Manifest;
+  try {
+    catalog = parseManifest(text);
+  } catch (err) {
+    return [{ path: at, message: (err as Error).message }];
+  }
+  const problems: SetProblem[] = [];
+  const byPath = new Map(checks.map((c) => [relative(root, c.dir).split(sep).join('/'), c]));
+  for (const entry of catalog.sets) {
+    const check = byPath.get(entry.path);
+    if (!check) {
+      problems.push({ path: at, message: `lists ${entry.path}, which has no files` });
+      continue;
+    }
+    const backup = check.manifest;
+    if (!backup) continue; // verifySet reports it
+    const expected = entryFor(entry.path, backup, { commit: null, reason: null });
+    const fields = ['project', 'set_id', 'started_at', 'finished_at', 'rows'] as const;
+    const differs: string[] = fields.filter((k) => expected[k] !== entry[k]);
+    if (JSON.stringify(expected.parts) !== JSON.stringify(entry.parts)) differs.push('parts');
+    if (differs.length > 0)
+      problems.push({
+        path: at,
+        message: `the entry for ${entry.path} differs from its backup.json (${differs.join(', ')})`,
+      });
+  }
+  const listed = new Set(catalog.sets.map((e) => e.path));
+  for (const [path, check] of byPath)
+    if (check.manifest && !listed.has(path))
+      problems.push({ path: check.dir, message: `set folder not listed in ${MANIFEST_FILE}` });
+  return problems;
 }

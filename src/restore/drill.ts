@@ -1,0 +1,106 @@
+/**
+ * A restore drill: restores a verified set into a throwaway local cluster loaded with a
+ * Supabase-shaped base, with the same code as `restore`, compares row counts with backup.json,
+ * and reports the outcome and duration. The cluster is always stopped and removed.
+ */
+import type { BackupManifest } from '../catalog/backup-json.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { childEnv, run } from '../proc/run.js';
+import { applySet } from './apply.js';
+import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
+import { selectRestore } from './plan.js';
+import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
+
+export interface DrillResult {
+  ok: boolean;
+  project: string;
+  set_id: string;
+  /** The source's PostgreSQL version and the drill server's. */
+  source_server: string;
+  drill_server: string;
+  /** True when no installed server was as new as the source (the drill ran on an older one). */
+  older_server: boolean;
+  tables: number;
+  rows: number;
+  duration_ms: number;
+  started_at: string;
+  /** Why it failed; null when ok. */
+  error: string | null;
+  warnings: string[];
+}
+
+export interface DrillOptions {
+  setDir: string;
+  manifest: BackupManifest;
+  identities: string[];
+  logger: Logger;
+  pgBinDir?: string;
+  signal?: AbortSignal;
+  env: Record<string, string | undefined>;
+}
+
+export async function drill(options: DrillOptions): Promise<DrillResult> {
+  const { manifest, logger } = options;
+  const started = Date.now();
+  const selection = selectRestore(manifest, {});
+  const { install, older } = chooseServer(
+    await findServerInstalls(options.pgBinDir),
+    manifest.server.major,
+  );
+  const warnings: string[] = [];
+  if (older) {
+    const w = `no PostgreSQL server ${manifest.server.major} or newer is installed: the drill ran on ${install.version}, older than the source's ${manifest.server.version}; a failure may be the version's, not the backup's`;
+    warnings.push(w);
+    logger.warning(w);
+  }
+  const result: DrillResult = {
+    ok: false,
+    project: manifest.project,
+    set_id: manifest.set_id,
+    source_server: manifest.server.version,
+    drill_server: install.version,
+    older_server: older,
+    tables: selection.tables.length,
+    rows: selection.tables.reduce((n, t) => n + t.rows, 0),
+    duration_ms: 0,
+    started_at: new Date(started).toISOString(),
+    error: null,
+    warnings,
+  };
+  logger.info(
+    `drill: restoring ${manifest.project}/${manifest.set_id} into a throwaway PostgreSQL ${install.version} cluster`,
+  );
+  const cluster = await startDrillCluster(install, older, options.signal);
+  try {
+    const env = childEnv(options.env, [], cluster.env);
+    await run(install.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+      env,
+      input: SUPABASE_BASE_SQL,
+      signal: options.signal,
+    });
+    await applySet({
+      setDir: options.setDir,
+      manifest,
+      selection,
+      target: { psql: install.psql, env },
+      identities: options.identities,
+      force: false,
+      logger,
+      signal: options.signal,
+    });
+    result.ok = true;
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    result.error = errorMessage(err);
+  } finally {
+    await cluster.stop();
+    result.duration_ms = Date.now() - started;
+  }
+  return result;
+}
+
+export function describeDrill(r: DrillResult): string {
+  const what = `${r.project}/${r.set_id}: ${r.tables} tables, ${r.rows} rows, on PostgreSQL ${r.drill_server}${r.older_server ? ` (OLDER than the source's ${r.source_server})` : ''}, ${(r.duration_ms / 1000).toFixed(1)} s`;
+  return r.ok ? `drill passed: ${what}` : `drill FAILED: ${what}\n${r.error}`;
+}
