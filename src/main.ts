@@ -1,8 +1,10 @@
 /** The action: read inputs once, run the command, set outputs. The only place that calls setFailed. */
 import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readInputs, type Inputs } from './action/inputs.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
+import { refuseUnsafeTrigger, repositoryIsPublic, type TriggerContext } from './action/trigger.js';
 import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
 import { runBackup } from './commands/run-backup.js';
@@ -10,7 +12,7 @@ import type { GitHubContext } from './commands/store.js';
 import { validate } from './commands/validate.js';
 import { verify } from './commands/verify.js';
 import { selectProjects } from './config/load.js';
-import { ConfigError, errorMessage } from './errors.js';
+import { ConfigError, errorMessage, UsageError } from './errors.js';
 import { Redactor, type Logger } from './log.js';
 import { renderPlanSummary } from './plan/render.js';
 import { renderSummary } from './report/summary.js';
@@ -43,6 +45,22 @@ function githubContext(inputs: Inputs): GitHubContext {
   };
 }
 
+/** The workflow's trigger: GITHUB_EVENT_NAME, the GITHUB_EVENT_PATH payload, GITHUB_REPOSITORY. */
+function triggerContext(): TriggerContext {
+  const path = process.env.GITHUB_EVENT_PATH;
+  let event: unknown;
+  try {
+    event = path ? (JSON.parse(readFileSync(path, 'utf8')) as unknown) : undefined;
+  } catch {
+    event = undefined; // unreadable: a pull request whose origin is unknown is refused
+  }
+  return {
+    eventName: process.env.GITHUB_EVENT_NAME ?? '',
+    event,
+    repository: process.env.GITHUB_REPOSITORY || undefined,
+  };
+}
+
 async function command(
   inputs: Inputs,
   logger: Logger,
@@ -50,6 +68,10 @@ async function command(
   signal: AbortSignal,
 ): Promise<void> {
   if (inputs.githubToken) logger.mask(inputs.githubToken);
+  // Before anything uses a secret: pull_request_target and fork PRs may only validate.
+  const trigger = triggerContext();
+  const refusal = refuseUnsafeTrigger(inputs.command, trigger);
+  if (refusal) throw new UsageError(refusal);
   switch (inputs.command) {
     case 'validate': {
       const { summary } = await validate(inputs.config);
@@ -97,7 +119,9 @@ async function command(
       core.setOutput('projects', outcome.projects);
       core.setOutput('matrix', JSON.stringify(outcome.matrix));
       if (process.env.GITHUB_STEP_SUMMARY) {
-        await core.summary.addRaw(redactor.redact(renderPlanSummary(outcome.decisions, at))).write();
+        await core.summary
+          .addRaw(redactor.redact(renderPlanSummary(outcome.decisions, at)))
+          .write();
       }
       return;
     }
@@ -137,6 +161,7 @@ async function command(
         github: githubContext(inputs),
         reason: inputs.reason,
         noPrune: !inputs.prune,
+        repositoryPublic: repositoryIsPublic(trigger.event),
       });
       core.setOutput('sets', redactor.redact(JSON.stringify(setsOutput(outcome.results))));
       core.setOutput(

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../src/log.js';
+import { run } from '../../src/proc/run.js';
 import * as artifactService from '../support/artifact-service.js';
 import { backupEnv, builtCli, writeConfig } from '../support/cli.js';
 import { faultyPgBinDir } from '../support/faulty-pg.js';
@@ -65,20 +66,9 @@ const SECRETS = [PASSWORD, WRONG_PASSWORD, TOKEN, READ_ONLY_TOKEN].map((secret) 
   forms: forms(secret).map((text) => ({ text, bytes: Buffer.from(text) })),
 }));
 
-/** Runs a command asynchronously (the git and artifact servers live in this process). */
-function exec(cmd: string, args: string[], env = process.env): Promise<Buffer> {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', rej);
-    child.on('close', (code) =>
-      code ? rej(new Error(`${cmd}: ${err}`)) : res(Buffer.concat(out)),
-    );
-  });
-}
+/** A command's stdout, run asynchronously (the git and artifact servers live in this process). */
+const exec = async (cmd: string, args: string[], env = process.env) =>
+  Buffer.from((await run(cmd, args, { env })).stdout);
 
 let source: Cluster;
 let git: GitServer;
@@ -193,8 +183,13 @@ function runAction(dbUrl: string, inputs: Record<string, string> = {}): Promise<
   });
 }
 
-/** Scans everything a run produced; `masked` are the secrets its ::add-mask:: lines must name. */
-async function expectNoLeak(run: ActionRun, masked: string[]): Promise<string> {
+/**
+ * Scans everything a run produced; `masked` are the secrets its ::add-mask:: lines must name.
+ * With `fails`, the run must have failed with a message that matches it.
+ */
+async function expectNoLeak(run: ActionRun, masked: string[], fails?: RegExp): Promise<string> {
+  if (fails) expect(run.code, run.stdout).toBe(1);
+  if (fails) expect(run.stdout).toMatch(fails);
   const masks = run.stdout.match(MASK_LINE) ?? [];
   for (const secret of masked) expect(masks).toContain(`::add-mask::${escapeData(secret)}`);
   const scan = new Scan();
@@ -244,40 +239,26 @@ describe('the action leaks no secret', () => {
     expect(readFileSync(join(run.work, 'output'), 'utf8')).toContain('sets<<');
   });
 
-  const failures: [string, RegExp, string[], () => Promise<ActionRun>][] = [
-    [
-      'the host does not exist',
-      /cannot connect to .*nonexistent\.invalid/,
-      [PASSWORD, TOKEN],
-      () => runAction(urlWith(PASSWORD, 'nonexistent.invalid:5432')),
-    ],
-    [
-      'the password is wrong',
-      /password authentication failed/,
-      [WRONG_PASSWORD, TOKEN],
-      () => runAction(urlWith(WRONG_PASSWORD)),
-    ],
-    [
-      'pg_dump fails half-way',
-      /dump failed .*injected failure/,
-      [PASSWORD, TOKEN],
-      () => runAction(source.url('app'), { 'pg-bin-dir': faultyPgBinDir('partial-then-exit') }),
-    ],
-    [
-      'the push is refused (read-only token)',
-      /token was rejected.*403/,
-      [PASSWORD, READ_ONLY_TOKEN],
-      () => runAction(source.url('app'), { 'github-token': READ_ONLY_TOKEN }),
-    ],
-  ];
-  for (const [when, says, masked, start] of failures) {
-    it(`when ${when}`, async () => {
-      const run = await start();
-      expect(run.code, run.stdout).toBe(1);
-      expect(run.stdout).toMatch(says);
-      await expectNoLeak(run, masked);
-    });
-  }
+  it('when the host does not exist', async () => {
+    const run = await runAction(urlWith(PASSWORD, 'nonexistent.invalid:5432'));
+    await expectNoLeak(run, [PASSWORD, TOKEN], /cannot connect to .*nonexistent\.invalid/);
+  });
+
+  it('when the password is wrong', async () => {
+    const run = await runAction(urlWith(WRONG_PASSWORD));
+    await expectNoLeak(run, [WRONG_PASSWORD, TOKEN], /password authentication failed/);
+  });
+
+  it('when pg_dump fails half-way', async () => {
+    const bin = faultyPgBinDir('partial-then-exit');
+    const run = await runAction(source.url('app'), { 'pg-bin-dir': bin });
+    await expectNoLeak(run, [PASSWORD, TOKEN], /dump failed .*injected failure/);
+  });
+
+  it('when the push is refused (a token that may read but not write)', async () => {
+    const run = await runAction(source.url('app'), { 'github-token': READ_ONLY_TOKEN });
+    await expectNoLeak(run, [PASSWORD, READ_ONLY_TOKEN], /token was rejected.*403/);
+  });
 });
 
 describe('the CLI (dist/cli.js backup --json) leaks no secret', () => {

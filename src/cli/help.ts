@@ -73,6 +73,8 @@ schema and data with psql --single-transaction -v ON_ERROR_STOP=1 (Supabase's do
 procedure), naming the part, line and statement when psql fails; then checks every restored
 table's row count against backup.json.`,
   verify: `supabase-backup verify --from DIR [--json]
+       supabase-backup verify --drill --from SET_DIR [--json] [--pg-bin-dir DIR]
+                              [--identity-file FILE | --identity-env NAME]
 
   --from DIR   a set directory, a project directory, a directory of projects, or a checkout
                of the backup branch (then manifest.json is checked against the set folders)
@@ -80,7 +82,13 @@ table's row count against backup.json.`,
 
 Exits non-zero when any file is missing, extra, truncated or has another digest, when a
 manifest.json entry has no set folder (or differs from its backup.json), or when a set folder
-is not listed in manifest.json. Each problem is printed with its path.`,
+is not listed in manifest.json. Each problem is printed with its path.
+
+  --drill      also restore the set into a throwaway local PostgreSQL cluster (initdb on a
+               free port in a temp dir, a Supabase-shaped base, the same code as restore,
+               row counts compared), then stop and remove it; prints the outcome and duration.
+               Needs the server binaries (initdb, pg_ctl, postgres) of a PostgreSQL at least as
+               new as the set's source (else the newest, and the result says it is older).`,
   validate: `supabase-backup validate --config FILE
 
 Checks the config and prints what each project backs up; needs no secrets.`,

@@ -125,7 +125,12 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   if (debris.length) logger.info(`removed debris of earlier runs: ${debris.join(', ')}`);
 
   const where = displayUrl(conn);
-  const env = childEnv(options.env, [project.db_url_secret], libpqEnv(conn));
+  // No child sees any configured secret's variable: only its own connection, as PG*.
+  const secretNames = options.config.projects.flatMap((p) => [
+    p.db_url_secret,
+    p.encryption?.recipients_secret ?? '',
+  ]);
+  const env = childEnv(options.env, secretNames, libpqEnv(conn));
   const { server, pg } = await preflight(env, options.pgBinDir, where);
   logger.info(
     `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Engine, Part, ProjectConfig } from '../config/types.js';
@@ -69,7 +70,8 @@ export async function supabaseCliScript(cli: SupabaseCli, flags: string[]): Prom
     cli.path,
     ['db', 'dump', '--remote', DRY_RUN_URL, '--dry-run', ...flags],
     {
-      env: { ...process.env, SUPABASE_YES: '1' },
+      // The dry run needs no connection and gets no secret: a minimal environment.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), SUPABASE_YES: '1' },
     },
   ).catch((err: unknown) => {
     throw new DumpError(

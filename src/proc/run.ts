@@ -38,8 +38,9 @@ export class ProcessFailure extends Error {
 }
 
 /**
- * The environment a child gets: `base` minus the named variables (the secrets' own names) and
- * minus any stray PG* setting of the caller's shell, plus `extra` (the PG* connection).
+ * The environment a child gets: `base` minus the named variables (every configured secret's
+ * name), minus the runner's own credentials (INPUT_*, ACTIONS_*, GITHUB_TOKEN) and any stray PG*
+ * setting of the caller's shell, plus `extra` (the PG* connection).
  */
 export function childEnv(
   base: Record<string, string | undefined>,
@@ -48,7 +49,14 @@ export function childEnv(
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) {
-    if (v !== undefined && !drop.includes(k) && !k.startsWith('PG')) env[k] = v;
+    if (
+      v === undefined ||
+      drop.includes(k) ||
+      /^(PG|INPUT_|ACTIONS_)/.test(k) ||
+      k === 'GITHUB_TOKEN'
+    )
+      continue;
+    env[k] = v;
   }
   return { ...env, ...extra };
 }

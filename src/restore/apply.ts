@@ -57,7 +57,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
   try {
     const files = new Map<string, string>();
     for (const part of input.manifest.parts) {
-      if (!selection.parts.includes(part.part as never)) continue;
+      if (!(selection.parts as string[]).includes(part.part)) continue;
       files.set(
         part.part,
         await decompressPart(input.setDir, part, work, input.identities, input.signal),

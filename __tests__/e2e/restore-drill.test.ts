@@ -1,0 +1,121 @@
+/**
+ * verify --drill: the set is restored into a throwaway cluster the tool starts itself (as the
+ * postgres user when root), row counts compared, the outcome and duration reported; the cluster
+ * is gone afterwards, also when the run is stopped with SIGTERM.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DrillResult } from '../../src/restore/drill.js';
+import { backupEnv, builtCli, cli, writeConfig } from '../support/cli.js';
+import { createSupabaseDb } from '../support/fixture.js';
+import { startCluster, type Cluster } from '../support/pg-cluster.js';
+
+let source: Cluster;
+let setDir: string;
+beforeAll(async () => {
+  source = await startCluster();
+  await createSupabaseDb(source, 'app', { withUserContent: true });
+  const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
+  const out = mkdtempSync(join(tmpdir(), 'drill-out-'));
+  const res = await cli(
+    ['backup', '--config', config, '--out', out],
+    backupEnv({ SRC: source.url('app') }),
+  );
+  expect(res.code, res.stderr).toBe(0);
+  setDir = join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!);
+});
+afterAll(async () => {
+  await source?.stop();
+});
+
+/** Drill temp dirs and servers still around (none may outlive a drill). */
+function leftovers(): string[] {
+  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith('supabase-drill-'));
+  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => /postgres.*supabase-drill-/.test(l));
+  return [...dirs, ...ps];
+}
+
+describe('verify --drill', () => {
+  it('restores the set into a throwaway cluster and reports the outcome', async () => {
+    const before = leftovers();
+    const res = await cli(['verify', '--drill', '--from', setDir, '--json'], process.env);
+    expect(res.code, res.stderr).toBe(0);
+    const { drill } = JSON.parse(res.stdout) as { drill: DrillResult };
+    const backup = JSON.parse(readFileSync(join(setDir, 'backup.json'), 'utf8')) as {
+      tables: { rows: number }[];
+    };
+    expect(drill).toMatchObject({
+      ok: true,
+      project: 'fixture',
+      older_server: false,
+      tables: backup.tables.length,
+      rows: backup.tables.reduce((n, t) => n + t.rows, 0),
+      error: null,
+    });
+    expect(drill.drill_server).toMatch(/^15\./);
+    expect(drill.duration_ms).toBeGreaterThan(0);
+    expect(res.stderr).toMatch(/row counts match backup\.json for \d+ tables/);
+    expect(res.stderr).toMatch(
+      /drill passed: fixture\/\S+: \d+ tables, \d+ rows, on PostgreSQL 15\.\d+, \d+\.\d s/,
+    );
+    expect(leftovers()).toEqual(before);
+  });
+
+  it('says so when the only server is older than the source, and reports a failed restore', async () => {
+    const newer = mkdtempSync(join(tmpdir(), 'drill-newer-'));
+    cpSync(setDir, newer, { recursive: true });
+    const file = join(newer, 'backup.json');
+    const backup = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...backup, server: { version: '99.1', major: 99 } }));
+    const res = await cli(['verify', '--drill', '--from', newer, '--json'], process.env);
+    expect(res.code, res.stderr).toBe(0);
+    const { drill } = JSON.parse(res.stdout) as { drill: DrillResult };
+    expect(drill.older_server).toBe(true);
+    expect(drill.warnings[0]).toMatch(/no PostgreSQL server 99 or newer is installed/);
+    expect(res.stderr).toMatch(/OLDER than the source's 99\.1/);
+
+    // A set whose data no longer loads (a row count that cannot match) fails the drill.
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...backup,
+        tables: (backup.tables as { rows: number }[]).map((t, i) =>
+          i === 0 ? { ...t, rows: t.rows + 1 } : t,
+        ),
+      }),
+    );
+    const failed = await cli(['verify', '--drill', '--from', newer, '--json'], process.env);
+    expect(failed.code).toBe(1);
+    const result = (JSON.parse(failed.stdout) as { drill: DrillResult }).drill;
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/restored row counts differ from the backup/);
+    expect(failed.stderr).toMatch(/drill FAILED/);
+  });
+
+  it('stops and removes the cluster when the run is stopped with SIGTERM', async () => {
+    const before = leftovers();
+    let pid = 0;
+    const started = new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (
+          readdirSync(tmpdir()).some((d) => d.startsWith('supabase-drill-') && !before.includes(d))
+        ) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+    });
+    const run = builtCli(['verify', '--drill', '--from', setDir], process.env, (p) => (pid = p));
+    await started;
+    await new Promise((r) => setTimeout(r, 1500));
+    process.kill(pid, 'SIGTERM');
+    const res = await run;
+    expect(res.code, res.stderr).toBe(130);
+    expect(leftovers()).toEqual(before);
+  });
+});
