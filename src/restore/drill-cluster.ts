@@ -176,14 +176,11 @@ export async function startDrillCluster(
       await run('chown', ['-R', 'postgres:', dir]);
     }
     const initdb = (locale: string) =>
-      asServerUser(
-        install.initdb,
-        [
-          ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', `--locale=${locale}`],
-          ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
-          ...['--no-sync', '--no-instructions'],
-        ],
-      );
+      asServerUser(install.initdb, [
+        ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', `--locale=${locale}`],
+        ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
+        ...['--no-sync', '--no-instructions'],
+      ]);
     let init = await initdb('C.UTF-8');
     if (init.code !== 0) {
       await asServerUser('rm', ['-rf', dataDir]);
@@ -201,10 +198,18 @@ export async function startDrillCluster(
         `-p ${port} -k '${join(dir, 'sock')}' -c listen_addresses=127.0.0.1`,
         '-c fsync=off -c full_page_writes=off -c synchronous_commit=off',
       ].join(' ');
-      const start = asServerUser(
-        install.pgCtl,
-        ['-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', options, 'start'],
-      );
+      const start = asServerUser(install.pgCtl, [
+        '-D',
+        dataDir,
+        '-w',
+        '-t',
+        '60',
+        '-l',
+        logFile,
+        '-o',
+        options,
+        'start',
+      ]);
       const r = await start;
       cancelled(signal);
       if (r.code === 0) break;
