@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readInputs, type Inputs } from './action/inputs.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
+import { restoreFromAction } from './action/restore.js';
 import { refuseUnsafeTrigger, repositoryIsPublic, type TriggerContext } from './action/trigger.js';
 import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
@@ -100,6 +101,26 @@ async function command(
         core.setFailed(
           redactor.redact(`prune failed for ${outcome.failures.map((f) => f.project).join(', ')}`),
         );
+      return;
+    }
+    case 'restore': {
+      const { config } = await validate(inputs.config);
+      const outcome = await restoreFromAction(
+        config,
+        inputs.projects,
+        inputs.parts,
+        { ...inputs.restore, dryRun: inputs.dryRun, pgBinDir: inputs.pgBinDir },
+        githubContext(inputs),
+        logger,
+        signal,
+      );
+      core.setOutput(
+        'restored',
+        JSON.stringify({
+          set: `${outcome.manifest.project}/${outcome.manifest.set_id}`,
+          applied: outcome.applied,
+        }),
+      );
       return;
     }
     case 'plan': {

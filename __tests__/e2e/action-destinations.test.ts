@@ -178,6 +178,38 @@ it('backs up to artifacts and the branch, restores from both, and prunes by poli
   expect(readdirSync(download)).toContain('backup.json');
   expect(await restoreInto(download)).toEqual([]);
 
+  // command: restore from the branch, as a workflow_dispatch would: refused without the right
+  // confirm, then applied into a new project.
+  const target = await startCluster();
+  clusters.push(target);
+  await createSupabaseDb(target, 'app');
+  const restoreInputs = {
+    command: 'restore',
+    config: inputs.config,
+    projects: 'fixture',
+    'github-token': TOKEN,
+    'git-server-url': inputs['git-server-url'],
+    'target-url-secret': 'TARGET_DB_URL',
+  };
+  process.env.TARGET_DB_URL = target.url('app');
+  try {
+    const refused = await runAction(work, { ...restoreInputs, confirm: 'fixtures' });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/confirm input to the project's name \("fixture"\)/);
+    expect(
+      await target.psql("select count(*) from pg_tables where schemaname = 'app'", 'app'),
+    ).toBe('0');
+    const restored = await runAction(work, { ...restoreInputs, confirm: 'fixture' });
+    expect(restored.code, restored.stdout).toBe(0);
+    expect(JSON.parse(restored.outputs.restored!)).toEqual({
+      set: `fixture/${set!.set_id}`,
+      applied: true,
+    });
+    expect(diffSnapshots(await snapshot(source, 'app'), await snapshot(target, 'app'))).toEqual([]);
+  } finally {
+    delete process.env.TARGET_DB_URL;
+  }
+
   // A second run: keep_last 1 removes the first set from the branch and its artifact.
   await new Promise((r) => setTimeout(r, 1100));
   const second = await runAction(work, { ...inputs, reason: 'e2e: second run' });

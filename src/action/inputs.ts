@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['backup', 'validate', 'verify', 'prune', 'plan'] as const;
+export const COMMANDS = ['backup', 'validate', 'verify', 'prune', 'plan', 'restore'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Inputs {
@@ -21,6 +21,19 @@ export interface Inputs {
   cliDownloadBase: string | undefined;
   /** command plan: decide as of this time; undefined = now. */
   at: Date | undefined;
+  restore: RestoreInputs;
+}
+
+/** command restore: which set, into what, and the typed confirmation. */
+export interface RestoreInputs {
+  /** A set directory or artifact zip in the workspace; empty: the project's backup branch. */
+  from: string | undefined;
+  set: string | undefined;
+  targetUrlSecret: string | undefined;
+  identitySecret: string | undefined;
+  confirm: string;
+  force: boolean;
+  tables: string[];
 }
 
 function list(name: string): string[] {
@@ -59,6 +72,15 @@ export function readInputs(): Inputs {
   return {
     command: command as Command,
     at,
+    restore: {
+      from: core.getInput('from') || undefined,
+      set: core.getInput('set') || undefined,
+      targetUrlSecret: core.getInput('target-url-secret') || undefined,
+      identitySecret: core.getInput('identity-secret') || undefined,
+      confirm: core.getInput('confirm').trim(),
+      force: bool('force', false),
+      tables: list('tables'),
+    },
     config: core.getInput('config') || 'backups.config.yaml',
     projects: list('projects'),
     parts: parts as Part[],

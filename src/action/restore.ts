@@ -1,0 +1,65 @@
+/**
+ * command: restore in the action: for workflow_dispatch. The `confirm` input must equal the
+ * project's name, so a misclick cannot overwrite production.
+ */
+import { restore, type RestoreOutcome } from '../commands/restore.js';
+import { branchTargetFor, type GitHubContext } from '../commands/store.js';
+import type { Config, Part } from '../config/types.js';
+import { selectProjects } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { parseIdentities } from '../pipeline/age-keys.js';
+import type { RestoreInputs } from './inputs.js';
+
+export async function restoreFromAction(
+  config: Config,
+  names: string[],
+  parts: Part[],
+  inputs: RestoreInputs & { dryRun: boolean; pgBinDir?: string },
+  github: GitHubContext,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<RestoreOutcome> {
+  const selected = selectProjects(config, names);
+  if (names.length !== 1 || selected.length !== 1) {
+    throw new UsageError('command restore needs exactly one project in the projects input');
+  }
+  const project = selected[0]!;
+  if (inputs.confirm !== project.name) {
+    throw new UsageError(
+      `command restore changes a database: set the confirm input to the project's name ("${project.name}") to go ahead`,
+    );
+  }
+  const urlName = inputs.targetUrlSecret;
+  const targetUrl = urlName ? process.env[urlName] : undefined;
+  if (!urlName || !targetUrl) {
+    throw new UsageError(
+      `command restore needs target-url-secret: the NAME of an environment variable holding the target database URL${urlName ? ` (${urlName} is not set; pass it with env: ${urlName}: \${{ secrets.${urlName} }})` : ''}`,
+    );
+  }
+  // An unset identity variable is fine for a plain set; an encrypted one then says what it needs.
+  const identityText = inputs.identitySecret ? process.env[inputs.identitySecret] : undefined;
+  const identities = identityText ? parseIdentities(identityText) : [];
+  for (const id of identities) logger.mask(id);
+  const target = inputs.from ? undefined : branchTargetFor(project, github);
+  return restore({
+    from: inputs.from ?? {
+      kind: 'branch',
+      repo: target!.remoteUrl,
+      branch: target!.branch,
+      project: project.name,
+      setId: inputs.set,
+    },
+    targetUrl,
+    yes: true,
+    dryRun: inputs.dryRun,
+    force: inputs.force,
+    ...(parts.length > 0 && { parts }),
+    ...(inputs.tables.length > 0 && { tables: inputs.tables }),
+    identities,
+    env: { ...process.env, GITHUB_TOKEN: github.token },
+    logger,
+    pgBinDir: inputs.pgBinDir,
+    signal,
+  });
+}
