@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', '.dist-build/', 'build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -14,8 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist');
+// Built beside dist/ and swapped in at the end, so an interrupted build never leaves dist/ empty.
+const staging = '.dist-build';
+rmSync(staging, { recursive: true, force: true });
+mkdirSync(staging);
 
 for (const [entry, out] of [
   ['src/index.ts', 'index.js'],
@@ -33,14 +35,16 @@ for (const [entry, out] of [
   const extra = files.filter((f) => f !== 'index.js' && f !== 'package.json');
   if (extra.length > 0)
     throw new Error(`ncc emitted unexpected files for ${entry}: ${extra.join(', ')}`);
-  renameSync(join(dir, 'index.js'), join('dist', out));
+  renameSync(join(dir, 'index.js'), join(staging, out));
   rmSync(dir, { recursive: true, force: true });
 }
-chmodSync(join('dist', 'cli.js'), 0o755);
-writeFileSync(join('dist', 'package.json'), JSON.stringify({ type: 'module' }, null, 2) + '\n');
+chmodSync(join(staging, 'cli.js'), 0o755);
+writeFileSync(join(staging, 'package.json'), JSON.stringify({ type: 'module' }, null, 2) + '\n');
 
 // The editor schema comes from the same zod schema the CLI validates with.
-const schema = execFileSync(process.execPath, [join('dist', 'cli.js'), 'schema'], {
+const schema = execFileSync(process.execPath, [join(staging, 'cli.js'), 'schema'], {
   encoding: 'utf8',
 });
-writeFileSync(join('dist', 'backups.schema.json'), schema);
+writeFileSync(join(staging, 'backups.schema.json'), schema);
+rmSync('dist', { recursive: true, force: true });
+renameSync(staging, 'dist');
