@@ -4,7 +4,7 @@
  * is gone afterwards, also when the run is stopped with SIGTERM.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,18 +101,19 @@ describe('verify --drill', () => {
     const before = leftovers();
     let pid = 0;
     const started = new Promise<void>((resolve) => {
+      // Stop it once its server is up (postmaster.pid exists): mid-restore, not after the drill.
       const poll = setInterval(() => {
-        if (
-          readdirSync(tmpdir()).some((d) => d.startsWith('supabase-drill-') && !before.includes(d))
-        ) {
+        const dirs = readdirSync(tmpdir()).filter(
+          (d) => d.startsWith('supabase-drill-') && !before.includes(d),
+        );
+        if (dirs.some((d) => existsSync(join(tmpdir(), d, 'data', 'postmaster.pid')))) {
           clearInterval(poll);
           resolve();
         }
-      }, 50);
+      }, 10);
     });
     const run = builtCli(['verify', '--drill', '--from', setDir], process.env, (p) => (pid = p));
     await started;
-    await new Promise((r) => setTimeout(r, 1500));
     process.kill(pid, 'SIGTERM');
     const res = await run;
     expect(res.code, res.stderr).toBe(130);
