@@ -1,79 +1,139 @@
 /**
- * Counts the rows of every COPY block in a plain-format dump as it streams by, so backup.json
- * records exact per-table row counts from the dump's own snapshot at no extra query cost.
- * In COPY text format each row is one line (newlines inside values are escaped) and a block
- * ends with a line "\.".
+ * Reads the COPY blocks of a plain-format dump as it streams by: per table, the exact row count
+ * from the dump's own snapshot, the columns in COPY order, and an order-independent content
+ * digest (row-digest.ts), at no extra query cost. In COPY text format each row is one line
+ * (newlines inside values are escaped) and a block ends with a line "\.".
+ *
+ * Bare mode reads what `COPY ... TO STDOUT` statements print one after another, each followed by
+ * a "\." line (the drill's re-read of restored tables): blocks without headers, in order.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { RowDigest } from './row-digest.js';
 
 export interface TableRows {
   schema: string;
   name: string;
   rows: number;
+  /** The columns the COPY lists, in its order (empty in bare mode). */
+  columns: string[];
+  /** The order-independent digest of the block's rows (row-digest.ts). */
+  digest: string;
 }
 
 const NL = 0x0a;
-const COPY_HEADER = /^COPY (?:ONLY )?("(?:[^"]|"")+"|[^ ."]+)\.("(?:[^"]|"")+"|[^ ."(]+)/;
+const IDENT = String.raw`"(?:[^"]|"")+"|[^ ."(,]+`;
+const COPY_HEADER = new RegExp(
+  String.raw`^COPY (?:ONLY )?(${IDENT})\.(${IDENT})(?: \((.*)\))? FROM stdin;\s*$`,
+);
+const COLUMN = new RegExp(String.raw`\s*(${IDENT})\s*(?:,|$)`, 'y');
+/** A header line longer than this is not one (it bounds what is kept of other lines). */
+const HEAD_LIMIT = 1 << 20;
 
 function unquote(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1).replace(/""/g, '"') : ident;
 }
 
+function parseColumns(list: string | undefined): string[] {
+  const columns: string[] = [];
+  if (!list) return columns;
+  COLUMN.lastIndex = 0;
+  for (let m = COLUMN.exec(list); m; m = COLUMN.exec(list)) {
+    columns.push(unquote(m[1]!));
+    if (COLUMN.lastIndex >= list.length) break;
+  }
+  return columns;
+}
+
+const isEndMarker = (b: Buffer) => b.length === 2 && b[0] === 0x5c && b[1] === 0x2e;
+
 export class CopyRowCounter extends Transform {
   readonly tables: TableRows[] = [];
-  private current: TableRows | null = null;
-  /** Bytes of an unfinished line carried over from the previous chunk (only kept when short). */
-  private carry: Buffer = Buffer.alloc(0);
-  private carryIsLong = false;
+  private current: { table: TableRows; digest: RowDigest } | null = null;
+  /** Length and first two bytes of a row that spans chunks. */
+  private rowLen = 0;
+  private rowHead: Buffer = Buffer.alloc(0);
+  /** The start of a line outside a block that spans chunks. */
+  private head: Buffer[] = [];
+  private headLen = 0;
+
+  private readonly bare: boolean;
+
+  constructor(bare = false) {
+    super();
+    this.bare = bare;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let start = 0;
-    for (;;) {
+    while (start < chunk.length) {
       const nl = chunk.indexOf(NL, start);
+      const piece = chunk.subarray(start, nl === -1 ? chunk.length : nl);
+      if (!this.current && this.bare) this.open('', '', []);
+      if (this.current) this.rowPiece(piece, nl !== -1);
+      else this.headPiece(piece, nl !== -1);
       if (nl === -1) break;
-      this.line(chunk, start, nl);
       start = nl + 1;
     }
-    this.keepTail(chunk, start);
     done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
     if (this.current)
       return done(
-        new Error(`dump ended inside the data of ${this.current.schema}.${this.current.name}`),
+        new Error(
+          this.bare
+            ? 'COPY output ended inside a table'
+            : `dump ended inside the data of ${this.current.table.schema}.${this.current.table.name}`,
+        ),
       );
     done();
   }
 
-  private keepTail(chunk: Buffer, start: number): void {
-    if (start >= chunk.length) return;
-    // Only the first bytes of a line matter (a header or the "\." terminator); don't grow unbounded.
-    if (this.carry.length < 4096)
-      this.carry = Buffer.concat([this.carry, chunk.subarray(start, start + 4096)]);
-    else this.carryIsLong = true;
+  private open(schema: string, name: string, columns: string[]): void {
+    const table = { schema, name, rows: 0, columns, digest: '' };
+    this.tables.push(table);
+    this.current = { table, digest: new RowDigest() };
   }
 
-  private line(chunk: Buffer, start: number, end: number): void {
-    let head: Buffer;
-    if (this.carry.length > 0 || this.carryIsLong) {
-      head = Buffer.concat([this.carry, chunk.subarray(start, Math.min(end, start + 4096))]);
-      this.carry = Buffer.alloc(0);
-      this.carryIsLong = false;
-    } else {
-      head = chunk.subarray(start, Math.min(end, start + 4096));
-    }
-    if (this.current) {
-      if (head.length === 2 && head[0] === 0x5c && head[1] === 0x2e) this.current = null;
-      else this.current.rows++;
+  private close(): void {
+    this.current!.table.digest = this.current!.digest.hex();
+    this.current = null;
+  }
+
+  private rowPiece(piece: Buffer, complete: boolean): void {
+    const { table, digest } = this.current!;
+    if (complete && this.rowLen === 0) {
+      if (isEndMarker(piece)) return this.close();
+      digest.addRow(piece);
+      table.rows++;
       return;
     }
-    if (head.length > 5 && head[0] === 0x43 /* C */ && head.subarray(0, 5).toString() === 'COPY ') {
-      const m = COPY_HEADER.exec(head.toString('utf8'));
-      if (m) {
-        this.current = { schema: unquote(m[1]!), name: unquote(m[2]!), rows: 0 };
-        this.tables.push(this.current);
-      }
+    if (this.rowLen < 2)
+      this.rowHead = Buffer.concat([this.rowHead, piece.subarray(0, 2 - this.rowLen)]);
+    this.rowLen += piece.length;
+    if (!complete) return digest.addPiece(piece);
+    const end = this.rowLen === 2 && isEndMarker(this.rowHead);
+    this.rowLen = 0;
+    this.rowHead = Buffer.alloc(0);
+    if (end) {
+      digest.dropRow();
+      return this.close();
     }
+    digest.endRow(piece);
+    table.rows++;
+  }
+
+  private headPiece(piece: Buffer, complete: boolean): void {
+    if (this.headLen < HEAD_LIMIT) this.head.push(piece.subarray(0, HEAD_LIMIT - this.headLen));
+    this.headLen += piece.length;
+    if (!complete) return;
+    const line = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+    const long = this.headLen > HEAD_LIMIT;
+    this.head = [];
+    this.headLen = 0;
+    if (long || line.length < 5 || line[0] !== 0x43 /* C */) return;
+    if (line.subarray(0, 5).toString() !== 'COPY ') return;
+    const m = COPY_HEADER.exec(line.toString('utf8'));
+    if (m) this.open(unquote(m[1]!), unquote(m[2]!), parseColumns(m[3]));
   }
 }
