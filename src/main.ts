@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { baseRevision } from './action/base.js';
 import { readInputs, type Inputs } from './action/inputs.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
 import { restoreFromAction } from './action/restore.js';
@@ -10,7 +11,7 @@ import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
 import { runBackup } from './commands/run-backup.js';
 import type { GitHubContext } from './commands/store.js';
-import { validate } from './commands/validate.js';
+import { review, validate } from './commands/validate.js';
 import { verify } from './commands/verify.js';
 import { selectProjects } from './config/load.js';
 import { ConfigError, errorMessage, UsageError } from './errors.js';
@@ -75,8 +76,21 @@ async function command(
   if (refusal) throw new UsageError(refusal);
   switch (inputs.command) {
     case 'validate': {
-      const { summary } = await validate(inputs.config);
+      const { config, summary } = await validate(inputs.config);
       for (const line of summary) logger.info(line);
+      const sha = baseRevision(trigger);
+      const outcome = await review(config, {
+        base: sha ? { kind: 'ref', ref: sha } : undefined,
+        workflowsDir: '.github/workflows',
+        token: inputs.githubToken,
+        signal,
+      });
+      for (const i of outcome.wiring.issues) {
+        core.warning(i.message, { file: inputs.config, startLine: i.line, startColumn: i.column });
+      }
+      if (process.env.GITHUB_STEP_SUMMARY) {
+        await core.summary.addRaw(redactor.redact(outcome.markdown)).write();
+      }
       return;
     }
     case 'verify': {

@@ -89,9 +89,17 @@ is not listed in manifest.json. Each problem is printed with its path.
                row counts compared), then stop and remove it; prints the outcome and duration.
                Needs the server binaries (initdb, pg_ctl, postgres) of a PostgreSQL at least as
                new as the set's source (else the newest, and the result says it is older).`,
-  validate: `supabase-backup validate --config FILE
+  validate: `supabase-backup validate --config FILE [--base FILE | --base-ref REF] [--workflows DIR]
 
-Checks the config and prints what each project backs up; needs no secrets.`,
+  --config FILE     the config (default: backups.config.yaml)
+  --base FILE       compare with this older config and print the plan (markdown)
+  --base-ref REF    compare with the config at this git revision (e.g. origin/main)
+  --workflows DIR   check that the workflows here pass every *_secret variable the config
+                    names (default: .github/workflows)
+
+Checks the config and prints what each project backs up; needs no secrets. With --base or
+--base-ref, prints the plan of what the change adds, removes and changes instead. Secrets a
+backup workflow does not pass are warnings (file:line:col), not errors.`,
   plan: `supabase-backup plan --config FILE [--at ISO_TIME] [--project NAME]... [--out DIR] [--json]
 
   --config FILE     the config (default: backups.config.yaml)

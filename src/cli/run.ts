@@ -7,7 +7,7 @@ import { prune } from '../commands/prune.js';
 import { runBackup } from '../commands/run-backup.js';
 import type { GitHubContext } from '../commands/store.js';
 import { restore } from '../commands/restore.js';
-import { validate } from '../commands/validate.js';
+import { review, validate } from '../commands/validate.js';
 import { verify, verifyDrill } from '../commands/verify.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { loadConfigFile, selectProjects } from '../config/load.js';
@@ -274,12 +274,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'validate': {
         const { values } = parseArgs({
           args: rest,
-          options: { ...COMMON, config: { type: 'string', default: 'backups.config.yaml' } },
+          options: {
+            ...COMMON,
+            config: { type: 'string', default: 'backups.config.yaml' },
+            base: { type: 'string' },
+            'base-ref': { type: 'string' },
+            workflows: { type: 'string', default: '.github/workflows' },
+          },
         });
         if (values.help) return printHelp(io, help);
+        if (values.base && values['base-ref'])
+          throw new UsageError('give --base FILE or --base-ref REF, not both');
         const { config, summary } = await validate(values.config);
+        const base = values.base
+          ? ({ kind: 'file', path: values.base } as const)
+          : values['base-ref']
+            ? ({ kind: 'ref', ref: values['base-ref'] } as const)
+            : undefined;
+        const { markdown, wiring } = await review(config, { base, workflowsDir: values.workflows });
+        for (const i of wiring.issues)
+          logger.warning(`${config.file}:${i.line}:${i.column}: ${i.message}`);
         io.stdout(
-          `${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`,
+          base
+            ? markdown
+            : `${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`,
         );
         return 0;
       }

@@ -1,6 +1,12 @@
 /** validate: load and check the config, and describe what it will back up. Needs no secrets. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
+import { diffConfigs } from '../plan/diff.js';
+import { renderConfigPlan } from '../plan/diff-render.js';
+import { checkWiring, type WiringReport, type WorkflowFile } from '../plan/wiring.js';
+import { readBaseConfig, type BaseOptions, type BaseSource } from './base-config.js';
 
 export async function validate(file: string): Promise<{ config: Config; summary: string[] }> {
   const config = await loadConfigFile(file);
@@ -11,4 +17,56 @@ export async function validate(file: string): Promise<{ config: Config; summary:
       (p.exclude_tables.length ? `, without data of ${p.exclude_tables.join(', ')}` : ''),
   );
   return { config, summary };
+}
+
+export interface ReviewOptions extends BaseOptions {
+  /** What to compare with; undefined = nothing (every project is shown as it is). */
+  base?: BaseSource | undefined;
+  /** Directory of the workflows to check the wiring of secrets in (.github/workflows). */
+  workflowsDir: string;
+}
+
+export interface Review {
+  /** The plan as markdown, for the job summary. */
+  markdown: string;
+  wiring: WiringReport;
+}
+
+/** The workflow files in `dir`; a missing directory has none. */
+export async function readWorkflows(dir: string): Promise<WorkflowFile[]> {
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [] as string[];
+    throw err;
+  });
+  const files = names.filter((n) => /\.ya?ml$/.test(n)).sort();
+  return Promise.all(
+    files.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })),
+  );
+}
+
+/**
+ * The pull-request view of a valid config: what changes against the base, and which secrets
+ * the workflows do not pass. Reads files and git objects only.
+ */
+export async function review(config: Config, options: ReviewOptions): Promise<Review> {
+  const base = options.base ? await readBaseConfig(options.base, config.file, options) : null;
+  const wiring = checkWiring(
+    await readFile(config.file, 'utf8'),
+    await readWorkflows(options.workflowsDir),
+  );
+  const markdown = renderConfigPlan({
+    // Without a base (not a pull request) nothing is compared: every project is as it is.
+    diffs: diffConfigs(base ? base.config : config, config),
+    base: base?.label ?? null,
+    baseNote: base?.note,
+    wiring:
+      wiring.checked.length === 0
+        ? [`No workflow in \`${options.workflowsDir}\` runs this action's backup: not checked.`]
+        : wiring.issues.length === 0
+          ? [
+              `Every variable the config names is passed by ${wiring.checked.map((f) => `\`${f}\``).join(', ')}.`,
+            ]
+          : wiring.issues.map((i) => `- line ${i.line}: ${i.message}`),
+  });
+  return { markdown, wiring };
 }
