@@ -162,7 +162,8 @@ describe('memory and throughput', () => {
       const overhead = withDecrypt ? 0 : (total / (64 * KiB)) * 16 + 200; // tags, header, nonce
       expect(out - total - overhead).toBeGreaterThanOrEqual(withDecrypt ? 0 : -100);
       expect(out - total - overhead).toBeLessThanOrEqual(0);
-      expect(second - first).toBeLessThan(16); // a leak would add ~100 MiB here
+      // A leak would add ~100 MiB here; GC timing alone moved it by up to ~20 MiB on a loaded machine.
+      expect(second - first).toBeLessThan(40);
       expect(Math.max(first, second)).toBeLessThan(96); // 64 MiB + V8's collection headroom
     });
   }

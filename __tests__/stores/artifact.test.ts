@@ -263,7 +263,11 @@ describe('sets as workflow artifacts', () => {
     const [uploaded] = service.artifacts();
     const { id, name, size } = uploaded!;
     try {
-      const listed = await listBackupArtifacts(createOctokit('ghs_rw', api.url), REPO, PREFIX);
+      const listed = await listBackupArtifacts(
+        await createOctokit('ghs_rw', api.url),
+        REPO,
+        PREFIX,
+      );
       expect(listed).toEqual([expect.objectContaining({ id, name, size, expired: false })]);
     } finally {
       await api.close();
@@ -338,7 +342,11 @@ describe('artifact retention over the REST API', () => {
   afterAll(() => api?.close());
 
   it('pages through every artifact and keeps the backups', async () => {
-    const listed = await listBackupArtifacts(createOctokit('ghs_rw', `${api.url}/`), REPO, PREFIX);
+    const listed = await listBackupArtifacts(
+      await createOctokit('ghs_rw', `${api.url}/`),
+      REPO,
+      PREFIX,
+    );
     expect(listed).toHaveLength(130);
     expect(listed.filter((a) => a.expired)).toHaveLength(5);
     expect(listed[0]).toEqual({
@@ -356,7 +364,7 @@ describe('artifact retention over the REST API', () => {
 
   it('deletes, takes 404 as already gone, and names the permission on 403', async () => {
     const log = logger();
-    const octokit = createOctokit('ghs_rw', api.url);
+    const octokit = await createOctokit('ghs_rw', api.url);
     const [a, b] = store.items;
     await deleteArtifacts(octokit, REPO, [a!.id, 999_999, b!.id], log);
     expect(store.byId(a!.id)).toBeUndefined();
@@ -375,9 +383,11 @@ describe('artifact retention over the REST API', () => {
   });
 
   it('says when the token is refused', async () => {
-    const err = await listBackupArtifacts(createOctokit('wrong', api.url), REPO, PREFIX).catch(
-      (e: unknown) => e,
-    );
+    const err = await listBackupArtifacts(
+      await createOctokit('wrong', api.url),
+      REPO,
+      PREFIX,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StorageError);
     expect((err as Error).message).toMatch(/GitHub token was refused \(401/);
   });

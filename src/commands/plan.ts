@@ -134,7 +134,11 @@ async function newestArtifacts(
   prefix: string,
 ): Promise<Map<string, Date>> {
   const [owner = '', repo = ''] = repository.split('/');
-  const listed = await listBackupArtifacts(createOctokit(token, apiUrl), { owner, repo }, prefix);
+  const listed = await listBackupArtifacts(
+    await createOctokit(token, apiUrl),
+    { owner, repo },
+    prefix,
+  );
   const byProject = new Map<string, Date>();
   for (const a of listed) {
     const name = parseArtifactName(prefix, a.name);

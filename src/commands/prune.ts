@@ -114,7 +114,7 @@ const listers: Record<
       );
     }
     const [owner = '', repo = ''] = repository.split('/');
-    const octokit = createOctokit(token, apiUrl);
+    const octokit = await createOctokit(token, apiUrl);
     const idsBySet = new Map<string, number[]>();
     for (const a of await listBackupArtifacts(octokit, { owner, repo }, project.artifact_prefix)) {
       const name = parseArtifactName(project.artifact_prefix, a.name);

@@ -8,9 +8,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Engine, Part, ProjectConfig } from '../config/types.js';
+import type { DumpPart as Part, Engine, ProjectConfig } from '../config/types.js';
 import { DumpError } from '../errors.js';
 import { run, runStreaming } from '../proc/run.js';
+import { cachedCliOutput } from './cli-cache.js';
 import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
 import {
@@ -59,36 +60,32 @@ export function supabaseCliFlags(part: Part, project: ProjectConfig): string[] {
   }
 }
 
-const scriptCache = new Map<string, string>();
-
 /** Gets the CLI's own pg_dump script for the flags, minus the connection exports it prints. */
-export async function supabaseCliScript(cli: SupabaseCli, flags: string[]): Promise<string> {
-  const key = [cli.path, cli.version, ...flags].join('\0');
-  const cached = scriptCache.get(key);
-  if (cached !== undefined) return cached;
-  const { stdout } = await run(
-    cli.path,
-    ['db', 'dump', '--remote', DRY_RUN_URL, '--dry-run', ...flags],
-    {
+export async function supabaseCliScript(
+  cli: SupabaseCli,
+  flags: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const args = ['db', 'dump', '--remote', DRY_RUN_URL, '--dry-run', ...flags];
+  return cachedCliOutput(cli.path, [cli.version, ...args], env, async () => {
+    const { stdout } = await run(cli.path, args, {
       // The dry run needs no connection and gets no secret: a minimal environment.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), SUPABASE_YES: '1' },
-    },
-  ).catch((err: unknown) => {
-    throw new DumpError(
-      `supabase db dump --dry-run ${flags.join(' ')} failed: ${(err as Error).message}`,
-    );
+    }).catch((err: unknown) => {
+      throw new DumpError(
+        `supabase db dump --dry-run ${flags.join(' ')} failed: ${(err as Error).message}`,
+      );
+    });
+    if (!/^(pg_dump|pg_dumpall) /m.test(stdout)) {
+      throw new DumpError(
+        `supabase ${cli.version} printed no pg_dump script for "db dump --dry-run ${flags.join(' ')}"`,
+      );
+    }
+    return stdout
+      .split('\n')
+      .filter((line) => !/^export PG[A-Z]+=/.test(line))
+      .join('\n');
   });
-  if (!/^(pg_dump|pg_dumpall) /m.test(stdout)) {
-    throw new DumpError(
-      `supabase ${cli.version} printed no pg_dump script for "db dump --dry-run ${flags.join(' ')}"`,
-    );
-  }
-  const script = stdout
-    .split('\n')
-    .filter((line) => !/^export PG[A-Z]+=/.test(line))
-    .join('\n');
-  scriptCache.set(key, script);
-  return script;
 }
 
 /** pg_dump/pg_dumpall arguments of the pg-dump engine, the same contract as the CLI's scripts. */
@@ -150,13 +147,15 @@ function withTrailer(
 function startSupabaseCli(ctx: EngineContext, part: Part, trailer: string): Promise<PartStream> {
   const cli = ctx.cli;
   if (!cli) throw new DumpError('the supabase-cli engine needs the Supabase CLI');
-  return supabaseCliScript(cli, supabaseCliFlags(part, ctx.project)).then(async (script) => {
-    const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
-    await writeFile(file, script, { mode: 0o600 });
-    const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
-    const child = runStreaming('bash', [file], { env, signal: ctx.signal });
-    return { stream: withTrailer(child, '', trailer), kill: () => child.kill() };
-  });
+  return supabaseCliScript(cli, supabaseCliFlags(part, ctx.project), ctx.env).then(
+    async (script) => {
+      const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
+      await writeFile(file, script, { mode: 0o600 });
+      const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
+      const child = runStreaming('bash', [file], { env, signal: ctx.signal });
+      return { stream: withTrailer(child, '', trailer), kill: () => child.kill() };
+    },
+  );
 }
 
 function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStream {
@@ -228,7 +227,7 @@ export async function prepareEngine(
   const cli = ctx.cli;
   if (engine !== 'supabase-cli' || !cli) return;
   await Promise.all(
-    parts.map((part) => supabaseCliScript(cli, supabaseCliFlags(part, ctx.project))),
+    parts.map((part) => supabaseCliScript(cli, supabaseCliFlags(part, ctx.project), ctx.env)),
   );
 }
 

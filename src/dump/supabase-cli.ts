@@ -22,6 +22,7 @@ import * as tc from '@actions/tool-cache';
 import { ToolError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../proc/run.js';
+import { cachedCliOutput } from './cli-cache.js';
 import { releaseAsset } from './platform.js';
 
 export interface SupabaseCli {
@@ -223,6 +224,15 @@ async function reportedVersion(
   env: NodeJS.ProcessEnv,
   what: string,
   hint = 'is it a Supabase CLI built for this machine?',
+): Promise<string> {
+  return cachedCliOutput(binary, ['--version'], env, () => runVersion(binary, env, what, hint));
+}
+
+async function runVersion(
+  binary: string,
+  env: NodeJS.ProcessEnv,
+  what: string,
+  hint: string,
 ): Promise<string> {
   let stdout: string;
   try {

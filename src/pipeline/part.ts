@@ -1,11 +1,12 @@
 /**
  * The one stream pipeline a part goes through:
- *   dump stdout -> raw digest (+ COPY row counts) -> compress -> stored digest
+ *   dump stdout -> 256 KiB chunks -> raw digest (+ COPY row counts) -> compress -> stored digest
  *   -> temp file(s) of at most maxFileBytes -> fsync -> rename
  */
 import type { Readable, Transform } from 'node:stream';
 import type { Compression } from '../config/types.js';
 import { pipeline } from 'node:stream/promises';
+import { Coalescer } from './coalesce.js';
 import { ChunkedFileWriter, type StoredChunk } from './chunked-file.js';
 import { createCompressor } from './compress.js';
 import { CopyRowCounter, type TableRows } from './copy-rows.js';
@@ -47,7 +48,7 @@ export async function writePart(
   const stored = new DigestStream();
   const counter = options.countRows ? new CopyRowCounter() : null;
   const compressor = createCompressor(options.compression);
-  const stages: Transform[] = [raw];
+  const stages: Transform[] = [new Coalescer(), raw];
   if (counter) stages.push(counter);
   if (compressor) stages.push(compressor);
   if (options.recipients?.length) stages.push(await createEncryptStage(options.recipients));

@@ -3,7 +3,7 @@
  * page, keeping the names artifactName() makes) and deleting. The job's token needs
  * `actions: read` to list and `actions: write` to delete.
  */
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import { isSetId } from '../catalog/naming.js';
 import { PROJECT_NAME_RE } from '../config/schema-helpers.js';
 import { errorMessage, StorageError } from '../errors.js';
@@ -26,7 +26,9 @@ export interface Repo {
 const quiet = (): void => undefined;
 
 /** baseUrl: the REST API root, e.g. https://api.github.com (the run's GITHUB_API_URL). */
-export function createOctokit(token: string, baseUrl: string): Octokit {
+export async function createOctokit(token: string, baseUrl: string): Promise<Octokit> {
+  // Loaded on first use, so runs that never call the API don't pay for it at start.
+  const { Octokit } = await import(/* webpackMode: "eager" */ '@octokit/rest');
   return new Octokit({
     auth: token,
     baseUrl: baseUrl.replace(/\/+$/, ''),

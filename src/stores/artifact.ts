@@ -9,13 +9,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  DefaultArtifactClient,
-  FilesNotFoundError,
-  GHESNotSupportedError,
-  UsageError,
-  type ArtifactClient,
-} from '@actions/artifact';
+import type { ArtifactClient } from '@actions/artifact';
 import { SET_MARKER } from '../catalog/naming.js';
 import { errorMessage, StorageError } from '../errors.js';
 import { formatBytes } from '../format.js';
@@ -89,7 +83,13 @@ async function setFiles(dir: string): Promise<{ paths: string[]; bytes: number }
   return { paths, bytes };
 }
 
-function uploadError(err: unknown, name: string): StorageError {
+type ArtifactModule = typeof import('@actions/artifact');
+
+/** Loaded only when an upload runs: the SDK (Azure storage, protobuf) costs ~57 MB at load. */
+const loadArtifactSdk = (): Promise<ArtifactModule> =>
+  import(/* webpackMode: "eager" */ '@actions/artifact');
+
+function uploadError(err: unknown, name: string, sdk: ArtifactModule): StorageError {
   const msg = errorMessage(err);
   const say = (text: string) => new StorageError(text, { cause: err });
   if (/ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL|Failed to get backend IDs/.test(msg)) {
@@ -98,12 +98,12 @@ function uploadError(err: unknown, name: string): StorageError {
         `(GitHub gives ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL to actions, not to run: steps; here: ${msg})`,
     );
   }
-  if (err instanceof GHESNotSupportedError) {
+  if (err instanceof sdk.GHESNotSupportedError) {
     return say(
       'artifact upload is not supported on GitHub Enterprise Server by @actions/artifact v2+: choose destinations: [branch]',
     );
   }
-  if (err instanceof UsageError) {
+  if (err instanceof sdk.UsageError) {
     return say(
       `artifact storage quota is used up, so "${name}" was not uploaded: delete old artifacts or choose destinations: [branch]`,
     );
@@ -117,7 +117,7 @@ function uploadError(err: unknown, name: string): StorageError {
   if (/\((401|403)\)/.test(msg)) {
     return say(`the artifact service refused this job's runtime token for "${name}": ${msg}`);
   }
-  if (err instanceof FilesNotFoundError) return say(`nothing to upload for "${name}": ${msg}`);
+  if (err instanceof sdk.FilesNotFoundError) return say(`nothing to upload for "${name}": ${msg}`);
   return say(`uploading artifact "${name}" failed: ${msg}`);
 }
 
@@ -139,7 +139,8 @@ export async function uploadSetArtifact(
       `${formatBytes(bytes)}, stored in the zip as they are (compression level 0)` +
       (days === undefined ? '' : `, kept ${days} day${days === 1 ? '' : 's'}`),
   );
-  const client = new DefaultArtifactClient();
+  const sdk = await loadArtifactSdk();
+  const client = new sdk.DefaultArtifactClient();
   let result: Awaited<ReturnType<ArtifactClient['uploadArtifact']>>;
   try {
     result = await client.uploadArtifact(name, paths, set.dir, {
@@ -147,7 +148,7 @@ export async function uploadSetArtifact(
       ...(days !== undefined && { retentionDays: days }),
     });
   } catch (err) {
-    throw uploadError(err, name);
+    throw uploadError(err, name, sdk);
   }
   const { id, size = 0, digest } = result;
   if (id === undefined) throw new StorageError(`the artifact service returned no id for "${name}"`);
