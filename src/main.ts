@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { baseRevision } from './action/base.js';
 import { readInputs, type Inputs } from './action/inputs.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
-import { restoreFromAction } from './action/restore.js';
+import { actionIdentities, restoreFromAction } from './action/restore.js';
 import { refuseUnsafeTrigger, repositoryIsPublic, type TriggerContext } from './action/trigger.js';
 import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
@@ -197,6 +197,8 @@ async function command(
         reason: inputs.reason,
         noPrune: !inputs.prune,
         repositoryPublic: repositoryIsPublic(trigger.event),
+        // Drills (drill: true) of encrypted sets decrypt with the identity-secret input's key.
+        identities: actionIdentities(inputs.restore.identitySecret, logger),
       });
       core.setOutput('sets', redactor.redact(JSON.stringify(setsOutput(outcome.results))));
       core.setOutput(

@@ -230,6 +230,38 @@ const cases: Case[] = [
     remove: ['2026-04-30T00:00'],
   },
   {
+    name: 'the newest set whose drill passed is kept though no rule keeps it',
+    sets: [
+      set('2026-05-09T00:00'),
+      set('2026-05-08T00:00'),
+      { ...set('2026-05-07T00:00'), drilled: true },
+      { ...set('2026-05-06T00:00'), drilled: true },
+      set('2026-05-05T00:00', 'failed'),
+    ],
+    policy: { keep_last: 2 },
+    now: '2026-05-10T00:00',
+    keep: [
+      ['2026-05-09T00:00', ['last snapshot']],
+      ['2026-05-08T00:00', ['last snapshot']],
+      ['2026-05-07T00:00', ['newest drilled set']],
+    ],
+    remove: ['2026-05-06T00:00'],
+    ignored: ['2026-05-05T00:00'],
+  },
+  {
+    name: 'a drilled set a rule keeps needs no extra reason; a failed one never counts',
+    sets: [
+      { ...set('2026-05-09T00:00'), drilled: true },
+      { ...set('2026-05-08T00:00', 'failed'), drilled: true },
+      { ...set('2026-05-07T00:00'), drilled: true },
+    ],
+    policy: { keep_last: 1 },
+    now: '2026-05-10T00:00',
+    keep: [['2026-05-09T00:00', ['last snapshot']]],
+    remove: ['2026-05-07T00:00'],
+    ignored: ['2026-05-08T00:00'],
+  },
+  {
     name: 'hourly buckets are UTC hours',
     sets: [
       set('2026-05-10T11:59:59'),

@@ -39,8 +39,32 @@ describe('renderSummary', () => {
     });
     const row = md.split('\n').find((l) => l.startsWith('| prod'));
     expect(row).toBe(
-      '| prod | `2026-11-22T031500Z` | data | 10.0 KiB | 1.0 KiB | 10.0x | 42 | 12.5 s | data `aaaaaaaaaaaa` | [artifact](https://x/1) |',
+      '| prod | `2026-11-22T031500Z` | data | 10.0 KiB | 1.0 KiB | 10.0x | 42 | 12.5 s | data `aaaaaaaaaaaa` | not drilled | [artifact](https://x/1) |',
     );
+    const drilled = renderSummary({
+      sets: [
+        {
+          manifest: {
+            ...manifest,
+            drill: {
+              ok: true,
+              started_at: manifest.finished_at,
+              duration_ms: 8300,
+              source_server: '15.8',
+              drill_server: '14.11',
+              older_server: true,
+              tables: 1,
+              rows: 42,
+              digests: 1,
+              error: null,
+            },
+          },
+          stored: [],
+        },
+      ],
+      failures: [],
+    });
+    expect(drilled).toContain('| passed in 8.3 s (on older 14.11) | runner disk only |');
     expect(md).toContain('- **prod**: vault.secrets holds 1 secret(s) \\| not backed up');
   });
 

@@ -11,6 +11,17 @@ import type { Logger } from '../log.js';
 import { parseIdentities } from '../pipeline/age-keys.js';
 import type { RestoreInputs } from './inputs.js';
 
+/**
+ * The age identities in the variable the identity-secret input names (masked). An unset variable
+ * is fine for a plain set; an encrypted one then says what it needs.
+ */
+export function actionIdentities(secretName: string | undefined, logger: Logger): string[] {
+  const text = secretName ? process.env[secretName] : undefined;
+  const identities = text ? parseIdentities(text) : [];
+  for (const id of identities) logger.mask(id);
+  return identities;
+}
+
 export async function restoreFromAction(
   config: Config,
   names: string[],
@@ -37,10 +48,7 @@ export async function restoreFromAction(
       `command restore needs target-url-secret: the NAME of an environment variable holding the target database URL${urlName ? ` (${urlName} is not set; pass it with env: ${urlName}: \${{ secrets.${urlName} }})` : ''}`,
     );
   }
-  // An unset identity variable is fine for a plain set; an encrypted one then says what it needs.
-  const identityText = inputs.identitySecret ? process.env[inputs.identitySecret] : undefined;
-  const identities = identityText ? parseIdentities(identityText) : [];
-  for (const id of identities) logger.mask(id);
+  const identities = actionIdentities(inputs.identitySecret, logger);
   const target = inputs.from ? undefined : branchTargetFor(project, github);
   return restore({
     from: inputs.from ?? {

@@ -39,6 +39,29 @@ export interface TableRecord {
   schema: string;
   name: string;
   rows: number;
+  /** The columns of the dump's COPY, in its order (absent in older sets). */
+  columns?: string[];
+  /** Order-independent digest of the table's COPY rows (docs/backup-set.md); absent likewise. */
+  digest?: string;
+}
+
+/** The restore drill run before the set was committed (docs/restore.md). */
+export interface DrillRecord {
+  /** Always true in a stored set: a set whose drill fails is not stored. */
+  ok: boolean;
+  started_at: string;
+  duration_ms: number;
+  /** PostgreSQL versions of the source (pg_dump's server) and of the drill's cluster. */
+  source_server: string;
+  drill_server: string;
+  /** The drill ran on a server older than the source's major version. */
+  older_server: boolean;
+  /** Tables whose row counts (and digests, where recorded) matched. */
+  tables: number;
+  rows: number;
+  /** Tables whose content digest matched. */
+  digests: number;
+  error: string | null;
 }
 
 export interface BackupManifest {
@@ -57,10 +80,25 @@ export interface BackupManifest {
   /** Materialized views refreshed at the end of data.sql, in order. */
   materialized_views: string[];
   warnings: string[];
+  /** Present when the set was drilled before it was committed (`drill: true`, `backup --drill`). */
+  drill?: DrillRecord;
 }
 
 const sha = z.string().regex(/^[0-9a-f]{64}$/);
 const count = z.number().int().nonnegative();
+/** backup.json `drill`, also copied into the branch catalog's entries. */
+export const drillSchema = z.object({
+  ok: z.boolean(),
+  started_at: z.string(),
+  duration_ms: count,
+  source_server: z.string(),
+  drill_server: z.string(),
+  older_server: z.boolean(),
+  tables: count,
+  rows: count,
+  digests: count,
+  error: z.string().nullable(),
+});
 const schema = z.object({
   format: z.literal(FORMAT),
   format_version: z.literal(FORMAT_VERSION),
@@ -97,9 +135,21 @@ const schema = z.object({
         .optional(),
     }),
   ),
-  tables: z.array(z.object({ schema: z.string(), name: z.string(), rows: count })),
+  tables: z.array(
+    z.object({
+      schema: z.string(),
+      name: z.string(),
+      rows: count,
+      columns: z.array(z.string().min(1)).optional(),
+      digest: z
+        .string()
+        .regex(/^[0-9a-f]{32}$/)
+        .optional(),
+    }),
+  ),
   materialized_views: z.array(z.string()),
   warnings: z.array(z.string()),
+  drill: drillSchema.optional(),
 });
 
 /** Throws with the first problem when the text is not a backup.json this version understands. */

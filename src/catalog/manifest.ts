@@ -5,7 +5,13 @@
  * manifest is an error, never an empty catalog.
  */
 import { z } from 'zod';
-import { parseBackupJson, storedFiles, type BackupManifest } from './backup-json.js';
+import {
+  drillSchema,
+  parseBackupJson,
+  storedFiles,
+  type BackupManifest,
+  type DrillRecord,
+} from './backup-json.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'supabase-backup-manifest';
@@ -39,6 +45,8 @@ export interface ManifestEntry {
   tables: number;
   rows: number;
   warnings: string[];
+  /** The restore drill the set passed before it was stored (absent: not drilled). */
+  drill?: DrillRecord;
   /** The commit that added the set's files; null when unknown (added by hand). */
   commit: string | null;
   /** Why the run happened, e.g. "workflow_dispatch: before migration". */
@@ -86,6 +94,7 @@ export function entryFor(
     tables: backup.tables.length,
     rows: backup.tables.reduce((n, t) => n + t.rows, 0),
     warnings: [...backup.warnings],
+    ...(backup.drill && { drill: { ...backup.drill } }),
     commit: extra.commit,
     reason: extra.reason,
   };
@@ -117,6 +126,7 @@ const entrySchema = z.object({
   tables: count,
   rows: count,
   warnings: z.array(z.string()),
+  drill: drillSchema.optional(),
   commit: z
     .string()
     .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
@@ -184,6 +194,7 @@ export function serializeManifest(m: Manifest): string {
     tables: e.tables,
     rows: e.rows,
     warnings: e.warnings,
+    ...(e.drill && { drill: e.drill }),
     commit: e.commit,
     reason: e.reason,
   }));

@@ -15,6 +15,8 @@ export interface RetentionSet {
   /** The time the set records (backup.json), not its name. */
   time: Date;
   status: 'ok' | 'failed' | 'incomplete';
+  /** A restore drill passed for it before it was stored (backup.json `drill`); unknown: false. */
+  drilled?: boolean;
 }
 
 export interface RetentionDecision {
@@ -29,6 +31,7 @@ export interface RetentionDecision {
 /** Reasons that are not a rule's. */
 export const FUTURE_DATED = 'future-dated';
 export const NEWEST_OK = 'newest ok set';
+export const NEWEST_DRILLED = 'newest drilled set';
 
 /** Bucket of a time per counting rule; keep_last puts every set in its own bucket. */
 const BUCKETS: Record<KeepRule, { reason: string; bucket: (t: Date, nr: number) => string }> = {
@@ -47,7 +50,8 @@ const BUCKETS: Record<KeepRule, { reason: string; bucket: (t: Date, nr: number) 
  *   and, as restic does, the oldest set too while it still has a count left ("oldest daily
  *   snapshot"); keep_within keeps every set newer than `now` minus the duration;
  * - rules are ORed; sets dated after `now` are kept ("future-dated") and count for no rule;
- * - the newest ok set that is not future-dated is always kept ("newest ok set");
+ * - the newest ok set that is not future-dated is always kept ("newest ok set"), and so is the
+ *   newest one whose restore drill passed ("newest drilled set"): the last set proven restorable;
  * - failed and incomplete sets are returned in `ignored`, untouched.
  * A policy without a rule above 0 throws a UsageError: it would remove every set.
  */
@@ -97,6 +101,8 @@ export function applyRetention(
   }
   const newest = counted[0];
   if (newest && !reasons.has(newest)) add(newest, NEWEST_OK);
+  const drilled = counted.find((s) => s.drilled);
+  if (drilled && !reasons.has(drilled)) add(drilled, NEWEST_DRILLED);
 
   return {
     keep: ok.flatMap((set) => {

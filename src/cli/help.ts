@@ -10,6 +10,7 @@ Commands:
   plan      list the projects that are due (schedules, last good sets) and a job matrix
   prune     apply each project's retention policy (branch, artifacts, local sets)
   schema    print the config file's JSON Schema
+  base-sql  print the Supabase-shaped base SQL that drills load (for test databases)
 
 Run "supabase-backup <command> --help" for a command's options.`,
   backup: `supabase-backup backup --config FILE [--project NAME]... [--only roles,schema,data] [--out DIR] [--json]
@@ -25,6 +26,10 @@ Run "supabase-backup <command> --help" for a command's options.`,
   --concurrency N     back up N projects at once (default 1)
   --reason TEXT       recorded in the branch commit and catalog entry
   --no-prune          do not apply the retention policy after the backup
+  --drill             restore each set into a throwaway local PostgreSQL cluster before it is
+                      stored (as the config's drill: true); a failed drill fails the run and
+                      the set is not stored
+  --identity-file FILE | --identity-env NAME  age identity, for drills of encrypted sets
   --json              print the result as JSON on stdout
 
 Each project's connection URL comes from the environment variable its db_url_secret names.
@@ -86,7 +91,8 @@ is not listed in manifest.json. Each problem is printed with its path.
 
   --drill      also restore the set into a throwaway local PostgreSQL cluster (initdb on a
                free port in a temp dir, a Supabase-shaped base, the same code as restore,
-               row counts compared), then stop and remove it; prints the outcome and duration.
+               row counts and content digests compared), then stop and remove it; prints the
+               outcome and duration.
                Needs the server binaries (initdb, pg_ctl, postgres) of a PostgreSQL at least as
                new as the set's source (else the newest, and the result says it is older).`,
   validate: `supabase-backup validate --config FILE [--base FILE | --base-ref REF] [--workflows DIR]
@@ -113,6 +119,13 @@ since the schedule's latest time at or before --at; one without is always due; w
 GITHUB_EVENT_NAME=workflow_dispatch every project is. Sets are looked up in the backup branch's
 manifest.json (GITHUB_REPOSITORY or the project's repository, GITHUB_TOKEN), the workflow
 artifacts (GITHUB_TOKEN) and --out. Reads no database secrets.`,
+  'base-sql': `supabase-backup base-sql
+
+Prints the SQL a drill loads into its throwaway cluster before restoring a set: what a new
+Supabase project's database holds (platform roles, auth/storage/realtime/vault/... schemas and
+tables), reduced to what a restore needs. Run it with psql -v ON_ERROR_STOP=1 as a superuser into
+a fresh database to get a Supabase-shaped database for tests and demos:
+  supabase-backup base-sql | psql -X -v ON_ERROR_STOP=1 -d "$URL"`,
   schema: `supabase-backup schema
 
 Prints the JSON Schema of backups.config.yaml (also shipped as dist/backups.schema.json).`,

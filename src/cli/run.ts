@@ -21,6 +21,7 @@ import {
   restoreSource,
   splitList,
 } from '../restore/cli-args.js';
+import { SUPABASE_BASE_SQL } from '../restore/supabase-base.sql.js';
 import { HELP } from './help.js';
 
 export interface CliIo {
@@ -130,11 +131,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             concurrency: { type: 'string' },
             reason: { type: 'string' },
             'no-prune': { type: 'boolean', default: false },
+            drill: { type: 'boolean', default: false },
+            'identity-file': { type: 'string' },
+            'identity-env': { type: 'string' },
             json: { type: 'boolean' },
           },
         });
         if (values.help) return printHelp(io, help);
         const only = parseParts(values.only);
+        const identities = await readIdentities(
+          values['identity-file'],
+          values['identity-env'],
+          io.env,
+        );
+        for (const id of identities) logger.mask(id);
         const config = await loadConfigFile(values.config);
         const github = githubFromEnv(io.env);
         if (github.token) logger.mask(github.token);
@@ -153,6 +163,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           github,
           reason: values.reason ?? null,
           noPrune: values['no-prune'],
+          drill: values.drill,
+          identities,
         });
         if (values.json) {
           const sets = outcome.results.map((s) => ({
@@ -160,6 +172,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             set_id: s.set_id,
             dir: s.dir,
             parts: s.manifest.parts,
+            ...(s.manifest.drill && { drill: s.manifest.drill }),
             artifact: s.stored.artifact,
             branch: s.stored.branch,
           }));
@@ -367,6 +380,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
                 .map((d) => `${d.project}\n`)
                 .join(''),
         );
+        return 0;
+      }
+      case 'base-sql': {
+        const { values } = parseArgs({ args: rest, options: COMMON });
+        if (values.help) return printHelp(io, help);
+        io.stdout(SUPABASE_BASE_SQL);
         return 0;
       }
       case 'schema': {

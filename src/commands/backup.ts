@@ -23,6 +23,7 @@ import { writePart } from '../pipeline/part.js';
 import { childEnv, ProcessFailure } from '../proc/run.js';
 import { removeDebris, SetWriter } from '../set/writer.js';
 import { TOOL_VERSION } from '../version.js';
+import { checkDrillable, drillStaged } from './backup-drill.js';
 
 export interface BackupOptions {
   config: Config;
@@ -43,6 +44,10 @@ export interface BackupOptions {
   concurrency?: number;
   /** The repository is public (from the workflow event): plain sets may not leave the runner. */
   repositoryPublic?: boolean;
+  /** Drill every set before it is committed, whatever the projects' `drill` says. */
+  drill?: boolean;
+  /** age identities, for drills of encrypted sets. */
+  identities?: string[];
 }
 
 /** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
@@ -120,6 +125,9 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   );
   if (notice) logger.notice(notice);
   const recipients = resolveRecipients(project, options);
+  const drillOptions =
+    options.drill || project.drill ? { ...options, identities: options.identities ?? [] } : null;
+  if (drillOptions) await checkDrillable(project, parts, recipients !== null, drillOptions);
 
   const debris = await removeDebris(options.outDir, project.name);
   if (debris.length) logger.info(`removed debris of earlier runs: ${debris.join(', ')}`);
@@ -130,7 +138,8 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     p.db_url_secret,
     p.encryption?.recipients_secret ?? '',
   ]);
-  const env = childEnv(options.env, secretNames, libpqEnv(conn));
+  // PGTZ=UTC: the data's timestamps are printed in UTC, as the drill reads them back to compare.
+  const env = childEnv(options.env, secretNames, { ...libpqEnv(conn), PGTZ: 'UTC' });
   const { server, pg } = await preflight(env, options.pgBinDir, where);
   logger.info(
     `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
@@ -200,7 +209,12 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         duration_ms,
         ...(result.files.length > 1 ? { chunks: result.files } : {}),
       });
-      if (part === 'data') tables = result.tables;
+      // The docker engine's pg_dump runs in a container without PGTZ: only its row counts are kept.
+      if (part === 'data')
+        tables =
+          project.engine === 'docker'
+            ? result.tables.map(({ schema, name, rows }) => ({ schema, name, rows }))
+            : result.tables;
       logger.info(
         `${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`,
       );
@@ -227,6 +241,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       warnings: [...extras.warnings, ...(notice ? [notice] : [])],
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
+    if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);
     const dir = await writer.commit(manifest);
     logger.info(`set ${project.name}/${writer.setId} complete`);
     return { project: project.name, set_id: writer.setId, dir, manifest };

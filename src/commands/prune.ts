@@ -94,7 +94,12 @@ const listers: Record<
     const manifest = await readBranchManifest(target, options);
     const entries = (manifest?.sets ?? []).filter((e) => e.project === project.name);
     return {
-      sets: entries.map((e) => ({ id: e.set_id, time: new Date(e.started_at), status: e.status })),
+      sets: entries.map((e) => ({
+        id: e.set_id,
+        time: new Date(e.started_at),
+        status: e.status,
+        drilled: e.drill?.ok === true,
+      })),
       remove: async (ids) => {
         const paths = ids.map((id) => `${project.name}/${id}`);
         await removeSetsFromBranch(paths, target, {
@@ -156,6 +161,7 @@ const listers: Record<
         id: basename(dir),
         time: manifest ? new Date(manifest.started_at) : setIdToDate(basename(dir)),
         status: manifest ? 'ok' : 'incomplete',
+        drilled: manifest?.drill?.ok === true,
       });
     }
     const root = dirs[0] ? dirname(dirs[0]) : join(options.outDir, project.name);

@@ -99,6 +99,15 @@ const optionShape = {
   ...storageShape,
   ...encryptionShape,
   ...scheduleShape,
+  drill: z
+    .boolean({ error: 'drill must be true or false' })
+    .optional()
+    .describe(
+      'Restore every new set into a throwaway local PostgreSQL cluster before it is stored, ' +
+        'comparing row counts and content digests; a failed drill fails the run and the set ' +
+        'is not stored (docs/restore.md). Needs PostgreSQL server binaries on the runner. ' +
+        'Default false.',
+    ),
   retention: retentionSchema
     .nullable()
     .optional()
@@ -213,6 +222,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     const retention = p.retention !== undefined ? p.retention : d.retention;
     const encryption = p.encryption !== undefined ? p.encryption : d.encryption;
     const schedule = p.schedule !== undefined ? p.schedule : d.schedule;
+    const drill = p.drill ?? d.drill ?? false;
     return {
       name: p.name,
       ...(p.ref !== undefined && { ref: p.ref }),
@@ -236,6 +246,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       ...(encryption != null && { encryption: { ...encryption } }),
       allow_unencrypted_public: p.allow_unencrypted_public ?? d.allow_unencrypted_public ?? false,
       ...(schedule != null && { schedule: schedule.trim().split(/\s+/).join(' ') }),
+      ...(drill && { drill: true as const }),
     };
   });
   return { version: 1, file: fileName, projects };

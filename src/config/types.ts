@@ -87,6 +87,8 @@ export interface ProjectConfig {
   allow_unencrypted_public: boolean;
   /** Five-field cron expression (UTC, single spaces) saying when the project is due; undefined = every run. */
   schedule?: string;
+  /** Restore each set into a throwaway cluster before it is stored (docs/restore.md); set only when true. */
+  drill?: true;
 }
 
 /** Exactly one of the two is set. */

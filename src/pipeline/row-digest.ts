@@ -31,10 +31,10 @@ function fmix(h: number): number {
 
 /** MurmurHash3 x86_32 under the four seeds at once, fed in pieces; reused (reset()) per row. */
 class RowHash {
-  private h1 = SEEDS[0];
-  private h2 = SEEDS[1];
-  private h3 = SEEDS[2];
-  private h4 = SEEDS[3];
+  private h1: number = SEEDS[0];
+  private h2: number = SEEDS[1];
+  private h3: number = SEEDS[2];
+  private h4: number = SEEDS[3];
   /** Up to three bytes not yet forming a 4-byte block. */
   private tail = 0;
   private tailLen = 0;

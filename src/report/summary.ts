@@ -15,13 +15,21 @@ export interface SummaryInput {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A stored set's drill always passed (a failed drill fails the run and stores nothing). */
+function drillCell(m: BackupManifest): string {
+  const d = m.drill;
+  if (!d) return 'not drilled';
+  const older = d.older_server ? ` (on older ${d.drill_server})` : '';
+  return `${d.ok ? 'passed' : 'FAILED'} in ${formatDuration(d.duration_ms)}${older}`;
+}
+
 export function renderSummary(input: SummaryInput): string {
   const lines: string[] = ['## Supabase backup', ''];
   if (input.sets.length > 0) {
     lines.push(
-      '| project | set | parts | raw | stored | ratio | rows | duration | sha256 | stored in |',
+      '| project | set | parts | raw | stored | ratio | rows | duration | sha256 | drill | stored in |',
     );
-    lines.push('|---|---|---|--:|--:|--:|--:|--:|---|---|');
+    lines.push('|---|---|---|--:|--:|--:|--:|--:|---|---|---|');
     for (const { manifest: m, stored } of input.sets) {
       const raw = m.parts.reduce((n, p) => n + p.raw_bytes, 0);
       const bytes = m.parts.reduce((n, p) => n + p.bytes, 0);
@@ -31,7 +39,7 @@ export function renderSummary(input: SummaryInput): string {
       lines.push(
         `| ${cell(m.project)} | \`${m.set_id}\` | ${m.parts.map((p) => p.part).join(', ')} | ${formatBytes(raw)} | ` +
           `${formatBytes(bytes)} | ${bytes > 0 ? (raw / bytes).toFixed(1) : '-'}x | ${rows} | ${formatDuration(ms)} | ` +
-          `${digests} | ${stored.map(cell).join('<br>') || 'runner disk only'} |`,
+          `${digests} | ${drillCell(m)} | ${stored.map(cell).join('<br>') || 'runner disk only'} |`,
       );
     }
     lines.push('');

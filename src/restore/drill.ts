@@ -1,13 +1,15 @@
 /**
  * A restore drill: restores a verified set into a throwaway local cluster loaded with a
- * Supabase-shaped base, with the same code as `restore`, compares row counts with backup.json,
- * and reports the outcome and duration. The cluster is always stopped and removed.
+ * Supabase-shaped base, with the same code as `restore`, compares row counts and content digests
+ * with backup.json, and reports the outcome and duration. The cluster is always stopped and
+ * removed.
  */
-import type { BackupManifest } from '../catalog/backup-json.js';
+import type { BackupManifest, DrillRecord } from '../catalog/backup-json.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { childEnv, run } from '../proc/run.js';
 import { applySet } from './apply.js';
+import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
 import { selectRestore } from './plan.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
@@ -23,6 +25,8 @@ export interface DrillResult {
   older_server: boolean;
   tables: number;
   rows: number;
+  /** Tables whose content digest was compared (sets before digests were recorded: 0). */
+  digests: number;
   duration_ms: number;
   started_at: string;
   /** Why it failed; null when ok. */
@@ -63,6 +67,7 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
     older_server: older,
     tables: selection.tables.length,
     rows: selection.tables.reduce((n, t) => n + t.rows, 0),
+    digests: 0,
     duration_ms: 0,
     started_at: new Date(started).toISOString(),
     error: null,
@@ -79,16 +84,20 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       input: SUPABASE_BASE_SQL,
       signal: options.signal,
     });
+    const target = { psql: install.psql, env };
     await applySet({
       setDir: options.setDir,
       manifest,
       selection,
-      target: { psql: install.psql, env },
+      target,
       identities: options.identities,
       force: false,
       logger,
       signal: options.signal,
     });
+    result.digests = await checkDigests(target, selection.tables, options.signal);
+    if (result.digests > 0)
+      logger.info(`content digests match backup.json for ${result.digests} tables`);
     result.ok = true;
   } catch (err) {
     if (options.signal?.aborted) throw err;
@@ -100,7 +109,24 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   return result;
 }
 
+/** What backup.json and the catalog keep of a drill. */
+export function drillRecord(r: DrillResult): DrillRecord {
+  return {
+    ok: r.ok,
+    started_at: r.started_at,
+    duration_ms: r.duration_ms,
+    source_server: r.source_server,
+    drill_server: r.drill_server,
+    older_server: r.older_server,
+    tables: r.tables,
+    rows: r.rows,
+    digests: r.digests,
+    error: r.error,
+  };
+}
+
 export function describeDrill(r: DrillResult): string {
-  const what = `${r.project}/${r.set_id}: ${r.tables} tables, ${r.rows} rows, on PostgreSQL ${r.drill_server}${r.older_server ? ` (OLDER than the source's ${r.source_server})` : ''}, ${(r.duration_ms / 1000).toFixed(1)} s`;
+  const content = r.digests > 0 ? ` (content of ${r.digests} checked)` : '';
+  const what = `${r.project}/${r.set_id}: ${r.tables} tables${content}, ${r.rows} rows, on PostgreSQL ${r.drill_server}${r.older_server ? ` (OLDER than the source's ${r.source_server})` : ''}, ${(r.duration_ms / 1000).toFixed(1)} s`;
   return r.ok ? `drill passed: ${what}` : `drill FAILED: ${what}\n${r.error}`;
 }
