@@ -61,7 +61,8 @@ const CLI_SOURCE = path.resolve(ROOT, env.BENCH_CLI ?? 'dist/cli.js');
 let CLI = CLI_SOURCE;
 const PG_BIN = env.BENCH_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const SUPABASE = path.resolve(ROOT, env.BENCH_SUPABASE ?? 'node_modules/.bin/supabase');
-const BASE_SQL = path.join(ROOT, '__tests__/fixtures/supabase-base.sql');
+/** The Supabase-shaped base the drill loads, as the CLI prints it (see baseSql). */
+let BASE_SQL = '';
 const RSS_HOOK = pathToFileURL(path.join(ROOT, 'bench/lib/rss-hook.mjs')).href;
 const STAGES_JS = path.join(ROOT, 'bench/lib/stages.mjs');
 const MB = 1024 * 1024;
@@ -160,6 +161,13 @@ function snapshotCli(work) {
   CLI = path.join(dir, 'cli.js');
 }
 
+/** Writes the CLI's `base-sql` (the base its drills load) into the work dir; returns the path. */
+function baseSql(work) {
+  const file = path.join(work, 'supabase-base.sql');
+  writeFileSync(file, execFileSync(NODE, [CLI, 'base-sql'], { maxBuffer: 16 * MB }));
+  return file;
+}
+
 /**
  * Builds with destinations (artifact by default) need `destinations: [local]` so that a backup
  * only writes the set to --out; older builds refuse the key. Asks the CLI's own validate.
@@ -202,6 +210,7 @@ async function main() {
   const started = Date.now();
   const info = machine();
   snapshotCli(work);
+  BASE_SQL = baseSql(work);
   info.cli = `${rel(CLI_SOURCE)} sha256 ${createHash('sha256').update(readFileSync(CLI)).digest('hex').slice(0, 12)}, git ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${version('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) === '' ? '' : ' (+ uncommitted src changes)'}`;
   const hasConcurrency = concurrencySupport();
   const localDestination = localDestinationSupport(work);

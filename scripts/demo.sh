@@ -35,8 +35,10 @@ echo "== starting two throwaway PostgreSQL clusters: the source, and a new proje
 src=$(start_cluster source)
 dst=$(start_cluster target)
 echo "== loading a Supabase-shaped database (platform base + user content) on port $src"
-psql_ -p "$src" -d postgres -f __tests__/fixtures/supabase-base.sql -f __tests__/fixtures/user-content.sql >/dev/null
-psql_ -p "$dst" -d postgres -f __tests__/fixtures/supabase-base.sql >/dev/null
+# The same base the drill loads (node dist/cli.js base-sql prints it).
+node dist/cli.js base-sql >"$work/base.sql"
+psql_ -p "$src" -d postgres -f "$work/base.sql" -f __tests__/fixtures/user-content.sql >/dev/null
+psql_ -p "$dst" -d postgres -f "$work/base.sql" >/dev/null
 
 export DEMO_DB_URL="postgresql://postgres:$password@127.0.0.1:$src/postgres"
 export SUPABASE_CLI_PATH="${SUPABASE_CLI_PATH:-$PWD/node_modules/.bin/supabase}"

@@ -3,13 +3,29 @@
  * restore needs: the platform roles, the auth/storage/realtime/vault/extensions/... schemas and
  * the tables, functions and grants a new project has (from supabase/postgres' init scripts and
  * the auth, storage and realtime services' first migrations). The drill loads it into its
- * throwaway cluster before restoring a set. Kept in step with __tests__/fixtures/supabase-base.sql.
+ * throwaway cluster before restoring a set; the tests, the demo and the benchmark build their
+ * Supabase-shaped databases from it too (`supabase-backup base-sql` prints it), so what is
+ * drilled and what is tested is one text.
  *
  * Reduced on purpose: auth.users and storage.objects have the columns of those first migrations;
  * a set from a project whose platform tables have newer columns fails the drill at the COPY that
  * names them (the error says which).
  */
-export const SUPABASE_BASE_SQL = String.raw`SET client_min_messages = warning;
+export const SUPABASE_BASE_SQL = String.raw`-- What a NEW Supabase project's database holds before its user does anything: a faithful,
+-- reduced version of supabase/postgres' init scripts plus the auth, storage and realtime
+-- services' first migrations. Run with psql -v ON_ERROR_STOP=1 as superuser "postgres" into a
+-- fresh database. Roles are cluster-wide, so they are created only when missing: several
+-- databases of one cluster may each get this base.
+--
+-- Differences from a real project, on purpose: "postgres" is the real superuser here (on
+-- Supabase it is not), supabase_admin is not a superuser, vault.secrets holds plain text, and
+-- there are no event triggers, pg_graphql, pg_net or pgsodium (not in PG 15's contrib).
+
+SET client_min_messages = warning;
+
+-- Roles ----------------------------------------------------------------------------------------
+-- One transaction holding a cluster-wide lock (pg_authid is a shared catalog), so that several
+-- databases loading this base concurrently neither race on CREATE ROLE nor on GRANT.
 DO $roles$
 DECLARE
   spec text[];
@@ -43,6 +59,9 @@ BEGIN
   ALTER ROLE supabase_storage_admin SET search_path = storage;
 END
 $roles$;
+
+-- Database-level settings (role-level on the platform; per database here, so that other
+-- databases of the test cluster are not affected).
 DO $db$
 BEGIN
   EXECUTE format('ALTER DATABASE %I SET search_path TO "$user", public, extensions',
@@ -50,6 +69,8 @@ BEGIN
 END
 $db$;
 SET search_path TO "$user", public, extensions;
+
+-- Schemas and extensions -----------------------------------------------------------------------
 CREATE SCHEMA extensions AUTHORIZATION postgres;
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
 CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
@@ -64,6 +85,7 @@ CREATE SCHEMA supabase_functions AUTHORIZATION supabase_admin;
 CREATE SCHEMA pgbouncer AUTHORIZATION pgbouncer;
 COMMENT ON SCHEMA public IS 'standard public schema';
 COMMENT ON SCHEMA auth IS 'Auth: Stores user login data within a secure schema.';
+
 GRANT USAGE ON SCHEMA public, extensions, auth, storage, graphql_public
   TO postgres, anon, authenticated, service_role;
 GRANT ALL ON SCHEMA auth TO supabase_auth_admin, dashboard_user, postgres;
@@ -77,7 +99,10 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
   GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
 ALTER DEFAULT PRIVILEGES FOR ROLE supabase_admin IN SCHEMA public
   GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
+
 CREATE PUBLICATION supabase_realtime;
+
+-- auth -----------------------------------------------------------------------------------------
 CREATE TABLE auth.users (
   instance_id uuid,
   id uuid NOT NULL PRIMARY KEY,
@@ -109,6 +134,7 @@ CREATE INDEX users_instance_id_idx ON auth.users (instance_id);
 CREATE UNIQUE INDEX users_email_partial_key ON auth.users (email) WHERE is_sso_user = false;
 CREATE INDEX users_is_anonymous_idx ON auth.users (is_anonymous);
 COMMENT ON TABLE auth.users IS 'Auth: Stores user login data within a secure schema.';
+
 CREATE TABLE auth.identities (
   provider_id text NOT NULL,
   user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
@@ -122,6 +148,7 @@ CREATE TABLE auth.identities (
   CONSTRAINT identities_provider_id_provider_unique UNIQUE (provider_id, provider)
 );
 CREATE INDEX identities_user_id_idx ON auth.identities (user_id);
+
 CREATE TABLE auth.refresh_tokens (
   instance_id uuid,
   id bigserial PRIMARY KEY,
@@ -132,6 +159,7 @@ CREATE TABLE auth.refresh_tokens (
   updated_at timestamptz,
   parent varchar(255)
 );
+
 CREATE TABLE auth.audit_log_entries (
   instance_id uuid,
   id uuid NOT NULL PRIMARY KEY,
@@ -139,10 +167,12 @@ CREATE TABLE auth.audit_log_entries (
   created_at timestamptz,
   ip_address varchar(64) NOT NULL DEFAULT ''
 );
+
 CREATE TABLE auth.schema_migrations (version varchar(255) NOT NULL PRIMARY KEY);
 INSERT INTO auth.schema_migrations (version) VALUES
   ('20171026211738'), ('20171026211808'), ('20171026211834'), ('20180103212743'),
   ('20221208132122'), ('20240115144230'), ('20240427152123');
+
 CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
   SELECT coalesce(
     nullif(current_setting('request.jwt.claim.sub', true), ''),
@@ -168,6 +198,7 @@ CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
   )::jsonb
 $$;
 COMMENT ON FUNCTION auth.uid() IS 'Deprecated. Use auth.jwt() -> ''sub'' instead.';
+
 ALTER TABLE auth.users OWNER TO supabase_auth_admin;
 ALTER TABLE auth.identities OWNER TO supabase_auth_admin;
 ALTER TABLE auth.refresh_tokens OWNER TO supabase_auth_admin;
@@ -180,6 +211,8 @@ ALTER FUNCTION auth.jwt() OWNER TO supabase_auth_admin;
 GRANT ALL ON ALL TABLES IN SCHEMA auth TO dashboard_user, postgres;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA auth TO dashboard_user, postgres;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA auth TO anon, authenticated, service_role;
+
+-- storage --------------------------------------------------------------------------------------
 CREATE TABLE storage.buckets (
   id text NOT NULL PRIMARY KEY,
   name text NOT NULL,
@@ -193,6 +226,7 @@ CREATE TABLE storage.buckets (
   owner_id text
 );
 CREATE UNIQUE INDEX bname ON storage.buckets (name);
+
 CREATE TABLE storage.objects (
   id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
   bucket_id text REFERENCES storage.buckets (id),
@@ -210,6 +244,7 @@ CREATE TABLE storage.objects (
 CREATE UNIQUE INDEX bucketid_objname ON storage.objects (bucket_id, name);
 CREATE INDEX name_prefix_search ON storage.objects (name text_pattern_ops);
 COMMENT ON COLUMN storage.objects.owner IS 'Field is deprecated, use owner_id instead';
+
 CREATE TABLE storage.migrations (
   id integer PRIMARY KEY,
   name varchar(100) NOT NULL UNIQUE,
@@ -221,6 +256,7 @@ INSERT INTO storage.migrations (id, name, hash, executed_at) VALUES
   (1, 'initialmigration', '6ab16121fbaa08bbd11b712d05f358f9b555d777', '2024-01-01 00:00:01'),
   (2, 'storage-schema', '5c7968fd083fcea04050c1b7f6253c9771b99011', '2024-01-01 00:00:02'),
   (3, 'pathtoken-column', '2cb1b0004b817b29d5b0a971af16bafeede4b70d', '2024-01-01 00:00:03');
+
 CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE plpgsql AS $$
 DECLARE
   _parts text[];
@@ -255,9 +291,11 @@ END;
 $$;
 CREATE TRIGGER update_objects_updated_at BEFORE UPDATE ON storage.objects
   FOR EACH ROW EXECUTE FUNCTION storage.update_updated_at_column();
+
 ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.migrations ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE storage.buckets OWNER TO supabase_storage_admin;
 ALTER TABLE storage.objects OWNER TO supabase_storage_admin;
 ALTER TABLE storage.migrations OWNER TO supabase_storage_admin;
@@ -267,6 +305,8 @@ ALTER FUNCTION storage.extension(text) OWNER TO supabase_storage_admin;
 ALTER FUNCTION storage.update_updated_at_column() OWNER TO supabase_storage_admin;
 GRANT ALL ON ALL TABLES IN SCHEMA storage TO anon, authenticated, service_role, postgres;
 GRANT ALL ON ALL FUNCTIONS IN SCHEMA storage TO anon, authenticated, service_role, postgres;
+
+-- realtime -------------------------------------------------------------------------------------
 CREATE TABLE realtime.schema_migrations (
   version bigint NOT NULL PRIMARY KEY,
   inserted_at timestamp(0)
@@ -288,6 +328,8 @@ ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
 ALTER TABLE realtime.schema_migrations OWNER TO supabase_admin;
 ALTER TABLE realtime.messages OWNER TO supabase_realtime_admin;
 GRANT SELECT, INSERT, UPDATE ON realtime.messages TO postgres, anon, authenticated, service_role;
+
+-- vault (the real table is encrypted by the supabase_vault extension) --------------------------
 CREATE TABLE vault.secrets (
   id uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
   name text UNIQUE,
@@ -304,6 +346,8 @@ CREATE VIEW vault.decrypted_secrets AS
   FROM vault.secrets;
 ALTER TABLE vault.secrets OWNER TO supabase_admin;
 ALTER VIEW vault.decrypted_secrets OWNER TO supabase_admin;
+
+-- supabase_functions, supabase_migrations, pgbouncer -------------------------------------------
 CREATE TABLE supabase_functions.migrations (
   version text PRIMARY KEY,
   inserted_at timestamptz NOT NULL DEFAULT now()
@@ -319,11 +363,13 @@ CREATE TABLE supabase_functions.hooks (
 );
 ALTER TABLE supabase_functions.migrations OWNER TO supabase_functions_admin;
 ALTER TABLE supabase_functions.hooks OWNER TO supabase_functions_admin;
+
 CREATE TABLE supabase_migrations.schema_migrations (
   version text NOT NULL PRIMARY KEY,
   statements text[],
   name text
 );
+
 CREATE FUNCTION pgbouncer.get_auth(p_usename text) RETURNS TABLE (username text, password text)
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
