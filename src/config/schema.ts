@@ -16,6 +16,7 @@ import {
   ENV_NAME_RE,
 } from './schema-helpers.js';
 import { storageShape } from './storage-schema.js';
+import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
 import { scheduleShape } from './schedule-schema.js';
 import {
@@ -23,6 +24,7 @@ import {
   DEFAULT_ARTIFACT_PREFIX,
   DEFAULT_BRANCH,
   DEFAULT_DESTINATIONS,
+  DEFAULT_PARTS,
   DEFAULT_SUPABASE_CLI_VERSION,
   DESTINATIONS,
   ENGINES,
@@ -44,8 +46,9 @@ const optionShape = {
     .optional()
     .meta({
       description:
-        'What to dump: roles (cluster roles), schema (DDL), data (rows). A non-empty subset, ' +
-        'always run in the order roles, schema, data. Default: all three.',
+        'What to back up: roles (cluster roles), schema (DDL), data (rows), storage (Storage ' +
+        'bucket objects, needs `storage:`). A non-empty subset, always run in the order roles, ' +
+        'schema, data, storage. Default: roles, schema, data.',
       uniqueItems: true,
     }),
   schemas: list(
@@ -97,6 +100,7 @@ const optionShape = {
     .optional()
     .describe(`Supabase CLI release to follow. Default: "${DEFAULT_SUPABASE_CLI_VERSION}".`),
   ...storageShape,
+  ...objectsShape,
   ...encryptionShape,
   ...scheduleShape,
   drill: z
@@ -212,7 +216,7 @@ export { RETENTION_KEYS };
 export function mergeDefaults(file: ConfigFile, fileName: string): Config {
   const d = file.defaults ?? {};
   const projects = file.projects.map((p): ProjectConfig => {
-    const wanted = new Set(p.parts ?? d.parts ?? PARTS);
+    const wanted = new Set(p.parts ?? d.parts ?? DEFAULT_PARTS);
     const schemas = p.schemas ?? d.schemas;
     const compression = p.compression ?? d.compression;
     const destinations = new Set(p.destinations ?? d.destinations ?? DEFAULT_DESTINATIONS);
@@ -222,6 +226,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     const retention = p.retention !== undefined ? p.retention : d.retention;
     const encryption = p.encryption !== undefined ? p.encryption : d.encryption;
     const schedule = p.schedule !== undefined ? p.schedule : d.schedule;
+    const storage = p.storage !== undefined ? p.storage : d.storage;
     const drill = p.drill ?? d.drill ?? false;
     return {
       name: p.name,
@@ -246,6 +251,13 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       ...(encryption != null && { encryption: { ...encryption } }),
       allow_unencrypted_public: p.allow_unencrypted_public ?? d.allow_unencrypted_public ?? false,
       ...(schedule != null && { schedule: schedule.trim().split(/\s+/).join(' ') }),
+      ...(storage != null && {
+        storage: {
+          ...storage,
+          buckets: storage.buckets === 'all' || !storage.buckets ? 'all' : [...storage.buckets],
+          region: storage.region ?? 'us-east-1',
+        },
+      }),
       ...(drill && { drill: true as const }),
     };
   });

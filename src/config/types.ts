@@ -1,6 +1,11 @@
 /** The validated, defaults-merged config that everything after loading works with. */
-export const PARTS = ['roles', 'schema', 'data'] as const;
+export const PARTS = ['roles', 'schema', 'data', 'storage'] as const;
 export type Part = (typeof PARTS)[number];
+/** The parts made by dumping the database; `storage` (bucket objects) is separate and opt-in. */
+export const DUMP_PARTS = ['roles', 'schema', 'data'] as const;
+export type DumpPart = (typeof DUMP_PARTS)[number];
+/** What a project backs up when it does not list `parts`. */
+export const DEFAULT_PARTS: readonly Part[] = DUMP_PARTS;
 
 export const COMPRESSIONS = ['zstd', 'gzip', 'none'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
@@ -89,6 +94,17 @@ export interface ProjectConfig {
   schedule?: string;
   /** Restore each set into a throwaway cluster before it is stored (docs/restore.md); set only when true. */
   drill?: true;
+  /** Supabase Storage read by the `storage` part; undefined = none configured. */
+  storage?: StorageConfig;
+}
+
+/** Supabase Storage's S3-compatible endpoint and the NAMES of the variables holding its keys. */
+export interface StorageConfig {
+  buckets: string[] | 'all';
+  s3_endpoint: string;
+  region: string;
+  access_key_id_secret: string;
+  secret_access_key_secret: string;
 }
 
 /** Exactly one of the two is set. */
