@@ -21,6 +21,21 @@ export interface PartRecord {
   duration_ms: number;
   /** Present when the stored file was split into numbered chunks (file.000, file.001, ...). */
   chunks?: StoredFile[];
+  /** The storage part only: its plain object list and what the run listed, downloaded, reused. */
+  storage?: StorageRecord;
+}
+
+/** See docs/storage.md. Objects live in the project's object area, not in the set. */
+export interface StorageRecord {
+  /** storage.objects: `<sha256> <fingerprint> <content-type>` per object (plain text). */
+  objects_file: StoredFile;
+  objects: number;
+  bytes: number;
+  buckets: { bucket: string; objects: number; bytes: number }[];
+  downloaded: number;
+  downloaded_bytes: number;
+  reused: number;
+  reused_bytes: number;
 }
 
 export interface Encryption {
@@ -113,7 +128,7 @@ const schema = z.object({
   parts: z.array(
     z.object({
       part: z.enum(PARTS),
-      file: z.string().regex(/^[a-z]+\.sql(\.zst|\.gz)?(\.age)?$/),
+      file: z.string().regex(/^[a-z]+\.(sql|index\.json)(\.zst|\.gz)?(\.age)?$/),
       bytes: count,
       sha256: sha,
       raw_bytes: count,
@@ -126,12 +141,24 @@ const schema = z.object({
       chunks: z
         .array(
           z.object({
-            file: z.string().regex(/^[a-z]+\.sql(\.zst|\.gz)?\.\d{3}$/),
+            file: z.string().regex(/^[a-z]+\.(sql|index\.json)(\.zst|\.gz)?(\.age)?\.\d{3}$/),
             bytes: count,
             sha256: sha,
           }),
         )
         .min(2)
+        .optional(),
+      storage: z
+        .object({
+          objects_file: z.object({ file: z.literal('storage.objects'), bytes: count, sha256: sha }),
+          objects: count,
+          bytes: count,
+          buckets: z.array(z.object({ bucket: z.string(), objects: count, bytes: count })),
+          downloaded: count,
+          downloaded_bytes: count,
+          reused: count,
+          reused_bytes: count,
+        })
         .optional(),
     }),
   ),
@@ -173,6 +200,11 @@ export function parseBackupJson(text: string): BackupManifest {
 /** The files a part is stored as: its one file, or its chunks in order. */
 export function storedFiles(part: PartRecord): StoredFile[] {
   return part.chunks ?? [{ file: part.file, bytes: part.bytes, sha256: part.sha256 }];
+}
+
+/** Every file of a part in the set: its stored file(s) and, for storage, the object list. */
+export function partFiles(part: PartRecord): StoredFile[] {
+  return [...storedFiles(part), ...(part.storage ? [part.storage.objects_file] : [])];
 }
 
 export function serializeBackupJson(manifest: BackupManifest): string {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import {
   drillSchema,
   parseBackupJson,
-  storedFiles,
+  partFiles,
   type BackupManifest,
   type DrillRecord,
 } from './backup-json.js';
@@ -72,7 +72,7 @@ export function entryFor(
 ): ManifestEntry {
   const parts: ManifestPart[] = backup.parts.map((p) => ({
     part: p.part,
-    files: storedFiles(p).map((f) => f.file),
+    files: partFiles(p).map((f) => f.file),
     bytes: p.bytes,
     raw_bytes: p.raw_bytes,
     sha256: p.sha256,

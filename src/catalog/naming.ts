@@ -29,6 +29,11 @@ export function partFileName(part: Part, compression: Compression, encrypted = f
   return `${part}.sql${SUFFIX[compression]}${encrypted ? '.age' : ''}`;
 }
 
+/** The storage part's index: storage.index.json[.zst|.gz][.age] (docs/storage.md). */
+export function storageIndexFileName(compression: Compression, encrypted = false): string {
+  return `storage.index.json${SUFFIX[compression]}${encrypted ? '.age' : ''}`;
+}
+
 /** Where a set being written lives until it is complete; never listed as a set. */
 export function stagingDirName(setId: string): string {
   return `.${setId}.partial`;

@@ -7,12 +7,9 @@ import { FORMAT, FORMAT_VERSION } from '../catalog/backup-json.js';
 import { partFileName } from '../catalog/naming.js';
 import { resolveCompression } from '../config/compression.js';
 import { selectProjects } from '../config/load.js';
-import { displayUrl, libpqEnv, resolveConnection, secretsOf } from '../config/secrets.js';
-import type { Config, Part, ProjectConfig } from '../config/types.js';
+import { displayUrl } from '../config/secrets.js';
+import type { Config, DumpPart, Part, ProjectConfig } from '../config/types.js';
 import { prepareEngine, startPart } from '../dump/engines.js';
-import { collectExtras } from '../dump/extras.js';
-import { preflight } from '../dump/preflight.js';
-import { locateSupabaseCli } from '../dump/supabase-cli.js';
 import { BackupError, DumpError, SecretError, errorMessage } from '../errors.js';
 import { parseRecipients } from '../pipeline/age-keys.js';
 import { mapLimit } from '../concurrency.js';
@@ -20,9 +17,12 @@ import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
 import { zstdAvailable } from '../pipeline/compress.js';
 import { writePart } from '../pipeline/part.js';
-import { childEnv, ProcessFailure } from '../proc/run.js';
+import { ProcessFailure } from '../proc/run.js';
 import { removeDebris, SetWriter } from '../set/writer.js';
 import { TOOL_VERSION } from '../version.js';
+import { Journal, OBJECTS_DIR } from '../objects/base.js';
+import { backupStoragePart } from '../objects/part.js';
+import { openDatabase } from './backup-db.js';
 import { checkDrillable, drillStaged } from './backup-drill.js';
 
 export interface BackupOptions {
@@ -58,6 +58,8 @@ export interface SetResult {
   set_id: string;
   dir: string;
   manifest: BackupManifest;
+  /** The storage part: the object area and the names (`ab/<sha256>[.age]`) the set references. */
+  objects?: { area: string; names: string[] };
 }
 
 export interface BackupOutcome {
@@ -115,9 +117,6 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   if (parts.length === 0)
     throw new DumpError(`none of the requested parts are configured for ${project.name}`);
 
-  const rawUrl = options.env[project.db_url_secret] ?? '';
-  const conn = resolveConnection(project, options.env);
-  for (const s of secretsOf(conn, rawUrl)) logger.mask(s);
   const { compression, notice } = resolveCompression(
     project.compression,
     zstdAvailable(),
@@ -132,37 +131,18 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   const debris = await removeDebris(options.outDir, project.name);
   if (debris.length) logger.info(`removed debris of earlier runs: ${debris.join(', ')}`);
 
-  const where = displayUrl(conn);
-  // No child sees any configured secret's variable: only its own connection, as PG*.
-  const secretNames = options.config.projects.flatMap((p) => [
-    p.db_url_secret,
-    p.encryption?.recipients_secret ?? '',
-  ]);
-  // PGTZ=UTC: the data's timestamps are printed in UTC, as the drill reads them back to compare.
-  const env = childEnv(options.env, secretNames, { ...libpqEnv(conn), PGTZ: 'UTC' });
-  const { server, pg } = await preflight(env, options.pgBinDir, where);
-  logger.info(
-    `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
-  );
-
-  const cli =
-    project.engine === 'pg-dump'
-      ? null
-      : await locateSupabaseCli({
-          version: project.supabase_cli_version,
-          downloadBase: options.cliDownloadBase,
-          logger,
-          env: options.env,
-        });
-  const extras = await collectExtras({ psql: pg.psql, env }, project.schemas, server.major);
+  // A storage-only set needs no database (nor its secret).
+  const dumpParts = parts.filter((p): p is DumpPart => p !== 'storage');
+  const db = dumpParts.length > 0 ? await openDatabase(project, options) : null;
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-'));
   const writer = await SetWriter.begin(options.outDir, project.name, startedAt);
   try {
     const records: PartRecord[] = [];
     let tables: TableRecord[] = [];
-    const ctx = { project, pg, cli, env, workDir, signal: options.signal };
-    await prepareEngine(project.engine, ctx, parts);
-    for (const part of parts) {
+    const ctx = db && { project, ...db, workDir, signal: options.signal };
+    if (ctx) await prepareEngine(project.engine, ctx, dumpParts);
+    for (const part of ctx ? dumpParts : []) {
+      const { extras, conn } = ctx!;
       const t0 = Date.now();
       const file = partFileName(part, compression, recipients !== null);
       const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[
@@ -170,7 +150,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       ];
       const running = await startPart(
         project.engine,
-        ctx,
+        ctx!,
         part,
         trailer,
         displayUrl({ ...conn, password: '' }),
@@ -219,6 +199,19 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         `${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`,
       );
     }
+    const objects = parts.includes('storage')
+      ? await backupStoragePart(project, {
+          setDir: writer.dir,
+          projectDir: writer.projectDir,
+          compression,
+          recipients,
+          maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+          env: options.env,
+          logger,
+          signal: options.signal,
+        })
+      : null;
+    if (objects) records.push(objects.record);
     const manifest: BackupManifest = {
       format: FORMAT,
       format_version: FORMAT_VERSION,
@@ -231,20 +224,33 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       tools: {
         'supabase-backup': TOOL_VERSION,
         node: process.versions.node,
-        pg_dump: pg.version,
-        ...(cli ? { supabase_cli: cli.version } : {}),
+        ...(db ? { pg_dump: db.pg.version } : {}),
+        ...(db?.cli ? { supabase_cli: db.cli.version } : {}),
       },
-      server: { version: server.version, major: server.major },
+      // A storage-only set contacted no database: no server version.
+      server: db
+        ? { version: db.server.version, major: db.server.major }
+        : { version: '', major: 0 },
       parts: records,
       tables,
-      materialized_views: parts.includes('data') ? extras.materializedViews : [],
-      warnings: [...extras.warnings, ...(notice ? [notice] : [])],
+      materialized_views: db && parts.includes('data') ? db.extras.materializedViews : [],
+      warnings: [...(db?.extras.warnings ?? []), ...(notice ? [notice] : [])],
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);
     const dir = await writer.commit(manifest);
+    // The set's object list now says what the resume journal said.
+    if (objects) await Journal.in(writer.projectDir).clear();
     logger.info(`set ${project.name}/${writer.setId} complete`);
-    return { project: project.name, set_id: writer.setId, dir, manifest };
+    return {
+      project: project.name,
+      set_id: writer.setId,
+      dir,
+      manifest,
+      ...(objects && {
+        objects: { area: join(writer.projectDir, OBJECTS_DIR), names: objects.names },
+      }),
+    };
   } catch (err) {
     await writer.abort();
     throw err;

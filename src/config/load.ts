@@ -56,7 +56,26 @@ export function parseConfig(text: string, file: string): Config {
     ...problems.map((p) => issueAt(locate(doc, p), p.path, p.message)),
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(sortIssues(issues));
-  return mergeDefaults(result.data, file);
+  const config = mergeDefaults(result.data, file);
+  const unset = storageUnset(config);
+  if (unset.length > 0)
+    throw new ConfigError(unset.map((p) => issueAt(locate(doc, p), p.path, p.message)));
+  return config;
+}
+
+/** Projects with the storage part but no `storage:` mapping (from themselves or defaults). */
+function storageUnset(config: Config): Problem[] {
+  return config.projects.flatMap((p, i): Problem[] =>
+    p.parts.includes('storage') && !p.storage
+      ? [
+          {
+            path: ['projects', i, 'parts'],
+            message:
+              'the storage part needs a storage: mapping (s3_endpoint, access_key_id_secret, secret_access_key_secret) in the project or in defaults; see docs/storage.md',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Reads and parses a config file; a missing or unreadable file is a one-issue ConfigError. */

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseBackupJson, storedFiles, type BackupManifest } from '../catalog/backup-json.js';
+import { parseBackupJson, partFiles, type BackupManifest } from '../catalog/backup-json.js';
 import { entryFor, MANIFEST_FILE, parseManifest, type Manifest } from '../catalog/manifest.js';
 import { isSetId, SET_MARKER, SUMS_FILE } from '../catalog/naming.js';
 import { parseSums } from '../pipeline/sha256sums.js';
@@ -77,7 +77,7 @@ export async function verifySet(dir: string): Promise<SetCheck> {
 
   // What SHA256SUMS must list and the directory must hold: each part's file, or its chunks.
   const expected = new Map(
-    manifest.parts.flatMap((p) => storedFiles(p).map((f) => [f.file, f] as const)),
+    manifest.parts.flatMap((p) => partFiles(p).map((f) => [f.file, f] as const)),
   );
   const sumsText = await readText(at(SUMS_FILE));
   if (sumsText === null) problems.push({ path: at(SUMS_FILE), message: 'missing' });
@@ -107,7 +107,7 @@ export async function verifySet(dir: string): Promise<SetCheck> {
 
   for (const part of manifest.parts) {
     let intact = true;
-    for (const stored of storedFiles(part)) {
+    for (const stored of partFiles(part)) {
       const problem = await checkFile(at(stored.file), stored.bytes, stored.sha256);
       if (problem) {
         problems.push(problem);

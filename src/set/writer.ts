@@ -4,7 +4,7 @@
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serializeBackupJson, storedFiles, type BackupManifest } from '../catalog/backup-json.js';
+import { partFiles, serializeBackupJson, type BackupManifest } from '../catalog/backup-json.js';
 import {
   isSetId,
   isStagingDirName,
@@ -58,7 +58,7 @@ export class SetWriter {
 
   /** Writes SHA256SUMS, then backup.json, then makes the set visible under its final name. */
   async commit(manifest: BackupManifest): Promise<string> {
-    const sums = manifest.parts.flatMap((p) => storedFiles(p));
+    const sums = manifest.parts.flatMap((p) => partFiles(p));
     await writeFileAtomically(this.dir, SUMS_FILE, formatSums(sums));
     await writeFileAtomically(this.dir, SET_MARKER, serializeBackupJson(manifest));
     await fsyncDir(this.dir);

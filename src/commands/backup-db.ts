@@ -1,0 +1,73 @@
+/**
+ * The database side of a backup: connection from the project's secret, preflight, the Supabase
+ * CLI when the engine needs it, and the extras (platform-attached objects) the dumps append.
+ */
+import type { Config, ProjectConfig } from '../config/types.js';
+import {
+  displayUrl,
+  libpqEnv,
+  resolveConnection,
+  secretsOf,
+  type Connection,
+} from '../config/secrets.js';
+import { collectExtras, type Extras } from '../dump/extras.js';
+import { preflight, type Preflight } from '../dump/preflight.js';
+import { locateSupabaseCli, type SupabaseCli } from '../dump/supabase-cli.js';
+import { formatBytes } from '../format.js';
+import type { Logger } from '../log.js';
+import { childEnv } from '../proc/run.js';
+
+export interface Database extends Preflight {
+  conn: Connection;
+  /** The children's environment: no configured secret, only this connection as PG*. */
+  env: NodeJS.ProcessEnv;
+  cli: SupabaseCli | null;
+  extras: Extras;
+}
+
+/** The NAMES of every variable the config reads a secret from (no child ever sees them). */
+export function configuredSecretNames(config: Config): string[] {
+  return config.projects.flatMap((p) => [
+    p.db_url_secret,
+    p.encryption?.recipients_secret ?? '',
+    p.storage?.access_key_id_secret ?? '',
+    p.storage?.secret_access_key_secret ?? '',
+  ]);
+}
+
+export async function openDatabase(
+  project: ProjectConfig,
+  options: {
+    config: Config;
+    env: Record<string, string | undefined>;
+    logger: Logger;
+    pgBinDir?: string;
+    cliDownloadBase?: string;
+  },
+): Promise<Database> {
+  const { logger } = options;
+  const rawUrl = options.env[project.db_url_secret] ?? '';
+  const conn = resolveConnection(project, options.env);
+  for (const s of secretsOf(conn, rawUrl)) logger.mask(s);
+  const where = displayUrl(conn);
+  // PGTZ=UTC: the data's timestamps are printed in UTC, as the drill reads them back to compare.
+  const env = childEnv(options.env, configuredSecretNames(options.config), {
+    ...libpqEnv(conn),
+    PGTZ: 'UTC',
+  });
+  const { server, pg } = await preflight(env, options.pgBinDir, where);
+  logger.info(
+    `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
+  );
+  const cli =
+    project.engine === 'pg-dump'
+      ? null
+      : await locateSupabaseCli({
+          version: project.supabase_cli_version,
+          downloadBase: options.cliDownloadBase,
+          logger,
+          env: options.env,
+        });
+  const extras = await collectExtras({ psql: pg.psql, env }, project.schemas, server.major);
+  return { conn, env, server, pg, cli, extras };
+}

@@ -1,0 +1,79 @@
+/**
+ * What earlier runs already stored, for the incremental plan: the object list of the newest good
+ * set of the project that has a storage part, plus the resume journal that an interrupted run
+ * left in the object area (objects it stored before it stopped). Both are plain text, so a run
+ * with only public keys reads them.
+ */
+import { appendFile, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseBackupJson } from '../catalog/backup-json.js';
+import { SET_MARKER } from '../catalog/naming.js';
+import { findSetDirs } from '../set/verify.js';
+import { formatObjectLines, parseObjectLines, type ObjectLine } from './index-file.js';
+import type { Seen } from './plan.js';
+
+export const OBJECTS_DIR = 'objects';
+export const JOURNAL_FILE = 'journal';
+
+/** The object list of every good set of the project with a storage part, newest first. */
+export async function setObjectLists(
+  projectDir: string,
+): Promise<{ setId: string; lines: ObjectLine[] }[]> {
+  const out: { setId: string; lines: ObjectLine[] }[] = [];
+  for (const dir of (await findSetDirs(projectDir).catch(() => [])).reverse()) {
+    try {
+      const manifest = parseBackupJson(await readFile(join(dir, SET_MARKER), 'utf8'));
+      const part = manifest.parts.find((p) => p.part === 'storage');
+      if (!part?.storage) continue;
+      const text = await readFile(join(dir, part.storage.objects_file.file), 'utf8');
+      out.push({ setId: manifest.set_id, lines: parseObjectLines(text) });
+    } catch {
+      continue; // an unreadable set is never a base: its objects are downloaded again
+    }
+  }
+  return out;
+}
+
+function addLines(seen: Map<string, Seen>, lines: ObjectLine[]): void {
+  for (const l of lines)
+    seen.set(l.fingerprint, { sha256: l.sha256, content_type: l.content_type });
+}
+
+/** Fingerprint -> stored object, from the newest good set and the resume journal. */
+export async function loadSeen(projectDir: string): Promise<Map<string, Seen>> {
+  const seen = new Map<string, Seen>();
+  const [newest] = await setObjectLists(projectDir);
+  if (newest) addLines(seen, newest.lines);
+  const journal = await readFile(join(projectDir, OBJECTS_DIR, JOURNAL_FILE), 'utf8').catch(
+    () => '',
+  );
+  // A line cut short by a crash is ignored; every whole line before it counts.
+  const whole = journal.slice(0, journal.lastIndexOf('\n') + 1);
+  try {
+    addLines(seen, parseObjectLines(whole));
+  } catch {
+    // a damaged journal only costs downloads
+  }
+  return seen;
+}
+
+/** Appends to the resume journal: objects stored by a run that has not committed its set yet. */
+export class Journal {
+  private pending = Promise.resolve();
+  constructor(private readonly path: string) {}
+
+  static in(projectDir: string): Journal {
+    return new Journal(join(projectDir, OBJECTS_DIR, JOURNAL_FILE));
+  }
+
+  add(line: ObjectLine): Promise<void> {
+    this.pending = this.pending.then(() => appendFile(this.path, formatObjectLines([line])));
+    return this.pending;
+  }
+
+  /** After the set is committed its object list says it all. */
+  async clear(): Promise<void> {
+    await this.pending.catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+}
