@@ -7,6 +7,8 @@ import { readInputs, type Inputs } from './action/inputs.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
 import { actionIdentities, restoreFromAction } from './action/restore.js';
 import { refuseUnsafeTrigger, repositoryIsPublic, type TriggerContext } from './action/trigger.js';
+import { sendAlerts } from './commands/alert.js';
+import { readHistory } from './commands/history.js';
 import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
 import { runBackup } from './commands/run-backup.js';
@@ -17,6 +19,7 @@ import { selectProjects } from './config/load.js';
 import { ConfigError, errorMessage, UsageError } from './errors.js';
 import { Redactor, type Logger } from './log.js';
 import { renderPlanSummary } from './plan/render.js';
+import { renderRunSummary } from './report/run-summary.js';
 import { renderSummary } from './report/summary.js';
 
 function actionsLogger(redactor: Redactor): Logger {
@@ -210,11 +213,30 @@ async function command(
         project: f.project,
         message: f.error.message,
       }));
+      const lookup = {
+        github: githubContext(inputs),
+        outDir: inputs.outDir,
+        logger,
+        workDir: process.env.RUNNER_TEMP || tmpdir(),
+        signal,
+      };
+      const attempted = config.projects.filter((p) => due.includes(p.name));
       if (process.env.GITHUB_STEP_SUMMARY) {
-        await core.summary
-          .addRaw(redactor.redact(renderSummary({ sets: summarySets(outcome.results), failures })))
-          .write();
+        const summary = renderRunSummary(
+          { sets: summarySets(outcome.results), failures },
+          await readHistory(attempted, lookup),
+        );
+        await core.summary.addRaw(redactor.redact(summary)).write();
       }
+      // Never throws: the backup's own failures below stay what fails the step.
+      await sendAlerts({
+        ...lookup,
+        projects: attempted,
+        succeeded: outcome.results,
+        failed: failures,
+        env: process.env,
+        redact: (t) => redactor.redact(t),
+      });
       if (failures.length > 0) {
         core.setFailed(
           redactor.redact(

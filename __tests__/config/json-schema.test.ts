@@ -78,6 +78,7 @@ describe('configJsonSchema', () => {
       'encryption',
       'allow_unencrypted_public',
       'schedule',
+      'alerts',
       'retention',
     ]);
     expect(project.properties?.name?.pattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');

@@ -19,6 +19,7 @@ import { storageShape } from './storage-schema.js';
 import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
 import { scheduleShape } from './schedule-schema.js';
+import { alertsShape } from './alerts-schema.js';
 import {
   COMPRESSIONS,
   DEFAULT_ARTIFACT_PREFIX,
@@ -103,6 +104,7 @@ const optionShape = {
   ...objectsShape,
   ...encryptionShape,
   ...scheduleShape,
+  ...alertsShape,
   drill: z
     .boolean({ error: 'drill must be true or false' })
     .optional()
@@ -228,6 +230,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     const schedule = p.schedule !== undefined ? p.schedule : d.schedule;
     const storage = p.storage !== undefined ? p.storage : d.storage;
     const drill = p.drill ?? d.drill ?? false;
+    const alerts = p.alerts !== undefined ? p.alerts : d.alerts;
     return {
       name: p.name,
       ...(p.ref !== undefined && { ref: p.ref }),
@@ -251,6 +254,9 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       ...(encryption != null && { encryption: { ...encryption } }),
       allow_unencrypted_public: p.allow_unencrypted_public ?? d.allow_unencrypted_public ?? false,
       ...(schedule != null && { schedule: schedule.trim().split(/\s+/).join(' ') }),
+      ...(alerts != null && {
+        alerts: { issues: alerts.issues ?? false, webhook_url_secret: alerts.webhook_url_secret },
+      }),
       ...(storage != null && {
         storage: {
           ...storage,

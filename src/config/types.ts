@@ -96,6 +96,15 @@ export interface ProjectConfig {
   drill?: true;
   /** Supabase Storage read by the `storage` part; undefined = none configured. */
   storage?: StorageConfig;
+  /** Failure alerts; undefined = none. */
+  alerts?: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** Open, comment on and close a GitHub issue per failing project. */
+  issues: boolean;
+  /** Name of the environment variable holding the webhook URL; undefined = no webhook. */
+  webhook_url_secret?: string | undefined;
 }
 
 /** Supabase Storage's S3-compatible endpoint and the NAMES of the variables holding its keys. */

@@ -1,0 +1,224 @@
+/**
+ * Request and response validation against GitHub's published OpenAPI description
+ * (@octokit/openapi, api.github.com): the operation a method and path match, its path and
+ * query parameters, and the JSON body against the operation's requestBody schema (ajv, with
+ * the description's own $refs). Used by github-rest.ts; nothing here is hand-written per
+ * endpoint.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  schema?: { type?: string; $ref?: string; items?: { type?: string } };
+}
+interface OperationObject {
+  operationId: string;
+  parameters?: (Parameter | { $ref: string })[];
+  requestBody?: { required?: boolean; content: Record<string, unknown> };
+  responses: Record<string, { content?: Record<string, unknown> } | { $ref: string }>;
+}
+interface Description {
+  paths: Record<string, Record<string, OperationObject>>;
+  components: { parameters: Record<string, Parameter> };
+}
+
+export interface MatchedOperation {
+  operationId: string;
+  /** The path template, e.g. /repos/{owner}/{repo}/issues */
+  template: string;
+  method: string;
+  params: Record<string, string | number>;
+  query: Record<string, unknown>;
+  body: unknown;
+}
+
+export class InvalidRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const pointer = (...parts: string[]) =>
+  '#/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+
+export class GitHubOpenApi {
+  private readonly ajv: Ajv;
+  private readonly routes: { re: RegExp; names: string[]; template: string }[];
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  private constructor(private readonly doc: Description) {
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+    addFormats(this.ajv);
+    // The description is added whole, so its "#/components/..." references resolve inside it.
+    this.ajv.addSchema({ $id: 'gh', paths: doc.paths, components: doc.components } as object);
+    this.routes = Object.keys(doc.paths).map((template) => {
+      const names: string[] = [];
+      const re = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, n) => {
+        names.push(n as string);
+        return '([^/]+)';
+      });
+      return { re: new RegExp(`^${re}$`), names, template };
+    });
+  }
+
+  static async load(): Promise<GitHubOpenApi> {
+    const require = createRequire(import.meta.url);
+    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
+    const doc = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return new GitHubOpenApi(toJsonSchema(doc) as Description);
+  }
+
+  private validator(ref: string): ValidateFunction {
+    let v = this.validators.get(ref);
+    if (!v) {
+      v = this.ajv.compile({ $ref: `gh${ref}` });
+      this.validators.set(ref, v);
+    }
+    return v;
+  }
+
+  private check(ref: string, value: unknown, what: string): void {
+    const v = this.validator(ref);
+    if (!v(value)) {
+      const errs = (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+      throw new InvalidRequest(422, `${what} does not match the description: ${errs.join('; ')}`);
+    }
+  }
+
+  private parameter(p: Parameter | { $ref: string }): Parameter {
+    return '$ref' in p ? this.doc.components.parameters[p.$ref.split('/').pop()!]! : p;
+  }
+
+  /** Throws InvalidRequest (404, 405, 400, 422, 415) unless the request is one GitHub defines. */
+  match(method: string, url: URL, body: string): MatchedOperation {
+    const path = url.pathname;
+    // Literal segments win over templated ones, as GitHub routes them.
+    const found = this.routes
+      .filter((r) => r.re.test(path))
+      .sort((a, b) => a.names.length - b.names.length)[0];
+    if (!found) throw new InvalidRequest(404, `no operation has the path ${path}`);
+    const m = method.toLowerCase();
+    const op = this.doc.paths[found.template]![m];
+    if (!op) throw new InvalidRequest(405, `${method} is not an operation of ${found.template}`);
+    const values = found.re.exec(path)!.slice(1).map(decodeURIComponent);
+    const params: Record<string, string | number> = {};
+    const query: Record<string, unknown> = {};
+    const declared = (op.parameters ?? []).map((p) => this.parameter(p));
+    const at = (p: Parameter) =>
+      pointer('paths', found.template, m, 'parameters', String(declared.indexOf(p)));
+    for (const p of declared) {
+      const ref = (op.parameters ?? [])[declared.indexOf(p)]!;
+      const schemaRef = '$ref' in ref ? `${ref.$ref}/schema` : `${at(p)}/schema`;
+      let raw: string | undefined;
+      if (p.in === 'path') raw = values[found.names.indexOf(p.name)];
+      else if (p.in === 'query') raw = url.searchParams.get(p.name) ?? undefined;
+      else continue;
+      if (raw === undefined) {
+        if (p.required) throw new InvalidRequest(400, `missing ${p.in} parameter ${p.name}`);
+        continue;
+      }
+      const value = coerce(raw, p.schema?.type);
+      this.check(schemaRef, value, `${p.in} parameter ${p.name}=${raw}`);
+      if (p.in === 'path') params[p.name] = value as string | number;
+      else query[p.name] = value;
+    }
+    for (const key of url.searchParams.keys()) {
+      if (!declared.some((p) => p.in === 'query' && p.name === key))
+        throw new InvalidRequest(400, `${op.operationId} has no query parameter ${key}`);
+    }
+    let parsed: unknown;
+    if (op.requestBody) {
+      if (body === '') {
+        if (op.requestBody.required)
+          throw new InvalidRequest(400, `${op.operationId} needs a request body`);
+      } else {
+        if (!op.requestBody.content['application/json'])
+          throw new InvalidRequest(415, `${op.operationId} takes no JSON body`);
+        try {
+          parsed = JSON.parse(body);
+        } catch {
+          throw new InvalidRequest(400, 'Problems parsing JSON');
+        }
+        const ref = pointer(
+          'paths',
+          found.template,
+          m,
+          'requestBody',
+          'content',
+          'application/json',
+          'schema',
+        );
+        this.check(ref, parsed, `the body of ${op.operationId}`);
+      }
+    } else if (body !== '') {
+      throw new InvalidRequest(400, `${op.operationId} takes no request body`);
+    }
+    return {
+      operationId: op.operationId,
+      template: found.template,
+      method: m,
+      params,
+      query,
+      body: parsed,
+    };
+  }
+
+  /** Problems of a response the emulation sends (empty when it matches the description). */
+  responseProblems(op: MatchedOperation, status: number, body: unknown): string[] {
+    const responses = this.doc.paths[op.template]![op.method]!.responses;
+    const r = responses[String(status)];
+    if (!r) return [`${op.operationId} does not answer ${status}`];
+    if ('$ref' in r || !r.content?.['application/json']) return [];
+    const v = this.validator(
+      pointer(
+        'paths',
+        op.template,
+        op.method,
+        'responses',
+        String(status),
+        'content',
+        'application/json',
+        'schema',
+      ),
+    );
+    return v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+  }
+}
+
+function coerce(raw: string, type: string | undefined): unknown {
+  if (type === 'integer' || type === 'number')
+    return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  return raw;
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true` as JSON Schema (which ajv validates): a null type added to
+ * `type`, or, beside `oneOf`/`allOf`/`$ref`, an `anyOf` with null.
+ */
+function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = toJsonSchema(v);
+  if (typeof out.nullable !== 'boolean') return out;
+  const { nullable, ...rest } = out;
+  if (!nullable) return rest;
+  if (
+    typeof rest.type === 'string' &&
+    rest.enum === undefined &&
+    Object.keys(rest).every((k) => !['oneOf', 'anyOf', 'allOf', '$ref'].includes(k))
+  )
+    return { ...rest, type: [rest.type, 'null'] };
+  return { anyOf: [rest, { type: 'null' }] };
+}

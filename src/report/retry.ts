@@ -1,0 +1,71 @@
+/**
+ * Retries for calls to GitHub and webhooks: 429 and 5xx answers and network errors are tried
+ * again after an exponential backoff (or the server's Retry-After, capped); anything else fails
+ * at once, since asking again would get the same answer.
+ */
+export interface RetryOptions {
+  /** Tries in all, the first included. Default 4. */
+  attempts?: number;
+  /** The first wait; each next one doubles. Default 1000 ms. */
+  baseDelayMs?: number;
+  /** No wait is longer, whatever Retry-After says. Default 30 s. */
+  maxDelayMs?: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Whether a failed try may succeed later, and after how long the server asked us to wait. */
+export interface Verdict {
+  retry: boolean;
+  afterMs?: number | undefined;
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/** Calls `fn` until it succeeds, `verdict` says the error is final, or the tries run out. */
+export async function withRetries<T>(
+  fn: (attempt: number) => Promise<T>,
+  verdict: (err: unknown) => Verdict,
+  options: RetryOptions = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 4;
+  const base = options.baseDelayMs ?? 1000;
+  const max = options.maxDelayMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      const v = verdict(err);
+      if (!v.retry || attempt >= attempts || options.signal?.aborted) throw err;
+      await sleep(Math.min(max, v.afterMs ?? base * 2 ** (attempt - 1)), options.signal);
+    }
+  }
+}
