@@ -79,6 +79,7 @@ describe('configJsonSchema', () => {
       'allow_unencrypted_public',
       'schedule',
       'alerts',
+      'drill',
       'retention',
     ]);
     expect(project.properties?.name?.pattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');

@@ -157,6 +157,18 @@ describe('parseConfig: defaults', () => {
     });
   });
 
+  it('drill: defaults turn it on, a project may turn it off; a non-boolean is an error', () => {
+    const config = parseConfig(
+      'version: 1\ndefaults: {drill: true}\nprojects:\n  - {name: a, db_url_secret: A}\n  - {name: b, db_url_secret: B, drill: false}\n',
+      'x',
+    );
+    expect(config.projects.map((p) => p.drill)).toEqual([true, undefined]);
+    const issues = problems(
+      'version: 1\nprojects:\n  - {name: a, db_url_secret: A, drill: yes please}\n',
+    );
+    expect(first(issues).message).toBe('drill must be true or false');
+  });
+
   it('accepts an empty defaults block and a BOM', () => {
     const config = parseConfig(
       '\uFEFFversion: 1\ndefaults:\nprojects: [{name: a, db_url_secret: A}]\n',
