@@ -1,0 +1,281 @@
+/**
+ * The refusal matrix: every way a restore must refuse (a non-empty target without --force, no
+ * --yes, the action's wrong confirm, a damaged set: bit flip, truncation, missing part, extra
+ * file) and a restore that fails midway each exit non-zero with a clear message and leave the
+ * target exactly as it was, checked by fingerprinting the target's catalog and table contents
+ * before and after. The matrix is printed for the record.
+ */
+import { spawn } from 'node:child_process';
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupEnv, cli, type CliResult } from '../support/cli.js';
+import { writeConfig } from '../support/cli.js';
+import { createSupabaseDb } from '../support/fixture.js';
+import { startCluster, type Cluster } from '../support/pg-cluster.js';
+
+let source: Cluster;
+let target: Cluster;
+let setDir: string;
+let config: string;
+
+/** The target: a new project's base, plus a user table that the set's schema also creates. */
+const TARGET_CONTENT = `CREATE TABLE public.customers (id int PRIMARY KEY, name text);
+INSERT INTO public.customers VALUES (1, 'kept'), (2, 'also kept');`;
+
+beforeAll(async () => {
+  [source, target] = await Promise.all([startCluster(), startCluster()]);
+  await createSupabaseDb(source, 'app', { withUserContent: true });
+  await createSupabaseDb(target, 'app');
+  await target.psql(TARGET_CONTENT, 'app');
+  config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
+  const out = mkdtempSync(join(tmpdir(), 'refusals-out-'));
+  const res = await cli(
+    ['backup', '--config', config, '--out', out],
+    backupEnv({ SRC: source.url('app') }),
+  );
+  expect(res.code, res.stderr).toBe(0);
+  setDir = join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!);
+});
+afterAll(async () => {
+  await Promise.all([source?.stop(), target?.stop()]);
+});
+
+/**
+ * What a restore could change, as one comparable value: the names of relations, schemas,
+ * functions, policies, triggers and roles, and every table's row count and content digest.
+ */
+async function fingerprint(): Promise<string> {
+  const catalog = await target.psql(
+    `select md5(string_agg(x, E'\\n' order by x)) from (
+       select 'rel ' || c.oid::regclass::text || ' ' || c.relkind::text as x from pg_class c
+         join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+       union all select 'schema ' || nspname from pg_namespace
+       union all select 'function ' || p.oid::regprocedure::text from pg_proc p
+         join pg_namespace n on n.oid = p.pronamespace
+         where n.nspname not in ('pg_catalog', 'information_schema')
+       union all select 'policy ' || polrelid::regclass::text || ' ' || polname from pg_policy
+       union all select 'trigger ' || tgrelid::regclass::text || ' ' || tgname from pg_trigger
+         where not tgisinternal
+       union all select 'role ' || rolname from pg_roles) names`,
+    'app',
+  );
+  const tables = (
+    await target.psql(
+      `select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+       order by 1`,
+      'app',
+    )
+  ).split('\n');
+  const contents = await target.psql(
+    tables
+      .map(
+        (t) =>
+          `select '${t.replace(/'/g, "''")}' || ' ' || count(*) || ' ' || md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')) from only ${t} r`,
+      )
+      .join('\nunion all\n') + '\norder by 1',
+    'app',
+  );
+  return `${catalog}\n${contents}`;
+}
+
+/** A copy of the set, damaged by `damage` (given the copy's directory and its data file). */
+function damagedSet(damage: (dir: string, data: string) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'refusals-set-'));
+  cpSync(setDir, dir, { recursive: true });
+  const data = readdirSync(dir).find((f) => f.startsWith('data.sql'))!;
+  damage(dir, join(dir, data));
+  return dir;
+}
+
+const targetEnv = () => ({ ...process.env, T: target.url('app') });
+const restore = (from: string, flags: string[]) =>
+  cli(['restore', '--from', from, '--target-url-env', 'T', ...flags], targetEnv());
+
+/** command: restore in the action (dist/index.js), from the set directory in the workspace. */
+function actionRestore(confirm: string): Promise<CliResult> {
+  const work = mkdtempSync(join(tmpdir(), 'refusals-action-'));
+  const inputs = {
+    command: 'restore',
+    config,
+    projects: 'fixture',
+    from: setDir,
+    'target-url-secret': 'TARGET_DB_URL',
+    force: 'true',
+    confirm,
+  };
+  const output = join(work, 'output');
+  writeFileSync(output, '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    TARGET_DB_URL: target.url('app'),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: output,
+    RUNNER_TEMP: work,
+  };
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [resolve('dist/index.js')], { cwd: work, env });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.on('error', rej);
+    child.on('close', (code) => {
+      rmSync(work, { recursive: true, force: true });
+      res({ code: code ?? 1, stdout, stderr: stdout });
+    });
+  });
+}
+
+interface Case {
+  name: string;
+  how: string;
+  run: () => Promise<CliResult>;
+  message: RegExp;
+}
+
+const cases: Case[] = [
+  {
+    name: 'non-empty target without --force',
+    how: 'restore --yes',
+    run: () => restore(setDir, ['--yes']),
+    message:
+      /the target already holds 1 user table\(s\) \(public\.customers\).*nothing was changed/,
+  },
+  {
+    name: 'missing --yes',
+    how: 'restore --force',
+    run: () => restore(setDir, ['--force']),
+    message: /restore changes the target database: run again with --yes/,
+  },
+  {
+    name: 'wrong confirm (action)',
+    how: 'command: restore, confirm: fixtures',
+    run: () => actionRestore('fixtures'),
+    message: /set the confirm input to the project's name \("fixture"\) to go ahead/,
+  },
+  {
+    name: 'corrupted set: bit flip',
+    how: 'restore --yes --force, one bit of data.sql.zst flipped',
+    run: () =>
+      restore(
+        damagedSet((_dir, data) => {
+          const bytes = readFileSync(data);
+          bytes[Math.floor(bytes.length / 2)]! ^= 0x10;
+          writeFileSync(data, bytes);
+        }),
+        ['--yes', '--force'],
+      ),
+    message:
+      /refusing to restore a damaged or incomplete set.*nothing was changed:\n\s+data\.sql\.zst: sha256 mismatch/,
+  },
+  {
+    name: 'corrupted set: truncation',
+    how: 'restore --yes --force, data.sql.zst cut short',
+    run: () =>
+      restore(
+        damagedSet((_dir, data) => truncateSync(data, Math.floor(readFileSync(data).length / 2))),
+        ['--yes', '--force'],
+      ),
+    message:
+      /refusing to restore a damaged or incomplete set.*\n\s+data\.sql\.zst: truncated: \d+ bytes, expected \d+/,
+  },
+  {
+    name: 'corrupted set: missing part file',
+    how: 'restore --yes --force, schema.sql.zst deleted',
+    run: () =>
+      restore(
+        damagedSet((dir) =>
+          rmSync(
+            join(
+              dir,
+              readdirSync(dir).find((f) => f.startsWith('schema.sql'))!,
+            ),
+          ),
+        ),
+        ['--yes', '--force'],
+      ),
+    message: /refusing to restore a damaged or incomplete set.*\n\s+schema\.sql\.zst: missing/,
+  },
+  {
+    name: 'corrupted set: extra file',
+    how: 'restore --yes --force, extra.sql added',
+    run: () =>
+      restore(
+        damagedSet((dir) => writeFileSync(join(dir, 'extra.sql'), 'DROP SCHEMA public CASCADE;\n')),
+        ['--yes', '--force'],
+      ),
+    message:
+      /refusing to restore a damaged or incomplete set.*\n\s+extra\.sql: unexpected file in the set/,
+  },
+  {
+    name: 'fails midway (conflicting object)',
+    how: 'restore --yes --force into a target that has public.customers',
+    run: () => restore(setDir, ['--yes', '--force']),
+    message:
+      /restore failed and was rolled back; the target is unchanged:\nschema\.sql line \d+: ERROR: {2}relation "customers" already exists\n {2}statement:\n {4}CREATE TABLE "public"\."customers"/,
+  },
+];
+
+describe('restore refusals', () => {
+  const matrix: string[][] = [];
+  afterAll(() => {
+    const header = ['case', 'how', 'exit', 'message', 'target unchanged'];
+    const rows = [header, header.map(() => '---'), ...matrix];
+    console.log(`Refusal matrix:\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`);
+  });
+
+  it('the fingerprint sees a changed row, a new table and a new role (control)', async () => {
+    const before = await fingerprint();
+    for (const change of [
+      [
+        "UPDATE public.customers SET name = 'changed' WHERE id = 1",
+        "UPDATE public.customers SET name = 'kept' WHERE id = 1",
+      ],
+      ['CREATE TABLE public.extra ()', 'DROP TABLE public.extra'],
+      ['CREATE ROLE refusals_probe', 'DROP ROLE refusals_probe'],
+    ]) {
+      await target.psql(change[0]!, 'app');
+      expect(await fingerprint()).not.toBe(before);
+      await target.psql(change[1]!, 'app');
+      expect(await fingerprint()).toBe(before);
+    }
+  });
+
+  it.each(cases)('$name: refused, clear message, target unchanged', async (c) => {
+    const before = await fingerprint();
+    const res = await c.run();
+    const after = await fingerprint();
+    const text = res.stderr + res.stdout;
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => /^(error: |::error::)/.test(l));
+    let line = at === -1 ? '' : lines[at]!.replace(/^(error: |::error::)/, '');
+    // "...; nothing was changed:" is followed by the problem (or statement) it is about.
+    if (line.endsWith(':') && lines[at + 1]) line += ` ${lines[at + 1]!.trim()}`;
+    matrix.push([
+      c.name,
+      `\`${c.how}\``,
+      String(res.code),
+      line
+        .replace(/^(::error::|Error: )/, '')
+        .replace(/\/tmp\/[^ )]+/g, '<tmp>')
+        .replace(/\|/g, '\\|')
+        .slice(0, 160),
+      after === before ? 'yes' : 'NO',
+    ]);
+    expect(res.code, text).not.toBe(0);
+    expect(text).toMatch(c.message);
+    expect(after).toBe(before);
+  });
+});
