@@ -7,6 +7,11 @@ import { prune } from '../commands/prune.js';
 import { runBackup } from '../commands/run-backup.js';
 import type { GitHubContext } from '../commands/store.js';
 import { restore } from '../commands/restore.js';
+import {
+  restoreStorage,
+  storageRestoreFlags,
+  STORAGE_RESTORE_CLI_OPTIONS,
+} from '../objects/restore-command.js';
 import { review, validate } from '../commands/validate.js';
 import { verify, verifyDrill } from '../commands/verify.js';
 import { configJsonSchema } from '../config/json-schema.js';
@@ -203,6 +208,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             'identity-file': { type: 'string' },
             'identity-env': { type: 'string' },
             ...RESTORE_CLI_OPTIONS,
+            ...STORAGE_RESTORE_CLI_OPTIONS,
           },
         });
         if (values.help) return printHelp(io, help);
@@ -213,6 +219,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           io.env,
         );
         for (const id of identities) logger.mask(id);
+        const parts = parsePartsList(values.parts);
+        if (parts.includes('storage')) {
+          const outcome = await restoreStorage({
+            ...storageRestoreFlags(values, parts),
+            from,
+            config: values.config ? await loadConfigFile(values.config) : undefined,
+            yes: values.yes,
+            dryRun: values['dry-run'],
+            identities,
+            env: io.env,
+            logger,
+            signal: io.signal,
+          });
+          return outcome.applied || values['dry-run'] ? 0 : 1;
+        }
         const envName = values['target-url-env'];
         const targetUrl = values['target-url'] ?? (envName ? io.env[envName] : undefined);
         if (!targetUrl) {
@@ -229,7 +250,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           yes: values.yes,
           dryRun: values['dry-run'],
           force: values.force,
-          parts: parsePartsList(values.parts),
+          parts,
           tables: splitList(values.tables),
           schemas: splitList(values.schemas),
           identities,
