@@ -38,7 +38,8 @@ describe('writePart', () => {
         expect(result.sha256).toBe(sha(stored));
         expect(result.raw_bytes).toBe(sql.length);
         expect(result.raw_sha256).toBe(sha(sql));
-        expect(result.tables).toEqual([{ schema: 'public', name: 't', rows: 5000 }]);
+        expect(result.tables).toMatchObject([{ schema: 'public', name: 't', rows: 5000 }]);
+        expect(result.tables[0]!.digest).toMatch(/^[0-9a-f]{32}$/);
         const back = tool
           ? execFileSync(tool[0]!, [...tool.slice(1), join(dir, 'data.sql.x')])
           : stored;
