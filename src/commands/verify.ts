@@ -14,6 +14,7 @@ import {
   type SetCheck,
   type SetProblem,
 } from '../set/verify.js';
+import { verifyObjects, type ObjectCache } from '../objects/verify.js';
 import { verifiedManifest } from './restore.js';
 
 export interface VerifyOutcome {
@@ -29,8 +30,12 @@ export async function verify(from: string, logger: Logger): Promise<VerifyOutcom
   const dirs = await findSetDirs(from);
   const checks: SetCheck[] = [];
   let problems = 0;
+  const objects: ObjectCache = new Map();
   for (const dir of dirs) {
     const check = await verifySet(dir);
+    // A storage part's objects live in the object area, outside the set.
+    if (check.manifest && check.problems.length === 0)
+      check.problems.push(...(await verifyObjects(dir, check.manifest, objects)).problems);
     checks.push(check);
     problems += check.problems.length;
     if (check.problems.length === 0) {

@@ -2,8 +2,7 @@
  * `restore --parts storage`: open and verify the set, find its object area, resolve the target
  * S3 endpoint and keys (flags over the config's `storage:` of the set's project), upload.
  */
-import { stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { verifiedManifest } from '../commands/restore.js';
 import type { Config, StorageConfig } from '../config/types.js';
@@ -11,9 +10,9 @@ import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
 import { ObjectArea } from './area.js';
-import { OBJECTS_DIR } from './base.js';
 import { readStorageIndex, restoreObjects, type BucketRestore } from './restore.js';
 import { createS3Client } from './s3.js';
+import { objectAreaFor } from './verify.js';
 
 export const STORAGE_RESTORE_CLI_OPTIONS = {
   config: { type: 'string' },
@@ -39,7 +38,7 @@ export function storageRestoreFlags(
 ): Pick<StorageRestoreOptions, 'target' | 'objectsDir' | 'overwrite'> {
   if (parts.length > 1)
     throw new UsageError(
-      '--parts storage restores Storage objects in a run of its own: restore the database parts first (their storage.buckets rows carry the buckets\' settings), then run restore --parts storage',
+      "--parts storage restores Storage objects in a run of its own: restore the database parts first (their storage.buckets rows carry the buckets' settings), then run restore --parts storage",
     );
   return {
     target: {
@@ -83,12 +82,6 @@ export interface StorageRestoreOutcome {
   buckets: BucketRestore[];
 }
 
-const isDir = (path: string) =>
-  stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-
 /** The target: flags first, then the config's storage settings for the set's project. */
 export function storageTarget(
   project: string,
@@ -121,11 +114,7 @@ export async function restoreStorage(
   try {
     const manifest = await verifiedManifest(source.dir, source.label);
     const target = storageTarget(manifest.project, options.config, options.target);
-    const inside = join(source.dir, OBJECTS_DIR);
-    const areaDir = resolve(
-      options.objectsDir ??
-        ((await isDir(inside)) ? inside : join(dirname(resolve(source.dir)), OBJECTS_DIR)),
-    );
+    const areaDir = resolve(options.objectsDir ?? (await objectAreaFor(source.dir)));
     const index = await readStorageIndex(source.dir, manifest, options.identities, options.signal);
     const bytes = index.objects.reduce((n, o) => n + o.size, 0);
     logger.info(
