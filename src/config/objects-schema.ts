@@ -6,14 +6,21 @@
 import { z } from 'zod';
 import { ENV_NAME_RE, describeValue, looksLikeUrl, matching } from './schema-helpers.js';
 
-const secretName = (key: string, example: string) =>
-  matching(key, 'an environment variable name', ENV_NAME_RE, (v) =>
-    typeof v === 'string' && (looksLikeUrl(v) || v.length > 40)
-      ? `${key} must NAME an environment variable, not hold the key itself: put the key in a ` +
-        `repository secret, pass it to the step as env, and write \`${key}: ${example}\` here. ` +
-        'If this file was committed with the key, revoke it in the dashboard.'
+/** Supabase's S3 keys are long hex strings (32 and 64 characters); names are not. */
+const looksLikeKey = (v: string) => looksLikeUrl(v) || /^[0-9a-f]{32,}$/i.test(v);
+
+const secretName = (key: string, example: string) => {
+  const pasted =
+    `${key} must NAME an environment variable, not hold the key itself: put the key in a ` +
+    `repository secret, pass it to the step as env, and write \`${key}: ${example}\` here. ` +
+    'If this file was committed with the key, revoke it in the dashboard.';
+  // The value may be a real key: messages never quote it.
+  return matching(key, 'an environment variable name', ENV_NAME_RE, (v) =>
+    typeof v === 'string' && looksLikeKey(v)
+      ? pasted
       : `${key} must be an environment variable name (letters, digits and "_"), e.g. ${example}`,
-  );
+  ).refine((v) => !looksLikeKey(v), { error: pasted });
+};
 
 const bucketName = z
   .string({ error: (iss) => `a bucket name must be a string, got ${describeValue(iss.input)}` })
