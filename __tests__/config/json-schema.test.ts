@@ -75,6 +75,7 @@ describe('configJsonSchema', () => {
       'repository',
       'artifact_prefix',
       'artifact_retention_days',
+      'storage',
       'encryption',
       'allow_unencrypted_public',
       'schedule',
