@@ -132,3 +132,13 @@ describe('renderConfigPlan', () => {
     expect(out).toContain('branch `a\\|b`');
   });
 });
+
+it('alerts in words', () => {
+  const diffs = diffConfigs(
+    config(prod),
+    config(prod + '    alerts: { issues: true, webhook_url_secret: HOOK }\n'),
+  );
+  expect(diffs[0]!.changes).toEqual([
+    { key: 'alerts', from: 'none', to: 'a GitHub issue and webhook from `$HOOK`' },
+  ]);
+});

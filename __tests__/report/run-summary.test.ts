@@ -138,3 +138,11 @@ describe('renderRunSummary', () => {
     expect(SUMMARY_BUDGET).toBeLessThan(1024 * 1024);
   });
 });
+
+it('sets within one minute get seconds in their labels', () => {
+  const md = historyCharts('p', [
+    { set_id: '2026-11-23T163105Z', bytes: 1, duration_ms: 1 },
+    { set_id: '2026-11-23T163150Z', bytes: 1, duration_ms: 1 },
+  ]);
+  expect(md).toContain('x-axis ["11-23 16:31:05", "11-23 16:31:50"]');
+});

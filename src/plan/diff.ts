@@ -102,6 +102,14 @@ export function describeSetting(key: string, p: ProjectConfig): string {
       return p.artifact_retention_days === undefined
         ? "the repository's setting"
         : `${p.artifact_retention_days} days`;
+    case 'alerts': {
+      const a = p.alerts;
+      const how = [
+        ...(a?.issues ? ['a GitHub issue'] : []),
+        ...(a?.webhook_url_secret ? [`webhook from \`$${a.webhook_url_secret}\``] : []),
+      ];
+      return how.length > 0 ? how.join(' and ') : 'none';
+    }
     case 'db_url_secret':
       return `\`$${p.db_url_secret}\``;
     default: {

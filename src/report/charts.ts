@@ -21,9 +21,13 @@ function sizeUnit(max: number): { unit: string; div: number } {
 }
 
 const round = (v: number) => Number(v.toPrecision(3));
-/** "2026-11-22T031500Z" -> "11-22 03:15". */
-const label = (setId: string) =>
-  `${setId.slice(5, 10)} ${setId.slice(11, 13)}:${setId.slice(13, 15)}`;
+/** "2026-11-22T031500Z" -> "11-22 03:15", with ":00" seconds when minutes repeat. */
+function labels(setIds: string[]): string[] {
+  const at = (id: string, seconds: boolean) =>
+    `${id.slice(5, 10)} ${id.slice(11, 13)}:${id.slice(13, 15)}${seconds ? `:${id.slice(15, 17)}` : ''}`;
+  const short = setIds.map((id) => at(id, false));
+  return new Set(short).size === short.length ? short : setIds.map((id) => at(id, true));
+}
 const quote = (s: string) => `"${s.replace(/"/g, "'")}"`;
 
 function chart(
@@ -49,7 +53,7 @@ function chart(
 export function historyCharts(project: string, history: readonly HistoryPoint[]): string {
   const points = [...history].sort((a, b) => a.set_id.localeCompare(b.set_id)).slice(-CHART_SETS);
   if (points.length === 0) return '';
-  const labels = points.map((p) => label(p.set_id));
+  const x = labels(points.map((p) => p.set_id));
   const size = sizeUnit(Math.max(...points.map((p) => p.bytes)));
   const minutes = Math.max(...points.map((p) => p.duration_ms)) >= 600_000;
   const div = minutes ? 60_000 : 1000;
@@ -57,14 +61,14 @@ export function historyCharts(project: string, history: readonly HistoryPoint[])
     chart(
       `${project}: stored size, last ${points.length} set(s)`,
       size.unit,
-      labels,
+      x,
       'bar',
       points.map((p) => round(p.bytes / size.div)),
     ),
     chart(
       `${project}: duration`,
       minutes ? 'min' : 's',
-      labels,
+      x,
       'line',
       points.map((p) => round(p.duration_ms / div)),
     ),
