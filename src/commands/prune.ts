@@ -17,6 +17,7 @@ import {
   parseArtifactName,
 } from '../stores/artifact-retention.js';
 import { readBranchManifest, removeSetsFromBranch } from '../stores/branch.js';
+import { collectLocalObjects } from '../objects/gc.js';
 import { findSetDirs } from '../set/verify.js';
 import { branchTargetFor, type GitHubContext } from './store.js';
 
@@ -169,6 +170,8 @@ const listers: Record<
       sets,
       remove: async (ids) => {
         for (const id of ids) await rm(join(root, id), { recursive: true, force: true });
+        // Storage objects only the removed sets referenced go with them.
+        await collectLocalObjects(root, options.logger);
       },
     };
   },

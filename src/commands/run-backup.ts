@@ -41,6 +41,7 @@ export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> 
       setId: s.set_id,
       dir: s.dir,
       manifest: s.manifest,
+      objects: s.objects,
     }));
     const { stored, failures: storeFailures } = await storeSets(finished, options.config.projects, {
       github: options.github,
@@ -49,6 +50,8 @@ export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> 
       reason: options.reason,
       signal: options.signal,
     });
+    // A cancelled run stops here: a push it interrupted is a cancellation, not a project failure.
+    options.signal?.throwIfAborted();
     const storedBy = new Map(stored.map((s) => [s.project, s]));
     const results = dumped.sets
       .filter((s) => storedBy.has(s.project))

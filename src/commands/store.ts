@@ -93,6 +93,7 @@ export async function storeSets(
         serverUrl: options.github.serverUrl,
         repository: options.github.repository,
         runId: options.github.runId,
+        workDir: options.workDir,
       });
       stored.get(set.project)!.artifact = record;
       options.logger.info(

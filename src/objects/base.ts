@@ -9,26 +9,36 @@ import { join } from 'node:path';
 import { parseBackupJson } from '../catalog/backup-json.js';
 import { SET_MARKER } from '../catalog/naming.js';
 import { findSetDirs } from '../set/verify.js';
-import { formatObjectLines, parseObjectLines, type ObjectLine } from './index-file.js';
+import { formatObjectLines, objectPath, parseObjectLines, type ObjectLine } from './index-file.js';
 import type { Seen } from './plan.js';
 
 export const OBJECTS_DIR = 'objects';
 export const JOURNAL_FILE = 'journal';
 
-/** The object list of every good set of the project with a storage part, newest first. */
+/**
+ * The object list of every good set of the project with a storage part, newest first. A set
+ * whose files cannot be read is skipped, or with `strict` (garbage collection) an error.
+ */
 export async function setObjectLists(
   projectDir: string,
-): Promise<{ setId: string; lines: ObjectLine[] }[]> {
-  const out: { setId: string; lines: ObjectLine[] }[] = [];
+  options: { strict?: boolean } = {},
+): Promise<{ setId: string; lines: ObjectLine[]; names: string[] }[]> {
+  const out: { setId: string; lines: ObjectLine[]; names: string[] }[] = [];
   for (const dir of (await findSetDirs(projectDir).catch(() => [])).reverse()) {
+    const text = await readFile(join(dir, SET_MARKER), 'utf8').catch(() => null);
+    if (text === null) continue; // debris: no set, nothing it needs
     try {
-      const manifest = parseBackupJson(await readFile(join(dir, SET_MARKER), 'utf8'));
+      const manifest = parseBackupJson(text);
       const part = manifest.parts.find((p) => p.part === 'storage');
       if (!part?.storage) continue;
-      const text = await readFile(join(dir, part.storage.objects_file.file), 'utf8');
-      out.push({ setId: manifest.set_id, lines: parseObjectLines(text) });
-    } catch {
-      continue; // an unreadable set is never a base: its objects are downloaded again
+      const lines = parseObjectLines(
+        await readFile(join(dir, part.storage.objects_file.file), 'utf8'),
+      );
+      const names = lines.map((l) => objectPath(l.sha256, part.encryption !== null));
+      out.push({ setId: manifest.set_id, lines, names });
+    } catch (err) {
+      if (options.strict) throw new Error(`${dir} cannot be read: ${(err as Error).message}`);
+      // an unreadable set is never a base: its objects are downloaded again
     }
   }
   return out;

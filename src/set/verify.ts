@@ -126,7 +126,9 @@ export async function verifySet(dir: string): Promise<SetCheck> {
     }
   }
 
-  const known = new Set([SET_MARKER, SUMS_FILE, ...expected.keys()]);
+  // An artifact of a set with a storage part carries its objects in objects/ (docs/storage.md).
+  const objects = manifest.parts.some((p) => p.storage) ? ['objects'] : [];
+  const known = new Set([SET_MARKER, SUMS_FILE, ...expected.keys(), ...objects]);
   for (const entry of await readdir(dir)) {
     if (!known.has(entry))
       problems.push({ path: at(entry), message: 'unexpected file in the set' });

@@ -7,10 +7,12 @@
  * GITHUB_SERVER_URL, GITHUB_RETENTION_DAYS) from process.env itself; this module reads nothing
  * from the environment and takes the artifact's web URL parts as options.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactClient } from '@actions/artifact';
 import { SET_MARKER } from '../catalog/naming.js';
+import { stageSetWithObjects } from '../objects/destinations.js';
 import { errorMessage, StorageError } from '../errors.js';
 import { formatBytes } from '../format.js';
 import type { Logger } from '../log.js';
@@ -58,6 +60,8 @@ export interface UploadSetOptions {
   serverUrl?: string;
   repository?: string;
   runId?: string | number;
+  /** Where a set with Storage objects is staged for the upload (default: the system's temp dir). */
+  workDir?: string;
 }
 
 /** The set's files, sorted; a set is flat, so anything but a regular file is refused. */
@@ -125,7 +129,6 @@ export async function uploadSetArtifact(
   set: FinishedSet,
   options: UploadSetOptions,
 ): Promise<ArtifactRecord> {
-  const { logger } = options;
   const name = artifactName(options.prefix, set.project, set.setId);
   const days = options.retentionDays;
   if (days !== undefined && !(Number.isInteger(days) && days >= 1)) {
@@ -133,7 +136,32 @@ export async function uploadSetArtifact(
       `artifact retention days must be a whole number of days, at least 1 (got ${days})`,
     );
   }
-  const { paths, bytes } = await setFiles(set.dir);
+  // A storage part's objects go along under objects/: every artifact restores on its own.
+  const staged = set.objects
+    ? await stageSetWithObjects(set.dir, set.objects, options.workDir ?? tmpdir())
+    : null;
+  try {
+    return await upload(
+      set,
+      name,
+      staged ?? (await setFiles(set.dir)),
+      staged?.root ?? set.dir,
+      options,
+    );
+  } finally {
+    if (staged) await rm(staged.root, { recursive: true, force: true });
+  }
+}
+
+async function upload(
+  set: FinishedSet,
+  name: string,
+  { paths, bytes }: { paths: string[]; bytes: number },
+  root: string,
+  options: UploadSetOptions,
+): Promise<ArtifactRecord> {
+  const { logger } = options;
+  const days = options.retentionDays;
   logger.info(
     `Uploading ${set.project}/${set.setId} as artifact ${name}: ${paths.length} files, ` +
       `${formatBytes(bytes)}, stored in the zip as they are (compression level 0)` +
@@ -143,7 +171,7 @@ export async function uploadSetArtifact(
   const client = new sdk.DefaultArtifactClient();
   let result: Awaited<ReturnType<ArtifactClient['uploadArtifact']>>;
   try {
-    result = await client.uploadArtifact(name, paths, set.dir, {
+    result = await client.uploadArtifact(name, paths, root, {
       compressionLevel: 0,
       ...(days !== undefined && { retentionDays: days }),
     });

@@ -23,6 +23,7 @@ import { formatBytes } from '../format.js';
 import type { Logger } from '../log.js';
 import { describeRemote, GitFailure, GitRepo, type TreeEntry } from './git.js';
 import type { FinishedSet } from './types.js';
+import { objectFilesForBranch } from '../objects/destinations.js';
 
 export interface BranchTarget {
   /** e.g. `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git`; never with credentials in it. */
@@ -257,6 +258,7 @@ export async function pushSetsToBranch(
     sets.map((s) => setFiles(s, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)),
   );
   let hashed: { path: string; oid: string }[][] | null = null;
+  const objectOids = new Map<string, string>();
   const markers = await Promise.all(sets.map((s) => readFile(join(s.dir, SET_MARKER), 'utf8')));
 
   const prepare = async (state: BranchState): Promise<Change> => {
@@ -280,6 +282,19 @@ export async function pushSetsToBranch(
           `a different set ${path} is already on branch ${target.branch}; refusing to overwrite it`,
         );
       else options.logger.info(`${path} is already on branch ${target.branch}`);
+    }
+    // Storage objects: only the stored files the branch's object area lacks (docs/storage.md).
+    const onBranch = new Set(have.keys());
+    for (const set of sets) {
+      if (!set.objects) continue;
+      const wanted = await objectFilesForBranch(set.project, set.objects, onBranch);
+      const fresh = wanted.filter((f) => !objectOids.has(f.path));
+      const oids = await state.repo.hashFiles(fresh.map((f) => f.local));
+      fresh.forEach((f, j) => objectOids.set(f.path, oids[j]!));
+      for (const f of wanted) {
+        files.push({ path: f.path, oid: objectOids.get(f.path)! });
+        onBranch.add(f.path);
+      }
     }
     const reason = options.reason ? `\n\nReason: ${options.reason}` : '';
     const message = `Add backup set${paths.length === 1 ? '' : 's'} ${paths.join(', ')}${reason}\n`;

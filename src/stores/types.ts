@@ -1,5 +1,6 @@
 /** What a destination is handed: a finished, verified set on local disk. */
 import type { BackupManifest } from '../catalog/backup-json.js';
+import type { SetObjects } from '../objects/destinations.js';
 
 export interface FinishedSet {
   project: string;
@@ -7,6 +8,8 @@ export interface FinishedSet {
   /** The local set directory (<out>/<project>/<set-id>), complete with backup.json. */
   dir: string;
   manifest: BackupManifest;
+  /** A storage part's objects (they live in the object area, outside the set directory). */
+  objects?: SetObjects;
 }
 
 /** Where an artifact upload ended up (recorded in outputs and the catalog). */

@@ -1,0 +1,157 @@
+/**
+ * A storage set at its destinations: retention in the output directory collects the objects
+ * only removed sets referenced; an artifact carries every object and restores alone; the backup
+ * branch holds the object area, each push adding only the objects the branch lacks, and a
+ * checkout of it restores.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamLogger } from '../../src/log.js';
+import { setObjectLists } from '../../src/objects/base.js';
+import { uploadSetArtifact } from '../../src/stores/artifact.js';
+import { DEFAULT_BRANCH_AUTHOR, pushSetsToBranch } from '../../src/stores/branch.js';
+import type { FinishedSet } from '../../src/stores/types.js';
+import {
+  startArtifactService,
+  withEnv,
+  type ArtifactService,
+} from '../support/artifact-service.js';
+import { cli } from '../support/cli.js';
+import { startGitServer, type GitServer } from '../support/git-server.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { manifestOf, put, seedBuckets, snapshotBuckets, storageConfig } from './fixture.js';
+
+const sh = promisify(execFile);
+const TOKEN = 'ghs_storage-test-token';
+const BUCKETS = ['avatars', 'docs'];
+let s3: S3Server;
+let setup: Awaited<ReturnType<typeof storageConfig>>;
+const projectDir = () => join(setup.dir, 'out', 'app');
+const logger = streamLogger(() => undefined);
+
+async function backup(): Promise<FinishedSet> {
+  const r = await cli(
+    ['backup', '--config', setup.config, '--out', join(setup.dir, 'out')],
+    setup.env,
+  );
+  expect(r.code).toBe(0);
+  const dir = r.stdout.trim();
+  const manifest = await manifestOf(dir);
+  const [newest] = await setObjectLists(projectDir());
+  expect(newest!.setId).toBe(manifest.set_id);
+  const objects = { area: join(projectDir(), 'objects'), names: newest!.names };
+  return { project: 'app', setId: manifest.set_id, dir, manifest, objects };
+}
+
+/** Restores `from` into an empty server and checks it holds what the source holds. */
+async function restoresToOriginal(from: string) {
+  const target = await startS3Server();
+  try {
+    const r = await cli(
+      [
+        'restore',
+        '--from',
+        from,
+        '--parts',
+        'storage',
+        '--config',
+        setup.config,
+        '--s3-endpoint',
+        target.endpoint,
+        '--yes',
+      ],
+      setup.env,
+    );
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    expect(await snapshotBuckets(target, BUCKETS)).toEqual(await snapshotBuckets(s3, BUCKETS));
+  } finally {
+    await target.close();
+  }
+}
+
+const areaFiles = async (dir: string) =>
+  (
+    await Promise.all((await readdir(dir)).map((d) => readdir(join(dir, d)).catch(() => [])))
+  ).flat();
+
+beforeAll(async () => {
+  s3 = await startS3Server();
+  await seedBuckets(s3, 30, [2_000_000]);
+  setup = await storageConfig(s3.endpoint, '    retention: {keep_last: 1}\n');
+}, 60_000);
+afterAll(() => s3?.close());
+
+describe('storage sets at their destinations', () => {
+  let set: FinishedSet;
+
+  it('retention removes the objects only removed sets referenced, and no other', async () => {
+    await backup();
+    expect(await areaFiles(join(projectDir(), 'objects'))).toHaveLength(32);
+    await put(s3.client, 'avatars', 'users/1/avatar-1.png', 'replaced', 'image/png');
+    await s3.client.send(
+      new DeleteObjectCommand({ Bucket: 'avatars', Key: 'users/2/avatar-2.png' }),
+    );
+    set = await backup();
+    expect((await readdir(projectDir())).filter((n) => n !== 'objects')).toEqual([set.setId]);
+    // The old avatar-1 and avatar-2 went; the replacement came.
+    expect(await areaFiles(join(projectDir(), 'objects'))).toHaveLength(31);
+    expect((await cli(['verify', '--from', set.dir], setup.env)).code).toBe(0);
+  });
+
+  it('an artifact holds the set and every object it references, and restores alone', async () => {
+    let service: ArtifactService | undefined;
+    try {
+      service = await startArtifactService();
+      const env = service.env;
+      const record = await withEnv(env, () =>
+        uploadSetArtifact(set, { prefix: 'supabase-backup', logger, workDir: setup.dir }),
+      );
+      const zip = join(await mkdtemp(join(tmpdir(), 'storage-zip-')), 'set.zip');
+      await writeFile(zip, await service.blob(record.id));
+      expect((await cli(['verify', '--from', set.dir], setup.env)).code).toBe(0);
+      await restoresToOriginal(zip);
+    } finally {
+      await service?.close();
+    }
+  });
+
+  it('the branch holds the object area; a push adds only what the branch lacks', async () => {
+    let server: GitServer | undefined;
+    try {
+      server = await startGitServer({ token: TOKEN });
+      const bare = await server.createBareRepo('backups.git');
+      const target = {
+        remoteUrl: server.url('backups.git'),
+        branch: 'supabase-backups',
+        token: TOKEN,
+        author: DEFAULT_BRANCH_AUTHOR,
+      };
+      const work = await mkdtemp(join(tmpdir(), 'storage-branch-'));
+      const first = await pushSetsToBranch([set], target, { workDir: work, logger });
+      const git = async (...args: string[]) =>
+        (await sh('git', ['--git-dir', bare, ...args])).stdout;
+      const files = (await git('ls-tree', '-r', '--name-only', first.commit)).trim().split('\n');
+      expect(files.filter((f) => f.startsWith('app/objects/'))).toHaveLength(31);
+
+      await put(s3.client, 'docs', 'new/one.txt', 'one more', 'text/plain');
+      const next = await backup();
+      const second = await pushSetsToBranch([next], target, { workDir: work, logger });
+      const added = (await git('diff', '--name-only', first.commit, second.commit))
+        .trim()
+        .split('\n');
+      expect(added.filter((f) => f.startsWith('app/objects/'))).toHaveLength(1);
+
+      const clone = await mkdtemp(join(tmpdir(), 'storage-clone-'));
+      await sh('git', ['clone', '--quiet', '--branch', 'supabase-backups', bare, clone]);
+      await restoresToOriginal(join(clone, 'app', next.setId));
+    } finally {
+      await server?.close();
+    }
+  });
+});
