@@ -1,7 +1,7 @@
 /**
  * verify --drill: the set is restored into a throwaway cluster the tool starts itself (as the
- * postgres user when root), row counts compared, the outcome and duration reported; the cluster
- * is gone afterwards, also when the run is stopped with SIGTERM.
+ * postgres user when root), row counts and content digests compared, the outcome and duration
+ * reported; the cluster is gone afterwards, also when the run is stopped with SIGTERM.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,13 +55,14 @@ describe('verify --drill', () => {
       older_server: false,
       tables: backup.tables.length,
       rows: backup.tables.reduce((n, t) => n + t.rows, 0),
+      digests: backup.tables.length,
       error: null,
     });
     expect(drill.drill_server).toMatch(/^15\./);
     expect(drill.duration_ms).toBeGreaterThan(0);
     expect(res.stderr).toMatch(/row counts match backup\.json for \d+ tables/);
     expect(res.stderr).toMatch(
-      /drill passed: fixture\/\S+: \d+ tables, \d+ rows, on PostgreSQL 15\.\d+, \d+\.\d s/,
+      /drill passed: fixture\/\S+: (\d+) tables \(content of \1 checked\), \d+ rows, on PostgreSQL 15\.\d+, \d+\.\d s/,
     );
     expect(leftovers()).toEqual(before);
   });

@@ -94,6 +94,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
       logger,
       signal: options.signal,
     });
+    // Said here, not in applySet: a drill's throwaway cluster needs no passwords.
+    if (loginRoles.length > 0)
+      logger.warning(
+        `set passwords again for these login roles (backups never contain passwords): ${loginRoles.join(', ')}`,
+      );
     return { applied: true, manifest, selection, loginRoles };
   } finally {
     await source.cleanup();

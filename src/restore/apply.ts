@@ -91,10 +91,6 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
     const loginRoles = files.has('roles')
       ? findLoginRoles(await readFile(files.get('roles')!, 'utf8'))
       : [];
-    if (loginRoles.length > 0)
-      logger.warning(
-        `set passwords again for these login roles (backups never contain passwords): ${loginRoles.join(', ')}`,
-      );
     return { loginRoles, tables: selection.tables };
   } finally {
     await rm(work, { recursive: true, force: true });
