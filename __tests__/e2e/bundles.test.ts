@@ -38,7 +38,16 @@ function readOutputs(file: string): Record<string, string> {
 
 describe('dist/cli.js', () => {
   it('answers --help for every command', async () => {
-    for (const command of ['backup', 'restore', 'verify', 'validate', 'prune', 'plan', 'schema']) {
+    for (const command of [
+      'backup',
+      'restore',
+      'verify',
+      'validate',
+      'prune',
+      'plan',
+      'schema',
+      'base-sql',
+    ]) {
       const res = await builtCli([command, '--help'], process.env);
       expect(res.code).toBe(0);
       expect(res.stdout).toContain(`supabase-backup ${command}`);
