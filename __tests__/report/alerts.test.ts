@@ -156,7 +156,7 @@ describe('issues and webhook, in order: fail, fail again, recover', () => {
     });
     expect(issue.body).toContain('connection refused');
     expect(issue.body).toContain('https://github.com/acme/app/actions/runs/777');
-    expect(issue.body).toContain('Last good set: 2026-11-21T03:15:00.000Z.');
+    expect(issue.body).toContain('Last good set: started 2026-11-21T03:15:00Z.');
     expect(issue.body).not.toContain(PASSWORD);
     expect(log).toContain('prod: opened issue #1');
     expect(hook.events).toEqual([
@@ -165,7 +165,7 @@ describe('issues and webhook, in order: fail, fail again, recover', () => {
         project: 'prod',
         repository: 'acme/app',
         run_url: 'https://github.com/acme/app/actions/runs/777',
-        last_good_set: '2026-11-21T03:15:00.000Z',
+        last_good_set: '2026-11-21T03:15:00Z',
       }),
     ]);
     expect(String(hook.events[0]!.text)).toMatch(/^:x: Supabase backup of \*prod\* failed: /);

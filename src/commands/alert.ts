@@ -6,7 +6,7 @@
 import type { ProjectConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { alertOctokit, reportFailure, reportRecovery } from '../report/issues.js';
+import { alertOctokit, reportFailure, reportRecovery, type IssueTarget } from '../report/issues.js';
 import type { RetryOptions } from '../report/retry.js';
 import { postWebhook, type AlertEvent } from '../report/webhook.js';
 import { lastGoodSets } from './plan.js';
@@ -42,69 +42,102 @@ export async function sendAlerts(options: AlertOptions): Promise<void> {
   }
 }
 
+/** What happened to one project in this run, as the alerts tell it. */
+interface Outcome {
+  project: string;
+  /** Failure: the (redacted) error; undefined when the project succeeded. */
+  error: string | undefined;
+  /** The set this run stored, "<project>/<set-id>", or null. */
+  set: string | null;
+  runUrl: string | null;
+  /** Start of the newest good set (ISO, seconds), or null. */
+  lastGood: string | null;
+}
+
+type AlertOctokit = Awaited<ReturnType<typeof alertOctokit>>;
+
+/** Opens, comments on or closes the project's issue; true when it closed one (a recovery). */
+async function issueAlert(octokit: AlertOctokit, target: IssueTarget, o: Outcome, logger: Logger) {
+  if (o.error !== undefined) {
+    const r = await reportFailure(octokit, target, { ...o, error: o.error });
+    logger.info(`${o.project}: ${r.opened ? 'opened' : 'commented on'} issue #${r.issue}`);
+    return false;
+  }
+  const closed = await reportRecovery(octokit, target, { ...o, set: o.set ?? '' });
+  if (closed !== undefined) logger.info(`${o.project}: recovered; closed issue #${closed}`);
+  return closed !== undefined;
+}
+
+function webhookEvent(o: Outcome, repository: string | null): AlertEvent {
+  const run = o.runUrl ? ` (<${o.runUrl}|run>)` : '';
+  const failed = o.error !== undefined;
+  return {
+    event: failed ? 'failure' : 'recovery',
+    project: o.project,
+    repository,
+    run_url: o.runUrl,
+    error: o.error ?? null,
+    last_good_set: failed ? o.lastGood : null,
+    set: o.set,
+    text: failed
+      ? `:x: Supabase backup of *${o.project}* failed: ${o.error}${run}. Last good set: ` +
+        `${o.lastGood ? `started ${o.lastGood}` : 'none found'}.`
+      : `:white_check_mark: Supabase backup of *${o.project}* succeeded again: ${o.set}${run}.`,
+  };
+}
+
 async function send(options: AlertOptions): Promise<void> {
   const { github, logger, redact } = options;
   const withAlerts = options.projects.filter(
     (p) => p.alerts && (p.alerts.issues || p.alerts.webhook_url_secret),
   );
   if (withAlerts.length === 0) return;
-  const url = runUrl(github);
   const failed = new Map(options.failed.map((f) => [f.project, redact(f.message)]));
   const succeeded = new Map(options.succeeded.map((s) => [s.project, s.set_id]));
   const warn = (project: string, what: string, err: unknown) =>
     logger.warning(redact(`${project}: ${what} failed: ${errorMessage(err)}`));
 
-  const wantIssues = withAlerts.some((p) => p.alerts?.issues);
   const [owner = '', repo = ''] = (github.repository ?? '').split('/');
-  let octokit: Awaited<ReturnType<typeof alertOctokit>> | undefined;
-  if (wantIssues && (!github.token || !owner || !repo)) {
-    logger.warning(
-      'alerts.issues needs the workflow repository and github-token (issues: write); no issues are opened or closed',
-    );
-  } else if (wantIssues) {
-    octokit = await alertOctokit(github.token!, github.apiUrl, {
-      ...options.retry,
-      signal: options.signal,
-    });
+  let octokit: AlertOctokit | undefined;
+  if (withAlerts.some((p) => p.alerts?.issues)) {
+    if (github.token && owner && repo) {
+      const retry = { ...options.retry, signal: options.signal };
+      octokit = await alertOctokit(github.token, github.apiUrl, retry);
+    } else {
+      logger.warning(
+        'alerts.issues needs the workflow repository and github-token (issues: write); no issues are opened or closed',
+      );
+    }
   }
   const failing = withAlerts.filter((p) => failed.has(p.name));
   const lastGood = failing.length
-    ? await lastGoodSets(failing, { ...options, github }).catch(
-        () => new Map<string, Date | undefined>(),
-      )
+    ? await lastGoodSets(failing, options).catch(() => new Map<string, Date | undefined>())
     : new Map<string, Date | undefined>();
 
   for (const p of withAlerts) {
-    const error = failed.get(p.name);
     const setId = succeeded.get(p.name);
-    if (error === undefined && setId === undefined) continue;
-    const good = lastGood.get(p.name)?.toISOString() ?? null;
+    if (!failed.has(p.name) && setId === undefined) continue;
+    const o: Outcome = {
+      project: p.name,
+      error: failed.get(p.name),
+      set: setId !== undefined ? `${p.name}/${setId}` : null,
+      runUrl: runUrl(github),
+      lastGood:
+        lastGood
+          .get(p.name)
+          ?.toISOString()
+          .replace(/\.\d{3}Z$/, 'Z') ?? null,
+    };
     let recovered = false;
     if (octokit && p.alerts?.issues) {
-      try {
-        if (error !== undefined) {
-          const r = await reportFailure(
-            octokit,
-            { owner, repo },
-            { project: p.name, error, runUrl: url, lastGood: good },
-          );
-          logger.info(`${p.name}: ${r.opened ? 'opened' : 'commented on'} issue #${r.issue}`);
-        } else {
-          const closed = await reportRecovery(
-            octokit,
-            { owner, repo },
-            { project: p.name, set: `${p.name}/${setId}`, runUrl: url },
-          );
-          if (closed !== undefined) logger.info(`${p.name}: recovered; closed issue #${closed}`);
-          recovered = closed !== undefined;
-        }
-      } catch (err) {
+      recovered = await issueAlert(octokit, { owner, repo }, o, logger).catch((err: unknown) => {
         warn(p.name, 'the alert issue', err);
-      }
+        return false;
+      });
     }
     const secret = p.alerts?.webhook_url_secret;
     // Without an issue to say the project was failing, a success is not news.
-    if (!secret || (error === undefined && !recovered)) continue;
+    if (!secret || (o.error === undefined && !recovered)) continue;
     const hook = options.env[secret];
     if (!hook) {
       logger.warning(
@@ -113,19 +146,7 @@ async function send(options: AlertOptions): Promise<void> {
       continue;
     }
     logger.mask(hook);
-    const event: AlertEvent = {
-      event: error !== undefined ? 'failure' : 'recovery',
-      project: p.name,
-      repository: github.repository ?? null,
-      run_url: url,
-      error: error ?? null,
-      last_good_set: error !== undefined ? good : null,
-      set: setId !== undefined ? `${p.name}/${setId}` : null,
-      text:
-        error !== undefined
-          ? `:x: Supabase backup of *${p.name}* failed: ${error}${url ? ` (<${url}|run>)` : ''}. Last good set: ${good ?? 'none found'}.`
-          : `:white_check_mark: Supabase backup of *${p.name}* succeeded again: ${p.name}/${setId}${url ? ` (<${url}|run>)` : ''}.`,
-    };
+    const event = webhookEvent(o, github.repository ?? null);
     try {
       await postWebhook(
         hook,

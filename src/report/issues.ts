@@ -75,7 +75,7 @@ function failureText(d: FailureDetails): string {
     d.error.replace(/```/g, "'''"),
     '```',
     '',
-    `Last good set: ${d.lastGood ?? 'none found'}.`,
+    `Last good set: ${d.lastGood ? `started ${d.lastGood}` : 'none found in the catalog'}.`,
   ].join('\n');
 }
 
