@@ -5,7 +5,7 @@
  * checkout of it restores.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,9 +125,9 @@ describe('storage sets at their destinations', () => {
     let server: GitServer | undefined;
     try {
       server = await startGitServer({ token: TOKEN });
-      const bare = await server.createBareRepo('backups.git');
+      const bare = await server.createBareRepo('octo/backups.git');
       const target = {
-        remoteUrl: server.url('backups.git'),
+        remoteUrl: server.url('octo/backups.git'),
         branch: 'supabase-backups',
         token: TOKEN,
         author: DEFAULT_BRANCH_AUTHOR,
@@ -150,6 +150,40 @@ describe('storage sets at their destinations', () => {
       const clone = await mkdtemp(join(tmpdir(), 'storage-clone-'));
       await sh('git', ['clone', '--quiet', '--branch', 'supabase-backups', bare, clone]);
       await restoresToOriginal(join(clone, 'app', next.setId));
+
+      // A fresh runner (empty output directory) learns from the branch what not to download.
+      const config = join(setup.dir, 'branch.config.yaml');
+      const text = await readFile(setup.config, 'utf8');
+      await writeFile(
+        config,
+        text.replace(
+          'destinations: [local]',
+          'destinations: [branch]\n    repository: octo/backups',
+        ),
+      );
+      await put(
+        s3.client,
+        'avatars',
+        'users/3/avatar-3.png',
+        'changed on the fresh runner',
+        'image/png',
+      );
+      s3.gets.length = 0;
+      const env = {
+        ...setup.env,
+        GIT_SERVER_URL: server.url('').replace(/\/$/, ''),
+        GITHUB_TOKEN: TOKEN,
+      };
+      const out = await mkdtemp(join(tmpdir(), 'storage-fresh-'));
+      const r = await cli(['backup', '--config', config, '--out', out], env);
+      expect(r.stderr).toContain('incremental base from branch supabase-backups');
+      expect(r.code).toBe(0);
+      expect(s3.gets).toEqual(['avatars/users/3/avatar-3.png']);
+      const fresh = await mkdtemp(join(tmpdir(), 'storage-clone-'));
+      await sh('git', ['clone', '--quiet', '--branch', 'supabase-backups', bare, fresh]);
+      const setId = (await manifestOf(r.stdout.trim())).set_id;
+      expect((await cli(['verify', '--from', join(fresh, 'app', setId)], setup.env)).code).toBe(0);
+      await restoresToOriginal(join(fresh, 'app', setId));
     } finally {
       await server?.close();
     }

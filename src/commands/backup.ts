@@ -21,6 +21,7 @@ import { ProcessFailure } from '../proc/run.js';
 import { removeDebris, SetWriter } from '../set/writer.js';
 import { TOOL_VERSION } from '../version.js';
 import { Journal, OBJECTS_DIR } from '../objects/base.js';
+import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
 import { openDatabase } from './backup-db.js';
 import { checkDrillable, drillStaged } from './backup-drill.js';
@@ -48,6 +49,8 @@ export interface BackupOptions {
   drill?: boolean;
   /** age identities, for drills of encrypted sets. */
   identities?: string[];
+  /** Where a project's storage part finds objects a destination already holds (docs/storage.md). */
+  objectsBase?: (project: ProjectConfig) => Promise<RemoteBase | null>;
 }
 
 /** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
@@ -209,6 +212,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
           env: options.env,
           logger,
           signal: options.signal,
+          remoteBase: options.objectsBase && (() => options.objectsBase!(project)),
         })
       : null;
     if (objects) records.push(objects.record);

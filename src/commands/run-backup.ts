@@ -9,7 +9,8 @@ import type { BackupManifest } from '../catalog/backup-json.js';
 import type { BackupError } from '../errors.js';
 import { backup, type BackupOptions } from './backup.js';
 import { prune, type PruneResult } from './prune.js';
-import { storeSets, type GitHubContext, type StoredSet } from './store.js';
+import { branchObjectBase } from '../objects/branch-base.js';
+import { branchTargetFor, storeSets, type GitHubContext, type StoredSet } from './store.js';
 
 export interface RunBackupOptions extends BackupOptions {
   github: GitHubContext;
@@ -33,7 +34,19 @@ export interface RunOutcome {
 }
 
 export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> {
-  const dumped = await backup(options);
+  // A fresh runner learns from the backup branch which objects need no download; not for
+  // projects with artifacts, which must hold every object themselves.
+  const dumped = await backup({
+    ...options,
+    objectsBase: async (p) =>
+      p.destinations.includes('branch') && !p.destinations.includes('artifact')
+        ? await branchObjectBase(p.name, branchTargetFor(p, options.github), {
+            workDir: tmpdir(),
+            logger: options.logger,
+            signal: options.signal,
+          })
+        : null,
+  });
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-store-'));
   try {
     const finished = dumped.sets.map((s) => ({

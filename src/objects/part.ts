@@ -15,6 +15,7 @@ import { writeFileAtomically } from '../pipeline/atomic-file.js';
 import { writePart } from '../pipeline/part.js';
 import { ObjectArea } from './area.js';
 import { Journal, loadSeen, OBJECTS_DIR } from './base.js';
+import type { RemoteBase } from './branch-base.js';
 import { fetchObjects } from './fetch.js';
 import {
   fingerprint,
@@ -43,6 +44,8 @@ export interface StoragePartOptions {
   logger: Logger;
   signal?: AbortSignal;
   concurrency?: number;
+  /** What a destination already holds (the backup branch, on a fresh runner). */
+  remoteBase?: () => Promise<RemoteBase | null>;
 }
 
 export interface StoragePartResult {
@@ -70,12 +73,21 @@ export async function backupStoragePart(
     const encrypted = options.recipients !== null;
     const area = new ObjectArea(join(options.projectDir, OBJECTS_DIR));
     await area.clearIncoming();
-    const plan = planObjects(
-      listed,
-      await loadSeen(options.projectDir),
-      await area.scan(),
-      encrypted,
-    );
+    const seen = await loadSeen(options.projectDir);
+    const present = await area.scan();
+    const remote = await options.remoteBase?.().catch((err: unknown) => {
+      logger.warning(
+        `storage: ${(err as Error).message}; every object not stored here is downloaded`,
+      );
+      return null;
+    });
+    if (remote) {
+      // Local knowledge first: the remote only adds objects this runner does not have.
+      for (const [f, s] of remote.seen) if (!seen.has(f)) seen.set(f, s);
+      for (const name of remote.present) present.add(name);
+      logger.info(`storage: incremental base from ${remote.label}: ${remote.present.size} objects`);
+    }
+    const plan = planObjects(listed, seen, present, encrypted);
     const toFetch = plan.fetch.reduce((n, o) => n + o.size, 0);
     logger.info(
       `storage: ${listed.length} objects in ${buckets.length} bucket(s); ${plan.reuse.length} unchanged, ` +
