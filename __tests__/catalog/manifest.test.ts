@@ -151,6 +151,54 @@ describe('manifest.json', () => {
     expect(() => parseManifest(text)).toThrow(message);
   });
 
+  it('carries the drill of a drilled set, and backup.json digests parse', () => {
+    const drill = {
+      ok: true,
+      started_at: '2026-11-22T03:16:00.000Z',
+      duration_ms: 4200,
+      source_server: '15.8',
+      drill_server: '15.18',
+      older_server: false,
+      tables: 1,
+      rows: 3,
+      digests: 1,
+      error: null,
+    };
+    const drilled = backup('a', '2026-11-22T031500Z', {
+      drill,
+      tables: [{ schema: 'public', name: 't', rows: 3, columns: ['id'], digest: 'f'.repeat(32) }],
+    });
+    const plain = entryFor('a/2026-11-21T031500Z', backup('a', '2026-11-21T031500Z'), {
+      commit: null,
+      reason: null,
+    });
+    const entry = entryFor('a/2026-11-22T031500Z', drilled, { commit: null, reason: null });
+    expect(entry.drill).toEqual(drill);
+    expect('drill' in plain).toBe(false);
+    const text = serializeManifest(manifestOf(plain, entry));
+    expect(parseManifest(text).sets.map((e) => e.drill)).toEqual([undefined, drill]);
+    const rebuilt = rebuildManifest({
+      sets: [{ path: entry.path, backupJson: serializeBackupJson(drilled) }],
+      previous: null,
+      added: new Map(),
+      updatedAt: 'now',
+    });
+    expect(rebuilt.skipped).toEqual([]);
+    expect(rebuilt.manifest.sets[0]!.drill).toEqual(drill);
+    const bad = serializeBackupJson({
+      ...drilled,
+      tables: [{ ...drilled.tables[0]!, digest: 'x' }],
+    });
+    expect(
+      rebuildManifest({
+        sets: [{ path: entry.path, backupJson: bad }],
+        previous: null,
+        added: new Map(),
+        updatedAt: 'now',
+      }).skipped[0]!.problem,
+    ).toMatch(/tables\.0\.digest/);
+  });
+
   it('names the field that is missing or wrong in an entry', () => {
     const e = entryFor('a/2026-11-22T031500Z', backup('a', '2026-11-22T031500Z'), {
       commit: null,
