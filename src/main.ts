@@ -87,7 +87,9 @@ async function command(
         workflowsDir: '.github/workflows',
         token: inputs.githubToken,
         signal,
+        baseOptional: true,
       });
+      if (outcome.baseProblem) logger.warning(`no plan against the base: ${outcome.baseProblem}`);
       for (const i of outcome.wiring.issues) {
         core.warning(i.message, { file: inputs.config, startLine: i.line, startColumn: i.column });
       }

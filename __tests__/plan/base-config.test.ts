@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBaseConfig } from '../../src/commands/base-config.js';
+import { review, validate } from '../../src/commands/validate.js';
 import { cli } from '../support/cli.js';
 
 const exec = promisify(execFile);
@@ -122,4 +123,21 @@ it('CLI: validate --base-ref prints the plan as markdown', async () => {
   expect(r.stdout).toContain(
     '| **staging** | ➕ added | every Monday at 04:30 UTC (`30 4 * * MON`) | schema |',
   );
+});
+
+it('review with baseOptional: an unreadable base is noted, not thrown', async () => {
+  const file = join(origin, 'config/backups.config.yaml');
+  const { config } = await validate(file);
+  const r = await review(config, {
+    base: { kind: 'ref', ref: 'f'.repeat(40) },
+    workflowsDir: join(root, 'none'),
+    baseOptional: true,
+  });
+  expect(r.baseProblem).toMatch(/^cannot read the base config: /);
+  expect(r.markdown).toContain(
+    '2 project(s); not compared with a base config (cannot read the base config:',
+  );
+  await expect(
+    review(config, { base: { kind: 'ref', ref: 'f'.repeat(40) }, workflowsDir: root }),
+  ).rejects.toThrow(/cannot read the base config/);
 });

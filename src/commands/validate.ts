@@ -6,7 +6,13 @@ import type { Config } from '../config/types.js';
 import { diffConfigs } from '../plan/diff.js';
 import { renderConfigPlan } from '../plan/diff-render.js';
 import { checkWiring, type WiringReport, type WorkflowFile } from '../plan/wiring.js';
-import { readBaseConfig, type BaseOptions, type BaseSource } from './base-config.js';
+import { errorMessage } from '../errors.js';
+import {
+  readBaseConfig,
+  type BaseConfig,
+  type BaseOptions,
+  type BaseSource,
+} from './base-config.js';
 
 export async function validate(file: string): Promise<{ config: Config; summary: string[] }> {
   const config = await loadConfigFile(file);
@@ -24,12 +30,16 @@ export interface ReviewOptions extends BaseOptions {
   base?: BaseSource | undefined;
   /** Directory of the workflows to check the wiring of secrets in (.github/workflows). */
   workflowsDir: string;
+  /** A base that cannot be read is noted in the plan (and returned) instead of thrown. */
+  baseOptional?: boolean;
 }
 
 export interface Review {
   /** The plan as markdown, for the job summary. */
   markdown: string;
   wiring: WiringReport;
+  /** Why the base could not be read (with baseOptional); undefined when it was, or not asked. */
+  baseProblem?: string;
 }
 
 /** The workflow files in `dir`; a missing directory has none. */
@@ -49,7 +59,16 @@ export async function readWorkflows(dir: string): Promise<WorkflowFile[]> {
  * the workflows do not pass. Reads files and git objects only.
  */
 export async function review(config: Config, options: ReviewOptions): Promise<Review> {
-  const base = options.base ? await readBaseConfig(options.base, config.file, options) : null;
+  let base: BaseConfig | null = null;
+  let baseProblem: string | undefined;
+  if (options.base) {
+    try {
+      base = await readBaseConfig(options.base, config.file, options);
+    } catch (err) {
+      if (!options.baseOptional) throw err;
+      baseProblem = errorMessage(err);
+    }
+  }
   const wiring = checkWiring(
     await readFile(config.file, 'utf8'),
     await readWorkflows(options.workflowsDir),
@@ -58,7 +77,7 @@ export async function review(config: Config, options: ReviewOptions): Promise<Re
     // Without a base (not a pull request) nothing is compared: every project is as it is.
     diffs: diffConfigs(base ? base.config : config, config),
     base: base?.label ?? null,
-    baseNote: base?.note,
+    baseNote: base?.note ?? baseProblem,
     wiring:
       wiring.checked.length === 0
         ? [`No workflow in \`${options.workflowsDir}\` runs this action's backup: not checked.`]
@@ -68,5 +87,5 @@ export async function review(config: Config, options: ReviewOptions): Promise<Re
             ]
           : wiring.issues.map((i) => `- line ${i.line}: ${i.message}`),
   });
-  return { markdown, wiring };
+  return { markdown, wiring, ...(baseProblem !== undefined && { baseProblem }) };
 }

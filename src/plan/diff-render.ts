@@ -42,7 +42,8 @@ export function renderConfigPlan(input: ConfigPlanInput): string {
       ? `Compared with ${input.base}${input.baseNote ? ` (${input.baseNote})` : ''}: ` +
           `${count('added')} added, ${count('removed')} removed, ${count('changed')} changed, ` +
           `${count('unchanged')} unchanged.`
-      : `${input.diffs.length} project(s); not compared with a base config.`,
+      : `${input.diffs.length} project(s); not compared with a base config` +
+          `${input.baseNote ? ` (${input.baseNote})` : ''}.`,
     '',
   );
   lines.push('| project | | schedule | parts | destinations | retention | encryption |');
