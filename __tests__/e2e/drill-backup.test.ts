@@ -4,6 +4,7 @@
  * committed; a drill catches a set whose data is another database's even when every file digest
  * and row count agrees; a set whose drill fails is not stored and the run fails.
  */
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -143,6 +144,25 @@ describe('backup --drill', () => {
     // Neither a set nor staging debris is left.
     const left = existsSync(join(out, 'fragile')) ? readdirSync(join(out, 'fragile')) : [];
     expect(left).toEqual([]);
+  });
+
+  it('drills an encrypted set with the identity, and refuses to start without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drill-age-'));
+    const key = join(dir, 'key.txt');
+    execFileSync('age-keygen', ['-o', key], { stdio: 'ignore' });
+    const recipient = execFileSync('age-keygen', ['-y', key], { encoding: 'utf8' }).trim();
+    const encryption = { encryption: { recipients: [recipient] } };
+    const refused = await backupOne('app', ['--drill'], encryption);
+    expect(refused.res.code).toBe(1);
+    expect(refused.res.stderr).toMatch(
+      /the set is encrypted, so its drill needs an age identity to decrypt it/,
+    );
+    expect(refused.res.stderr).not.toMatch(/dumped|roles: /);
+    const { res, out } = await backupOne('app', ['--drill', '--identity-file', key], encryption);
+    expect(res.code, res.stderr).toBe(0);
+    const manifest = readSet(join(out, 'app', readdirSync(join(out, 'app'))[0]!));
+    expect(manifest.parts.every((p) => p.encryption?.format === 'age')).toBe(true);
+    expect(manifest.drill).toMatchObject({ ok: true, digests: manifest.tables.length });
   });
 
   it('prints the base the drill loads (base-sql)', async () => {
