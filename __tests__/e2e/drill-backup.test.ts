@@ -165,6 +165,13 @@ describe('backup --drill', () => {
     expect(manifest.drill).toMatchObject({ ok: true, digests: manifest.tables.length });
   });
 
+  it('refuses to drill a data part without the schema part, before dumping', async () => {
+    const { res } = await backupOne('app', ['--drill', '--only', 'data']);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/data without the schema part has no tables to go into/);
+    expect(res.stderr).not.toMatch(/data: .* -> data\.sql/);
+  });
+
   it('prints the base the drill loads (base-sql)', async () => {
     const res = await cli(['base-sql'], process.env);
     expect(res.code).toBe(0);
