@@ -128,7 +128,15 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   if (notice) logger.notice(notice);
   const recipients = resolveRecipients(project, options);
   const drillOptions =
-    options.drill || project.drill ? { ...options, identities: options.identities ?? [] } : null;
+    options.drill || project.drill
+      ? {
+          identities: options.identities ?? [],
+          logger,
+          env: options.env,
+          pgBinDir: options.pgBinDir,
+          signal: options.signal,
+        }
+      : null;
   if (drillOptions) await checkDrillable(project, parts, recipients !== null, drillOptions);
 
   const debris = await removeDebris(options.outDir, project.name);
