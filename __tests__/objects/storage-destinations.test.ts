@@ -49,14 +49,13 @@ async function backup(): Promise<FinishedSet> {
 }
 
 /** Restores `from` into an empty server and checks it holds what the source holds. */
-async function restoresToOriginal(from: string) {
+async function restoresToOriginal(...from: string[]) {
   const target = await startS3Server();
   try {
     const r = await cli(
       [
         'restore',
-        '--from',
-        from,
+        ...(from.length === 1 ? ['--from', from[0]!] : from),
         '--parts',
         'storage',
         '--config',
@@ -184,6 +183,8 @@ describe('storage sets at their destinations', () => {
       const setId = (await manifestOf(r.stdout.trim())).set_id;
       expect((await cli(['verify', '--from', join(fresh, 'app', setId)], setup.env)).code).toBe(0);
       await restoresToOriginal(join(fresh, 'app', setId));
+      // Straight from the branch: the set's folder and the object area are checked out.
+      await restoresToOriginal('--from-branch', bare, '--project', 'app');
     } finally {
       await server?.close();
     }

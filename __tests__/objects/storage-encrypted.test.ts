@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { renderSummary } from '../../src/report/summary.js';
 import { cli } from '../support/cli.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 import {
@@ -68,6 +69,13 @@ describe('encrypted storage part', () => {
     setDir = again.stdout.trim();
     const part = (await manifestOf(setDir)).parts.find((p) => p.part === 'storage')!;
     expect(part.storage).toMatchObject({ objects: 42, downloaded: 1, reused: 41 });
+    const summary = renderSummary({
+      sets: [{ manifest: await manifestOf(setDir), stored: [] }],
+      failures: [],
+    });
+    expect(summary).toContain(
+      '| app | avatars | 40 | 349 B | downloaded 1 (7 B), unchanged 41 (2.9 MiB) |',
+    );
   });
 
   it('restores with the identity; a second restore skips every object', async () => {

@@ -1,6 +1,7 @@
 /** The run's job summary as markdown (pure): what was backed up, how big, where it went. */
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { formatBytes, formatDuration } from '../format.js';
+import { renderStorageSummary } from '../objects/summary.js';
 
 export interface SummarySet {
   manifest: BackupManifest;
@@ -44,6 +45,7 @@ export function renderSummary(input: SummaryInput): string {
     }
     lines.push('');
   }
+  lines.push(...renderStorageSummary(input.sets.map((s) => s.manifest)));
   const warnings = input.sets.flatMap(({ manifest: m }) =>
     m.warnings.map((w) => `- **${cell(m.project)}**: ${cell(w)}`),
   );

@@ -178,8 +178,13 @@ async function openBranch(
       throw new RestoreError(
         `${where}: ${MANIFEST_FILE} lists ${entry.path}, but the branch holds no files for it: refusing to restore; nothing was changed`,
       );
-    // Only this set's files are fetched (the clone is blobless; checkout fetches what it needs).
-    await repo.git(['checkout', '--quiet', tip, '--', `${entry.path}/`], 'checkout');
+    // Only this set's files are fetched (the clone is blobless; checkout fetches what it needs),
+    // and for a storage part the project's object area beside it (docs/storage.md).
+    const area = `${entry.project}/objects/`;
+    const withObjects =
+      entry.parts.some((p) => p.part === 'storage') && tree.some((e) => e.path.startsWith(area));
+    const paths = [`${entry.path}/`, ...(withObjects ? [area] : [])];
+    await repo.git(['checkout', '--quiet', tip, '--', ...paths], 'checkout');
     options.logger.info(`fetched ${entry.path} from ${where} at ${tip.slice(0, 12)}`);
     return {
       dir: join(temp.dir, entry.path),
