@@ -112,6 +112,7 @@ describe('backup --drill', () => {
     const verified = await cli(['verify', '--from', broken], process.env);
     expect(verified.code, verified.stderr).toBe(0);
     const drilled = await cli(['verify', '--drill', '--from', broken], process.env);
+    console.log(`verify --drill of the swapped set:\n${drilled.stderr}`);
     expect(drilled.code).toBe(1);
     // Every row count matches: the content digest is what tells the data apart.
     expect(drilled.stderr).toMatch(/row counts match backup\.json/);
