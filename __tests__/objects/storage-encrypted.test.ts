@@ -95,6 +95,16 @@ describe('encrypted storage part', () => {
         'AGE_IDENTITY',
         '--yes',
       ];
+      const sqlOnly = ['restore', '--from', setDir, '--target-url', 'postgresql://u@localhost/db'];
+      const refused = await cli([...sqlOnly, '--dry-run'], setup.env);
+      expect(refused.stderr).toContain(
+        'this set holds only Storage objects: restore them with --parts storage',
+      );
+      const mixed = await cli([...sqlOnly, '--parts', 'data,storage', '--yes'], setup.env);
+      expect(mixed.stderr).toContain(
+        '--parts storage restores Storage objects in a run of its own',
+      );
+
       const noKey = await cli(
         args.filter((a) => a !== '--identity-env' && a !== 'AGE_IDENTITY'),
         setup.env,

@@ -17,7 +17,7 @@ Run "supabase-backup <command> --help" for a command's options.`,
 
   --config FILE       the config (default: backups.config.yaml)
   --project NAME      back up only this project (repeatable; default: all)
-  --only PARTS        only these parts, comma-separated: roles,schema,data
+  --only PARTS        only these parts, comma-separated: roles,schema,data,storage
   --out DIR           where sets are written as <project>/<set-id>/ (default: backups)
   --pg-bin-dir DIR    look for pg_dump/pg_dumpall/psql here first
   --cli-download-base URL  where to download the Supabase CLI from (a mirror)
@@ -47,6 +47,10 @@ branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and lo
                         (--target-url URL | --target-url-env NAME) [--yes] [--dry-run] [--force]
                         [--parts roles,schema,data] [--tables SCHEMA.TABLE,...]
                         [--identity-file FILE | --identity-env NAME]
+       supabase-backup restore (--from ... | --from-branch ...) --parts storage [--config FILE]
+                        [--s3-endpoint URL] [--s3-region REGION] [--s3-key-id-env NAME]
+                        [--s3-secret-env NAME] [--objects DIR] [--overwrite-objects]
+                        [--identity-file FILE | --identity-env NAME] [--yes] [--dry-run]
 
   --from PATH             a set directory (holding backup.json; an extracted artifact is one),
                           or an artifact zip as downloaded from the Actions UI
@@ -64,13 +68,23 @@ branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and lo
   --dry-run               show the plan and change nothing (does not connect)
   --force                 apply even though the target already holds user tables, or rows in
                           the tables whose data is loaded (appended)
-  --parts PARTS           only these parts, comma-separated (default: all in the set)
+  --parts PARTS           only these parts, comma-separated (default: the set's roles, schema
+                          and data; storage only when asked for, in a run of its own)
   --tables LIST           only the data of these tables (schema.table, comma-separated), into
                           tables that exist already; not with the schema part
   --schemas LIST          not supported (refused: see docs/restore.md)
   --pg-bin-dir DIR        look for psql here first
   --identity-file FILE    age identity file (age-keygen output) for encrypted sets
   --identity-env NAME     read the age identity from this environment variable
+
+Storage objects (--parts storage, docs/storage.md):
+  --config FILE           the target's S3 settings: the storage: mapping of the set's project
+  --s3-endpoint URL       the target S3 endpoint (https://<ref>.supabase.co/storage/v1/s3)
+  --s3-region REGION      its region (default: the config's, else us-east-1)
+  --s3-key-id-env NAME    the variable holding the target's S3 access key id
+  --s3-secret-env NAME    the variable holding the target's S3 secret access key
+  --objects DIR           the object area (default: objects/ in the set, else beside it)
+  --overwrite-objects     upload every object, even those that look present already
 
 Verifies every digest first (a damaged or incomplete set is refused before the target is
 touched); refuses a target that already holds user tables (unless --force); applies roles,

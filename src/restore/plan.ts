@@ -1,6 +1,6 @@
 /** What a restore will apply: which parts, which tables' data, and how it reads as a plan. */
 import type { BackupManifest, TableRecord } from '../catalog/backup-json.js';
-import { PARTS, type Part } from '../config/types.js';
+import { DUMP_PARTS, PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { formatBytes } from '../format.js';
 
@@ -60,7 +60,16 @@ export function selectRestore(manifest: BackupManifest, request: SelectionReques
           `--parts: the set has no ${p} part (it holds ${inSet.join(', ') || 'no parts'})`,
         );
     parts = PARTS.filter((p) => request.parts!.includes(p));
-  } else parts = tablesWanted ? ['data'] : PARTS.filter((p) => inSet.includes(p));
+    if (parts.includes('storage'))
+      throw new UsageError(
+        '--parts storage restores Storage objects in a run of its own, into an S3 endpoint (docs/storage.md)',
+      );
+  } else parts = tablesWanted ? ['data'] : DUMP_PARTS.filter((p) => inSet.includes(p));
+  // Storage objects go to an S3 endpoint, not the database: only when asked for (docs/storage.md).
+  if (parts.length === 0)
+    throw new UsageError(
+      'this set holds only Storage objects: restore them with --parts storage (docs/storage.md)',
+    );
   if (!tablesWanted)
     return { parts, tables: parts.includes('data') ? manifest.tables : [], subset: false };
 
