@@ -127,8 +127,9 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   );
   if (notice) logger.notice(notice);
   const recipients = resolveRecipients(project, options);
+  // A drill restores the database parts; a storage-only set has none to drill.
   const drillOptions =
-    options.drill || project.drill
+    (options.drill || project.drill) && parts.some((p) => p !== 'storage')
       ? {
           identities: options.identities ?? [],
           logger,
