@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CopyRowCounter } from '../../src/pipeline/copy-rows.js';
-import { murmur3 } from '../../src/pipeline/row-digest.js';
+import { RowDigest } from '../../src/pipeline/row-digest.js';
 
 const dump = [
   'SET session_replication_role = replica;',
@@ -102,22 +102,34 @@ describe('CopyRowCounter', () => {
   });
 });
 
-/** The documented definition: sum mod 2^128 of each row's four MurmurHash3 words, in hex. */
+/** One row's digest: its four MurmurHash3 words, seed 1's first, as 32 hex digits. */
+function rowWords(row: string): bigint {
+  const d = new RowDigest();
+  d.addRow(Buffer.from(row));
+  return BigInt(`0x${d.hex()}`);
+}
+
+/** The documented definition: the sum mod 2^128 of the rows' 128-bit numbers, in hex. */
 function digestOf(rows: string[]): string {
-  let sum = 0n;
-  for (const r of rows) {
-    const words = ([1, 2, 3, 4] as const).map((seed) => murmur3(Buffer.from(r), seed));
-    sum += words.reduce((n, w) => (n << 32n) + BigInt(w), 0n);
-  }
+  const sum = rows.reduce((n, r) => n + rowWords(r), 0n);
   return (sum % 2n ** 128n).toString(16).padStart(32, '0');
 }
 
-describe('murmur3', () => {
-  it('is MurmurHash3 x86_32 (published test vectors, and values of the imurmurhash reference)', () => {
-    expect(murmur3(Buffer.from(''), 1)).toBe(0x514e28b7);
-    expect(murmur3(Buffer.from('a'), 2)).toBe(0xcfb8023e);
-    expect(murmur3(Buffer.from('abcd'), 3)).toBe(0x1411db9c);
-    expect(murmur3(Buffer.from('Hello, world!'), 4)).toBe(0x6c4cbd69);
-    expect(murmur3(Buffer.from('12345\tsome text'), 1)).toBe(0x9aa0543a);
+describe('RowDigest', () => {
+  it('hashes a row with MurmurHash3 x86_32 under seeds 1-4 (values of the imurmurhash reference)', () => {
+    const hex = (row: string) => rowWords(row).toString(16).padStart(32, '0');
+    // Seed 1 of "" is the published test vector 0x514E28B7.
+    expect(hex('')).toBe('514e28b7' + '30f4c306' + '85f0b427' + '249cb285');
+    expect(hex('a')).toBe('588adce8' + 'cfb8023e' + '6f49d11a' + '8e124c7e');
+    expect(hex('abcd')).toBe('9bf54592' + '400683d0' + '1411db9c' + 'ab4a578e');
+    expect(hex('Hello, world!')).toBe('aa5dc85b' + '42b6f3ee' + 'd85b88db' + '6c4cbd69');
+    expect(hex('12345\tsome text')).toBe('9aa0543a' + 'a031383b' + 'c2108d85' + '1bbed8a4');
+  });
+
+  it('gives a row fed in pieces the digest of the whole row', () => {
+    const d = new RowDigest();
+    for (const piece of ['Hel', 'l', 'o, wo']) d.addPiece(Buffer.from(piece));
+    d.endRow(Buffer.from('rld!'));
+    expect(d.hex()).toBe(digestOf(['Hello, world!']));
   });
 });

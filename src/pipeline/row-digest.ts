@@ -83,13 +83,6 @@ class RowHash {
   }
 }
 
-/** MurmurHash3 x86_32 of `data` under one seed (the unit the digest is built from). */
-export function murmur3(data: Buffer, seed: (typeof SEEDS)[number]): number {
-  const h = new RowHash();
-  h.update(data);
-  return h.digest()[SEEDS.indexOf(seed)]!;
-}
-
 export class RowDigest {
   /** Four 32-bit words of the running sum, most significant first. */
   private readonly sum = new Uint32Array(4);
