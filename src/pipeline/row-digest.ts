@@ -7,8 +7,8 @@
  * Why: COPY output has no guaranteed row order, so the dump and a later COPY of the restored
  * table can only agree on the multiset of rows, which a sum of per-row hashes captures (unlike
  * XOR, it also counts duplicate rows). It checks that a restore reproduces the content, not
- * authenticity (the stored files have SHA-256 digests for that); SHA-256 per row through
- * node:crypto costs about 1 µs a row, several times the rest of the pipeline.
+ * authenticity (the stored files have SHA-256 digests for that); one node:crypto SHA-256 call
+ * per row costs several times the rest of the pipeline (docs/restore.md has the figures).
  */
 
 const SEEDS = [1, 2, 3, 4] as const;
