@@ -4,7 +4,16 @@
  * reported; the cluster is gone afterwards, also when the run is stopped with SIGTERM.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +24,14 @@ import { startCluster, type Cluster } from '../support/pg-cluster.js';
 
 let source: Cluster;
 let setDir: string;
+const systemTmp = process.env.TMPDIR;
 beforeAll(async () => {
+  // This file's drills (in-process and spawned) get a temp dir of their own, so that drills of
+  // other test files running at the same time are not taken for leftovers or stopped here. The
+  // drill's server (the postgres user, when root) must be able to reach into it.
+  const own = mkdtempSync(join(tmpdir(), 'drill-tests-'));
+  chmodSync(own, 0o755);
+  process.env.TMPDIR = own;
   source = await startCluster();
   await createSupabaseDb(source, 'app', { withUserContent: true });
   const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
@@ -29,6 +45,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await source?.stop();
+  const own = tmpdir();
+  if (systemTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = systemTmp;
+  rmSync(own, { recursive: true, force: true });
 });
 
 /** Drill temp dirs and servers still around (none may outlive a drill). */
@@ -36,7 +56,7 @@ function leftovers(): string[] {
   const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith('supabase-drill-'));
   const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => /postgres.*supabase-drill-/.test(l));
+    .filter((l) => l.includes(join(tmpdir(), 'supabase-drill-')));
   return [...dirs, ...ps];
 }
 
