@@ -185,6 +185,14 @@ describe('storage sets at their destinations', () => {
       await restoresToOriginal(join(fresh, 'app', setId));
       // Straight from the branch: the set's folder and the object area are checked out.
       await restoresToOriginal('--from-branch', bare, '--project', 'app');
+
+      // That run's retention (keep_last: 1) removed the older sets from the branch, and with
+      // them the one object only they used (avatar-3's old content).
+      const tree = (await git('ls-tree', '-r', '--name-only', 'supabase-backups')).split('\n');
+      expect(new Set(tree.filter((f) => /^app\/20/.test(f)).map((f) => f.split('/')[1]))).toEqual(
+        new Set([setId]),
+      );
+      expect(tree.filter((f) => f.startsWith('app/objects/'))).toHaveLength(32);
     } finally {
       await server?.close();
     }

@@ -24,6 +24,7 @@ import type { Logger } from '../log.js';
 import { describeRemote, GitFailure, GitRepo, type TreeEntry } from './git.js';
 import type { FinishedSet } from './types.js';
 import { objectFilesForBranch } from '../objects/destinations.js';
+import { branchObjectGarbage } from '../objects/gc.js';
 
 export interface BranchTarget {
   /** e.g. `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}.git`; never with credentials in it. */
@@ -321,8 +322,16 @@ export async function removeSetsFromBranch(
     const files = state.tree
       .filter((e) => removed.has(e.path.split('/').slice(0, 2).join('/')))
       .map((e) => ({ path: e.path, oid: null }));
+    // Storage objects no remaining set references go with the sets (docs/storage.md).
+    const garbage = await branchObjectGarbage(state.tree, state.sets, removed, (oids) =>
+      state.repo.readBlobs(state.tip, oids),
+    );
+    files.push(...garbage.map((path) => ({ path, oid: null })));
     const list = paths.map((p) => `- ${p}`).join('\n');
-    const message = `Remove ${paths.length} backup set(s) (retention)\n\n${list}\n`;
+    const objects = garbage.length
+      ? `\nand ${garbage.length} stored object file(s) no kept set uses\n`
+      : '';
+    const message = `Remove ${paths.length} backup set(s) (retention)\n\n${list}\n${objects}`;
     return { files, message, ownCommit: false, added: new Map(), removed };
   };
   return updateBranch(target, options, prepare, (_m, state) =>
