@@ -12,7 +12,9 @@ export type Fault =
   /** Exits 1 without writing anything. */
   | 'exit-without-output'
   /** Writes the first bytes, then hangs (to be killed). */
-  | 'partial-then-hang';
+  | 'partial-then-hang'
+  /** The real dump, read line by line by bash: slow (a few MB/s), exit status kept. */
+  | 'slow';
 
 export function faultyPgBinDir(fault: Fault, realBin = '/usr/lib/postgresql/15/bin'): string {
   const dir = mkdtempSync(join(tmpdir(), 'faulty-pg-'));
@@ -22,6 +24,7 @@ export function faultyPgBinDir(fault: Fault, realBin = '/usr/lib/postgresql/15/b
     'partial-then-exit': `"${realBin}/pg_dump" "$@" | head -c 20000; echo "pg_dump: error: injected failure" >&2; exit 3`,
     'exit-without-output': `echo "pg_dump: error: injected failure before any output" >&2; exit 1`,
     'partial-then-hang': `"${realBin}/pg_dump" "$@" | head -c 20000; exec sleep 60`,
+    slow: `set -o pipefail; "${realBin}/pg_dump" "$@" | while IFS= read -r l; do printf '%s\\n' "$l"; done`,
   }[fault];
   writeFileSync(
     join(dir, 'pg_dump'),

@@ -207,6 +207,11 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
           project.engine === 'docker'
             ? result.tables.map(({ schema, name, rows }) => ({ schema, name, rows }))
             : result.tables;
+      // An empty database is a good backup, not a failure: say so, so nobody mistakes it.
+      if (part === 'data' && tables.every((t) => t.rows === 0))
+        logger.notice(
+          `${project.name}: every table backed up is empty (${tables.length} tables): this set holds no rows`,
+        );
       logger.info(
         `${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`,
       );

@@ -2,7 +2,7 @@
  * The one place that starts processes. Connection secrets reach children only through `env`
  * (never argv), and a child's stderr is kept as a short tail for error messages.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ToolError } from '../errors.js';
 
@@ -97,21 +97,54 @@ export function runUnchecked(
     const child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
-      signal: options.signal,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    const group = killOnAbort(child, options.signal);
     const out: Buffer[] = [];
     const err = new TailBuffer();
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => reject(spawnError(command, e)));
+    child.on('error', (e) => (group.release(), reject(spawnError(command, e))));
     child.on('close', (code, signal) => {
+      group.release();
       if (signal) return reject(new ProcessFailure(command, code, signal, err.toString()));
       resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: err.toString() });
     });
     child.stdin.on('error', () => undefined); // a child that exits early closes its stdin
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * Children run in their own process group, so that a kill reaches everything they start (bash's
+ * pipelines, git's remote helpers, which would otherwise keep our pipes open and the run alive).
+ * An abort, or our own exit, kills the group.
+ */
+function killOnAbort(
+  child: ChildProcess,
+  signal: AbortSignal | undefined,
+): { kill(sig?: NodeJS.Signals): void; release(): void } {
+  const kill = (sig: NodeJS.Signals = 'SIGTERM') => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const onAbort = () => kill();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  process.once('exit', onAbort);
+  if (signal?.aborted) kill();
+  return {
+    kill,
+    release: () => {
+      signal?.removeEventListener('abort', onAbort);
+      process.removeListener('exit', onAbort);
+    },
+  };
 }
 
 export interface StreamingChild {
@@ -131,32 +164,21 @@ export function runStreaming(
     env: options.env ?? process.env,
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group, so a kill reaches the whole pipeline a script starts.
     detached: true,
   });
+  const group = killOnAbort(child, options.signal);
   const err = new TailBuffer();
   child.stderr.on('data', (c: Buffer) => err.push(c));
-  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  const onAbort = () => kill();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  // Our own SIGTERM/SIGINT must not leave a detached dump running.
-  process.once('exit', onAbort);
   const done = new Promise<void>((resolve, reject) => {
-    child.on('error', (e) => reject(spawnError(command, e)));
+    child.on('error', (e) => (group.release(), reject(spawnError(command, e))));
     child.on('close', (code, signal) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      process.removeListener('exit', onAbort);
+      group.release();
       if (code === 0) resolve();
       else reject(new ProcessFailure(command, code, signal, err.toString()));
     });
   });
-  return { stdout: child.stdout, done, kill };
+  // Handled here too: a dump killed after its reader failed (a full disk) rejects with no one
+  // left to await it, and an unhandled rejection would end the process before cleanup.
+  done.catch(() => undefined);
+  return { stdout: child.stdout, done, kill: group.kill };
 }
