@@ -64,7 +64,7 @@ describe('storage part', () => {
     ]);
     expect(s3.gets).toHaveLength(SMALL + LARGE.length + 1);
     expect(await readdir(dir)).toEqual(
-      ['SHA256SUMS', 'backup.json', 'storage.index.json.zst', 'storage.objects'].sort(),
+      ['SHA256SUMS', 'backup.json', 'storage.index.json.gz', 'storage.objects'].sort(),
     );
     // 100 avatars share content with others: stored once. Large objects: 2 chunks each.
     const area = join(dir, '..', 'objects');

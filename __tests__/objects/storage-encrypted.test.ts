@@ -47,7 +47,7 @@ describe('encrypted storage part', () => {
     expect((await readdir(setDir)).sort()).toEqual([
       'SHA256SUMS',
       'backup.json',
-      'storage.index.json.zst.age',
+      'storage.index.json.gz.age',
       'storage.objects',
     ]);
     const area = join(out(), 'app', 'objects');
@@ -56,7 +56,7 @@ describe('encrypted storage part', () => {
     ).flat();
     expect(names.length).toBeGreaterThan(0);
     expect(names.every((n) => /^[0-9a-f]{64}\.age$/.test(n) || n === 'journal')).toBe(true);
-    const index = await readFile(join(setDir, 'storage.index.json.zst.age'));
+    const index = await readFile(join(setDir, 'storage.index.json.gz.age'));
     expect(index.toString('latin1')).not.toContain('avatars');
     expect(await readFile(join(setDir, 'storage.objects'), 'utf8')).not.toContain('avatar');
 

@@ -1,7 +1,7 @@
 /**
  * Downloads the objects a plan says to fetch, a few at a time, each streamed into the object
- * area (never held in memory) with its sha256 computed on the way and its size and MD5 etag
- * checked; every stored object goes into the resume journal at once.
+ * area (never held in memory) with its sha256 computed on the way, its size checked (and its
+ * MD5 against a simple upload's etag); every stored object goes into the resume journal at once.
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -59,21 +59,38 @@ export async function fetchObjects(
       `storage: ${done}/${wanted.length} objects, ${formatBytes(bytes)} of ${formatBytes(total)} downloaded (${formatBytes(rate)}/s)`,
     );
   }, options.progressIntervalMs ?? 5000);
+  // The first failure stops the other downloads too (and cancelling the run stops them all).
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let unchecked = 0;
   try {
     const objects = await mapLimit(wanted, options.concurrency, async (o) => {
-      options.signal?.throwIfAborted();
-      const got = await fetchOne(o, options);
+      signal.throwIfAborted();
+      const got = await fetchOne(o, { ...options, signal });
       done++;
-      bytes += got.size;
-      return got;
+      bytes += got.entry.size;
+      if (!got.md5Checked) unchecked++;
+      return got.entry;
     });
+    if (unchecked > 0)
+      options.logger.info(
+        `storage: ${unchecked} object(s) have etags that are not the MD5 of their content ` +
+          '(multipart uploads, or a server that encrypts or computes etags otherwise): their ' +
+          'sizes were checked and their sha256 recorded',
+      );
     return { objects, bytes };
+  } catch (err) {
+    stop.abort(err);
+    throw err;
   } finally {
     clearInterval(timer);
   }
 }
 
-async function fetchOne(o: ListedObject, options: FetchOptions): Promise<IndexedObject> {
+async function fetchOne(
+  o: ListedObject,
+  options: FetchOptions,
+): Promise<{ entry: IndexedObject; md5Checked: boolean }> {
   const what = `${o.bucket}/${o.key}`;
   const res = await options.client
     .send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }), {
@@ -103,11 +120,9 @@ async function fetchOne(o: ListedObject, options: FetchOptions): Promise<Indexed
     throw new StorageError(
       `${what}: got ${counter.bytes} bytes, the server announced ${res.ContentLength}`,
     );
-  // A simple upload's etag is the MD5 of its content; multipart etags ("…-N") are not.
-  if (/^[0-9a-f]{32}$/.test(bare(etag)) && counter.hash.digest('hex') !== bare(etag))
-    throw new StorageError(
-      `${what}: the content's MD5 differs from its etag ${etag}: corrupt download`,
-    );
+  // A simple upload's etag is usually the MD5 of its content; multipart etags ("…-N") and
+  // server-side encrypted objects' are not, so a difference is no proof of damage.
+  const md5Checked = counter.hash.digest('hex') === bare(etag);
   // The listing's version when the object did not change since; else what was downloaded (the
   // next run then sees a different fingerprint and downloads it again, never the reverse).
   const entry: ListedObject =
@@ -125,5 +140,5 @@ async function fetchOne(o: ListedObject, options: FetchOptions): Promise<Indexed
     fingerprint: fingerprint(entry),
     content_type,
   });
-  return { ...entry, sha256: stored.sha256, content_type };
+  return { entry: { ...entry, sha256: stored.sha256, content_type }, md5Checked };
 }

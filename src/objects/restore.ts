@@ -104,6 +104,11 @@ export async function restoreObjects(options: ObjectRestoreOptions): Promise<Buc
     results.set(bucket, { bucket, created, uploaded: 0, uploaded_bytes: 0, skipped: 0 });
   }
   const work = await mkdtemp(join(tmpdir(), 'supabase-restore-objects-'));
+  let done = 0;
+  const timer = setInterval(
+    () => logger.info(`storage: ${done}/${index.objects.length} objects restored or skipped`),
+    5000,
+  );
   try {
     await mapLimit(index.objects, options.concurrency ?? 8, async (o) => {
       options.signal?.throwIfAborted();
@@ -116,8 +121,10 @@ export async function restoreObjects(options: ObjectRestoreOptions): Promise<Buc
         r.uploaded++;
         r.uploaded_bytes += o.size;
       }
+      done++;
     });
   } finally {
+    clearInterval(timer);
     await rm(work, { recursive: true, force: true });
   }
   for (const r of results.values())
