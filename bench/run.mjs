@@ -358,6 +358,8 @@ async function main() {
       SUPABASE_CLI_PATH: SUPABASE,
       BENCH_RSS_FILE: rssFile,
       PATH: pgPath,
+      // An empty cache every run, as on a fresh GitHub-hosted runner: the CLI's dry runs count.
+      XDG_CACHE_HOME: mkdtempSync(path.join(work, 'xdg-cache-')),
     });
     for (const p of projects) toolEnv[p.secret] = cluster.url(p.db);
     const m = await measure(NODE, args, {

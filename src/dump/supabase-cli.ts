@@ -18,7 +18,6 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import * as tc from '@actions/tool-cache';
 import { ToolError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../proc/run.js';
@@ -36,6 +35,10 @@ export interface SupabaseCli {
 export const DEFAULT_CLI_DOWNLOAD_BASE = 'https://github.com/supabase/cli/releases/download';
 
 const TOOL_NAME = 'supabase';
+
+/** Loaded only when the tool cache is consulted: with @actions/core and its HTTP client it
+ * costs ~30 MB at load, which a run with SUPABASE_CLI_PATH or the pg-dump engine never needs. */
+const toolCache = () => import(/* webpackMode: "eager" */ '@actions/tool-cache');
 const BINARY = 'supabase';
 
 export interface LocateOptions {
@@ -72,7 +75,7 @@ export async function locateSupabaseCli(options: LocateOptions): Promise<Supabas
   }
 
   defaultToolCacheEnv(env);
-  const cached = tc.find(TOOL_NAME, version);
+  const cached = (await toolCache()).find(TOOL_NAME, version);
   if (cached) {
     const binary = join(cached, BINARY);
     logger.debug(`Supabase CLI ${version} found in the tool cache: ${binary}`);
@@ -164,7 +167,7 @@ async function download(
     // Run it before caching it, so a binary that can't run here never lands in the cache.
     const reported = await reportedVersion(binary, env, `The downloaded Supabase CLI ${version}`);
     noteVersion(logger, reported, version, `the ${version} release`);
-    const cachedDir = await tc.cacheDir(unpacked, TOOL_NAME, version);
+    const cachedDir = await (await toolCache()).cacheDir(unpacked, TOOL_NAME, version);
     logger.info(`Supabase CLI ${reported} installed in the tool cache: ${cachedDir}`);
     return { path: join(cachedDir, BINARY), version: reported, source: 'download' };
   } finally {
@@ -178,6 +181,7 @@ async function fetchTo(
   dest: string,
   explain: (status: number) => string | undefined,
 ): Promise<void> {
+  const tc = await toolCache();
   try {
     await tc.downloadTool(url, dest);
   } catch (err) {
