@@ -56,6 +56,10 @@ describe('encrypted storage part', () => {
     ).flat();
     expect(names.length).toBeGreaterThan(0);
     expect(names.every((n) => /^[0-9a-f]{64}\.age$/.test(n) || n === 'journal')).toBe(true);
+    // The S3 keys (both "S3RVER" here) reach no log line and no stored file.
+    expect(r.stderr).not.toContain('S3RVER');
+    for (const f of await readdir(setDir))
+      expect(await readFile(join(setDir, f), 'latin1')).not.toContain('S3RVER');
     const index = await readFile(join(setDir, 'storage.index.json.gz.age'));
     expect(index.toString('latin1')).not.toContain('avatars');
     expect(await readFile(join(setDir, 'storage.objects'), 'utf8')).not.toContain('avatar');
