@@ -82,6 +82,17 @@ describe('encrypted storage part', () => {
     );
   });
 
+  it('rides out throttling: 503 SlowDown answers are retried with backoff', async () => {
+    await put(s3.client, 'avatars', 'users/2/avatar-2.png', 'changed again', 'image/png');
+    s3.throttle(3);
+    s3.gets.length = 0;
+    const r = await cli(backupArgs(), setup.env);
+    expect(r.code).toBe(0);
+    expect(s3.throttled).toBe(3);
+    expect(s3.gets).toEqual(['avatars/users/2/avatar-2.png']);
+    setDir = r.stdout.trim();
+  });
+
   it('restores with the identity; a second restore skips every object', async () => {
     const target = await startS3Server();
     try {

@@ -21,6 +21,10 @@ export interface S3Server {
   gets: string[];
   /** Object PUTs received, by "bucket/key". */
   puts: string[];
+  /** The next `count` object GETs are answered 503 SlowDown, as S3 throttles. */
+  throttle(count: number): void;
+  /** GETs answered SlowDown so far. */
+  throttled: number;
   /** Writes an object through s3rver's own store (what a PUT does, minus HTTP): fast seeding. */
   seed(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
   /** An object's bytes and content type as the server holds them (read from its store). */
@@ -40,7 +44,14 @@ const { default: S3Object } = { default: require('s3rver/lib/models/object.js') 
   default: new (bucket: string, key: string, content: Buffer, meta: object) => unknown;
 };
 
-type Ctx = { method: string; path: string; querystring: string };
+type Ctx = {
+  method: string;
+  path: string;
+  querystring: string;
+  status: number;
+  type: string;
+  body: unknown;
+};
 
 /**
  * s3rver seals its ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17+) no
@@ -69,12 +80,23 @@ export async function startS3Server(): Promise<S3Server> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', directory: dir, silent: true });
   const gets: string[] = [];
   const puts: string[] = [];
+  const state = { throttle: 0, throttled: 0 };
   // Before s3rver's own middleware: every request is seen, whatever the router does with it.
   (server as unknown as { middleware: unknown[] }).middleware.unshift(
     async (ctx: Ctx, next: () => Promise<void>) => {
       const parts = ctx.path.split('/').filter(Boolean);
       const key = parts.slice(1).map(decodeURIComponent).join('/');
       const objectCall = parts.length >= 2 && !ctx.querystring.includes('uploadId');
+      if (objectCall && ctx.method === 'GET' && state.throttle > 0) {
+        state.throttle--;
+        state.throttled++;
+        ctx.status = 503;
+        ctx.type = 'application/xml';
+        ctx.body =
+          '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>' +
+          '<Message>Please reduce your request rate.</Message></Error>';
+        return;
+      }
       if (objectCall && ctx.method === 'GET') gets.push(`${parts[0]}/${key}`);
       if (objectCall && ctx.method === 'PUT') puts.push(`${parts[0]}/${key}`);
       await next();
@@ -96,6 +118,12 @@ export async function startS3Server(): Promise<S3Server> {
     client,
     gets,
     puts,
+    throttle(count) {
+      state.throttle = count;
+    },
+    get throttled() {
+      return state.throttled;
+    },
     async seed(bucket, key, body, contentType) {
       const meta = { 'content-type': contentType, 'last-modified': new Date().toUTCString() };
       await store.putObject(new S3Object(bucket, key, body, meta));
