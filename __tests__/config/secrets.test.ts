@@ -8,6 +8,8 @@ import {
   type Connection,
 } from '../../src/config/secrets.js';
 import type { ProjectConfig } from '../../src/config/types.js';
+import { parseConfig } from '../../src/config/load.js';
+import { configuredSecretNames } from '../../src/commands/backup-db.js';
 import { SecretError } from '../../src/errors.js';
 
 const project: ProjectConfig = {
@@ -234,5 +236,42 @@ describe('secretsOf', () => {
   it('is just the URL when there is no password', () => {
     const raw = 'postgresql://u@h/d';
     expect(secretsOf(resolve(raw), raw)).toEqual([raw]);
+  });
+});
+
+describe('configuredSecretNames', () => {
+  it('names every *_secret of every project, defaults included, and no values', () => {
+    const config = parseConfig(
+      [
+        'version: 1',
+        'defaults:',
+        '  alerts: {issues: true, webhook_url_secret: HOOK_URL}',
+        'projects:',
+        '  - name: a',
+        '    db_url_secret: A_DB_URL',
+        '    encryption: {recipients_secret: A_RECIPIENTS}',
+        '    parts: [roles, schema, data, storage]',
+        '    storage:',
+        '      buckets: all',
+        '      s3_endpoint: https://abcdefghijklmnopqrst.supabase.co/storage/v1/s3',
+        '      region: eu-central-1',
+        '      access_key_id_secret: A_S3_KEY',
+        '      secret_access_key_secret: A_S3_SECRET',
+        '  - name: b',
+        '    db_url_secret: B_DB_URL',
+      ].join('\n'),
+      'backups.config.yaml',
+    );
+    expect(configuredSecretNames(config).sort()).toEqual(
+      [
+        'A_DB_URL',
+        'A_RECIPIENTS',
+        'A_S3_KEY',
+        'A_S3_SECRET',
+        'B_DB_URL',
+        'HOOK_URL',
+        'HOOK_URL',
+      ].sort(),
+    );
   });
 });

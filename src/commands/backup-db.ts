@@ -25,14 +25,22 @@ export interface Database extends Preflight {
   extras: Extras;
 }
 
-/** The NAMES of every variable the config reads a secret from (no child ever sees them). */
+/**
+ * The NAMES of every variable the config reads a secret from (no child ever sees them): every
+ * `*_secret` key at any depth, so a new kind of secret cannot be forgotten here.
+ */
 export function configuredSecretNames(config: Config): string[] {
-  return config.projects.flatMap((p) => [
-    p.db_url_secret,
-    p.encryption?.recipients_secret ?? '',
-    p.storage?.access_key_id_secret ?? '',
-    p.storage?.secret_access_key_secret ?? '',
-  ]);
+  const names: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) {
+        if (k.endsWith('_secret') && typeof v === 'string') names.push(v);
+        else walk(v);
+      }
+  };
+  walk(config.projects);
+  return names;
 }
 
 export async function openDatabase(

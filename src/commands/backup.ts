@@ -4,26 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest, PartRecord, TableRecord } from '../catalog/backup-json.js';
 import { FORMAT, FORMAT_VERSION } from '../catalog/backup-json.js';
-import { partFileName } from '../catalog/naming.js';
 import { resolveCompression } from '../config/compression.js';
 import { selectProjects } from '../config/load.js';
-import { displayUrl } from '../config/secrets.js';
 import type { Config, DumpPart, Part, ProjectConfig } from '../config/types.js';
-import { prepareEngine, startPart } from '../dump/engines.js';
+import { prepareEngine } from '../dump/engines.js';
 import { BackupError, DumpError, SecretError, errorMessage } from '../errors.js';
 import { parseRecipients } from '../pipeline/age-keys.js';
 import { mapLimit } from '../concurrency.js';
-import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
 import { zstdAvailable } from '../pipeline/compress.js';
-import { writePart } from '../pipeline/part.js';
-import { ProcessFailure } from '../proc/run.js';
 import { removeDebris, SetWriter } from '../set/writer.js';
 import { TOOL_VERSION } from '../version.js';
 import { Journal, OBJECTS_DIR } from '../objects/base.js';
 import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
 import { openDatabase } from './backup-db.js';
+import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
 import { checkDrillable, drillStaged } from './backup-drill.js';
 
 export interface BackupOptions {
@@ -149,73 +145,20 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-'));
   const writer = await SetWriter.begin(options.outDir, project.name, startedAt);
   try {
-    const records: PartRecord[] = [];
-    let tables: TableRecord[] = [];
     const ctx = db && { project, ...db, workDir, signal: options.signal };
     if (ctx) await prepareEngine(project.engine, ctx, dumpParts);
-    for (const part of ctx ? dumpParts : []) {
-      const { extras, conn } = ctx!;
-      const t0 = Date.now();
-      const file = partFileName(part, compression, recipients !== null);
-      const trailer = { roles: extras.rolesSql, schema: extras.schemaSql, data: extras.dataSql }[
-        part
-      ];
-      const running = await startPart(
-        project.engine,
-        ctx!,
-        part,
-        trailer,
-        displayUrl({ ...conn, password: '' }),
-      );
-      let last = { at: t0, bytes: 0 };
-      const result = await writePart(running.stream, {
-        dir: writer.dir,
-        file,
-        compression,
-        recipients: recipients ?? undefined,
-        maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-        countRows: part === 'data',
-        signal: options.signal,
-        onProgress: (bytes) => {
-          const now = Date.now();
-          const rate = ((bytes - last.bytes) * 1000) / Math.max(1, now - last.at);
-          last = { at: now, bytes };
-          logger.info(
-            `${project.name}/${part}: ${formatBytes(bytes)} dumped (${formatBytes(rate)}/s)`,
-          );
-        },
-      }).catch((err: unknown) => {
-        running.kill();
-        throw dumpFailure(part, err);
-      });
-      const duration_ms = Date.now() - t0;
-      records.push({
-        part,
-        file,
-        bytes: result.bytes,
-        sha256: result.sha256,
-        raw_bytes: result.raw_bytes,
-        raw_sha256: result.raw_sha256,
-        compression,
-        encryption: recipients ? { format: 'age', recipients } : null,
-        duration_ms,
-        ...(result.files.length > 1 ? { chunks: result.files } : {}),
-      });
-      // The docker engine's pg_dump runs in a container without PGTZ: only its row counts are kept.
-      if (part === 'data')
-        tables =
-          project.engine === 'docker'
-            ? result.tables.map(({ schema, name, rows }) => ({ schema, name, rows }))
-            : result.tables;
-      // An empty database is a good backup, not a failure: say so, so nobody mistakes it.
-      if (part === 'data' && tables.every((t) => t.rows === 0))
-        logger.notice(
-          `${project.name}: every table backed up is empty (${tables.length} tables): this set holds no rows`,
-        );
-      logger.info(
-        `${part}: ${formatBytes(result.raw_bytes)} -> ${file} ${formatBytes(result.bytes)} in ${formatDuration(duration_ms)}`,
-      );
-    }
+    const { records, tables } = ctx
+      ? await dumpDatabaseParts({
+          ctx,
+          parts: dumpParts,
+          dir: writer.dir,
+          compression,
+          recipients,
+          maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+          logger,
+          signal: options.signal,
+        })
+      : { records: [] as PartRecord[], tables: [] as TableRecord[] };
     const objects = parts.includes('storage')
       ? await backupStoragePart(project, {
           setDir: writer.dir,
@@ -308,16 +251,4 @@ function resolveRecipients(project: ProjectConfig, options: BackupOptions): stri
       `${project.name}: ${name} does not hold age public keys: ${errorMessage(err)}`,
     );
   }
-}
-
-function dumpFailure(part: Part, err: unknown): BackupError {
-  if (err instanceof BackupError) return err;
-  if (err instanceof ProcessFailure) {
-    const reason = err.stderr.trim().split('\n').slice(-5).join('; ') || err.message;
-    const how = err.signalName ? `was killed by ${err.signalName}` : `exited with code ${err.code}`;
-    return new DumpError(`the ${part} dump failed (${how}): ${reason}`, { cause: err });
-  }
-  if ((err as { name?: string }).name === 'AbortError')
-    return new DumpError(`the ${part} dump was cancelled`);
-  return new DumpError(`the ${part} dump failed: ${errorMessage(err)}`, { cause: err });
 }
