@@ -7,6 +7,7 @@ import type { BackupManifest } from '../catalog/backup-json.js';
 import { verifiedManifest } from '../commands/restore.js';
 import type { Config, StorageConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { formatBytes } from '../format.js';
 import type { Logger } from '../log.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
 import { ObjectArea } from './area.js';
@@ -119,7 +120,7 @@ export async function restoreStorage(
     const bytes = index.objects.reduce((n, o) => n + o.size, 0);
     logger.info(
       `restore storage of ${manifest.project}/${manifest.set_id}: ${index.objects.length} objects ` +
-        `(${bytes} bytes) in ${index.buckets.length} bucket(s) from ${areaDir} into ${target.s3_endpoint}`,
+        `(${formatBytes(bytes)}) in ${index.buckets.length} bucket(s) from ${areaDir} into ${target.s3_endpoint}`,
     );
     if (options.dryRun) return { applied: false, manifest, buckets: [] };
     if (!options.yes)
