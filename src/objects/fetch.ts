@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../concurrency.js';
 import { StorageError } from '../errors.js';
 import { formatBytes } from '../format.js';
@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { ObjectArea } from './area.js';
 import type { Journal } from './base.js';
 import { fingerprint, type IndexedObject, type ListedObject } from './index-file.js';
-import { s3Failure } from './s3.js';
+import { s3Failure, s3Sdk } from './s3.js';
 
 export interface FetchOptions {
   client: S3Client;
@@ -92,6 +92,7 @@ async function fetchOne(
   options: FetchOptions,
 ): Promise<{ entry: IndexedObject; md5Checked: boolean }> {
   const what = `${o.bucket}/${o.key}`;
+  const { GetObjectCommand } = await s3Sdk();
   const res = await options.client
     .send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }), {
       abortSignal: options.signal,

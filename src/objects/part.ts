@@ -64,7 +64,7 @@ export async function backupStoragePart(
     throw new DumpError(
       `${project.name}: the storage part needs a storage: mapping (s3_endpoint, access_key_id_secret, secret_access_key_secret); see docs/storage.md`,
     );
-  const client = createS3Client(project.storage, options.env, logger, project.name);
+  const client = await createS3Client(project.storage, options.env, logger, project.name);
   try {
     const buckets = await resolveBuckets(client, project.storage.buckets, options.signal);
     const listed = (

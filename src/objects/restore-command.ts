@@ -127,7 +127,7 @@ export async function restoreStorage(
       throw new UsageError(
         'restore uploads into the target buckets: run again with --yes to apply (or --dry-run to only see the plan)',
       );
-    const client = createS3Client(target, options.env, logger, 'restore target');
+    const client = await createS3Client(target, options.env, logger, 'restore target');
     try {
       const buckets = await restoreObjects({
         manifest,

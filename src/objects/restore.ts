@@ -12,13 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  CreateBucketCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { mapLimit } from '../concurrency.js';
 import { RestoreError } from '../errors.js';
@@ -29,7 +23,7 @@ import { createDecryptStage } from '../pipeline/encrypt.js';
 import { decompressPart } from '../restore/decompress.js';
 import { ObjectArea } from './area.js';
 import { objectPath, parseIndex, type IndexedObject, type StorageIndex } from './index-file.js';
-import { S3_MAX_ATTEMPTS, s3Failure } from './s3.js';
+import { S3_MAX_ATTEMPTS, s3Failure, s3Sdk } from './s3.js';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -135,6 +129,7 @@ export async function restoreObjects(options: ObjectRestoreOptions): Promise<Buc
 }
 
 async function ensureBucket(client: S3Client, bucket: string, signal?: AbortSignal) {
+  const { CreateBucketCommand, HeadBucketCommand } = await s3Sdk();
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
     return false;
@@ -153,6 +148,7 @@ async function ensureBucket(client: S3Client, bucket: string, signal?: AbortSign
 const bare = (etag: string | undefined) => (etag ?? '').replace(/^W\//, '').replace(/"/g, '');
 
 async function alreadyThere(client: S3Client, o: IndexedObject, signal?: AbortSignal) {
+  const { HeadObjectCommand } = await s3Sdk();
   try {
     const head = await client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }), {
       abortSignal: signal,
@@ -213,6 +209,7 @@ async function uploadOne(
   options: ObjectRestoreOptions,
 ): Promise<void> {
   const checked = await checkedBody(o, objectPath(o.sha256, encrypted), encrypted, work, options);
+  const { PutObjectCommand } = await s3Sdk();
   try {
     // Retried here, not by the SDK: a streamed body cannot be rewound, a file can be reopened.
     for (let attempt = 1; ; attempt++) {

@@ -3,7 +3,7 @@
  * credentials only from the variables the config names (never the AWS_* chain), adaptive retries
  * (exponential backoff with jitter, slower sending on throttling: 503 SlowDown, 429).
  */
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { StorageConfig } from '../config/types.js';
 import { SecretError, StorageError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -12,12 +12,20 @@ import type { ListedObject } from './index-file.js';
 /** Attempts per request (the first and five retries) before a run gives up on an object. */
 export const S3_MAX_ATTEMPTS = 6;
 
-export function createS3Client(
+/**
+ * The SDK, loaded when a storage part or restore runs: ~30 MB at load that database-only runs
+ * never need. ncc keeps it in the bundle ("eager"); it is evaluated on first use.
+ */
+export const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> =>
+  import(/* webpackMode: "eager" */ '@aws-sdk/client-s3');
+
+export async function createS3Client(
   storage: StorageConfig,
   env: Record<string, string | undefined>,
   logger: Logger,
   where: string,
-): S3Client {
+): Promise<S3Client> {
+  const { S3Client } = await s3Sdk();
   const read = (key: 'access_key_id_secret' | 'secret_access_key_secret') => {
     const name = storage[key];
     const value = env[name];
@@ -67,6 +75,7 @@ export async function resolveBuckets(
 ): Promise<string[]> {
   if (wanted !== 'all') return [...wanted];
   try {
+    const { ListBucketsCommand } = await s3Sdk();
     const out = await client.send(new ListBucketsCommand({}), { abortSignal: signal });
     return (out.Buckets ?? []).map((b) => b.Name!).sort();
   } catch (err) {
@@ -80,6 +89,7 @@ export async function listObjects(
   bucket: string,
   signal?: AbortSignal,
 ): Promise<ListedObject[]> {
+  const { ListObjectsV2Command } = await s3Sdk();
   const out: ListedObject[] = [];
   let token: string | undefined;
   do {
