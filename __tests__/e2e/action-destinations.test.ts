@@ -5,10 +5,10 @@
  * and from the downloaded artifact. Two runs: retention (keep_last 1) prunes the first.
  */
 import { DefaultArtifactClient } from '@actions/artifact';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseManifest } from '../../src/catalog/manifest.js';
@@ -18,6 +18,7 @@ import {
   withEnv,
   type ArtifactService,
 } from '../support/artifact-service.js';
+import { runAction } from '../support/action.js';
 import { backupEnv, cli } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
@@ -65,46 +66,18 @@ function writeConfig(dir: string): string {
   return file;
 }
 
-/** Runs dist/index.js asynchronously: the emulators live in this process and must keep answering. */
-function runAction(
-  work: string,
-  inputs: Record<string, string>,
-): Promise<{ code: number; stdout: string; outputs: Record<string, string>; summary: string }> {
-  const output = join(work, `output-${Date.now()}`);
-  const summary = join(work, `summary-${Date.now()}`);
-  writeFileSync(output, '');
-  writeFileSync(summary, '');
-  const env: NodeJS.ProcessEnv = {
-    ...backupEnv({ FIXTURE_DB_URL: source.url('app') }),
-    ...artifacts.env,
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    GITHUB_ACTIONS: 'true',
-    GITHUB_REPOSITORY: REPO,
-    GITHUB_API_URL: api.url,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    RUNNER_TEMP: work,
-  };
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [resolve('dist/index.js')], { cwd: work, env });
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => {
-      const outputs: Record<string, string> = {};
-      const lines = readFileSync(output, 'utf8').split('\n');
-      for (let i = 0; i < lines.length; i++) {
-        const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-        if (!m) continue;
-        const value: string[] = [];
-        while (lines[++i] !== m[2]) value.push(lines[i]!);
-        outputs[m[1]!] = value.join('\n');
-      }
-      res({ code: code ?? 1, stdout, outputs, summary: readFileSync(summary, 'utf8') });
-    });
+/** The action in the runner's temp dir `work` (also its workspace), against the emulators. */
+const runFixture = (work: string, inputs: Record<string, string>) =>
+  runAction({
+    inputs,
+    env: {
+      ...backupEnv({ FIXTURE_DB_URL: source.url('app') }),
+      ...artifacts.env,
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_API_URL: api.url,
+    },
+    temp: work,
   });
-}
 
 async function restoreInto(dir: string): Promise<string[]> {
   const target = await startCluster();
@@ -128,8 +101,8 @@ it('backs up to artifacts and the branch, restores from both, and prunes by poli
     reason: 'e2e: first run',
     'out-dir': 'backups',
   };
-  const first = await runAction(work, inputs);
-  expect(first.code, first.stdout).toBe(0);
+  const first = await runFixture(work, inputs);
+  expect(first.code, first.log).toBe(0);
   const [set] = JSON.parse(first.outputs.sets!) as {
     set_id: string;
     artifact: { id: number; name: string; digest: string };
@@ -144,7 +117,7 @@ it('backs up to artifacts and the branch, restores from both, and prunes by poli
   });
   expect(first.summary).toMatch(/\| fixture \| `\d{4}-\d\d-\d\dT\d{6}Z` \| roles, schema, data \|/);
   for (const form of secretForms(TOKEN).concat(secretForms(source.password))) {
-    expect(first.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain(form);
+    expect(first.log.replace(/::add-mask::.*\n/g, '')).not.toContain(form);
     expect(first.summary).not.toContain(form);
   }
 
@@ -193,14 +166,14 @@ it('backs up to artifacts and the branch, restores from both, and prunes by poli
   };
   process.env.TARGET_DB_URL = target.url('app');
   try {
-    const refused = await runAction(work, { ...restoreInputs, confirm: 'fixtures' });
+    const refused = await runFixture(work, { ...restoreInputs, confirm: 'fixtures' });
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/confirm input to the project's name \("fixture"\)/);
+    expect(refused.log).toMatch(/confirm input to the project's name \("fixture"\)/);
     expect(
       await target.psql("select count(*) from pg_tables where schemaname = 'app'", 'app'),
     ).toBe('0');
-    const restored = await runAction(work, { ...restoreInputs, confirm: 'fixture' });
-    expect(restored.code, restored.stdout).toBe(0);
+    const restored = await runFixture(work, { ...restoreInputs, confirm: 'fixture' });
+    expect(restored.code, restored.log).toBe(0);
     expect(JSON.parse(restored.outputs.restored!)).toEqual({
       set: `fixture/${set!.set_id}`,
       applied: true,
@@ -212,8 +185,8 @@ it('backs up to artifacts and the branch, restores from both, and prunes by poli
 
   // A second run: keep_last 1 removes the first set from the branch and its artifact.
   await new Promise((r) => setTimeout(r, 1100));
-  const second = await runAction(work, { ...inputs, reason: 'e2e: second run' });
-  expect(second.code, second.stdout).toBe(0);
+  const second = await runFixture(work, { ...inputs, reason: 'e2e: second run' });
+  expect(second.code, second.log).toBe(0);
   const [newer] = JSON.parse(second.outputs.sets!) as { set_id: string }[];
   expect(newer!.set_id).not.toBe(set!.set_id);
   await exec('git', [

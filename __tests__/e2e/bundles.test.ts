@@ -6,9 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../src/log.js';
+import { runAction } from '../support/action.js';
 import { backupEnv, builtCli, writeConfig } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -21,20 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await source.stop();
 });
-
-/** Parses the runner's GITHUB_OUTPUT file format (name<<DELIMITER ... DELIMITER). */
-function readOutputs(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!m) continue;
-    const value: string[] = [];
-    while (lines[++i] !== m[2]) value.push(lines[i]!);
-    out[m[1]!] = value.join('\n');
-  }
-  return out;
-}
 
 describe('dist/cli.js', () => {
   it('answers --help for every command', async () => {
@@ -91,34 +78,13 @@ describe('dist/cli.js', () => {
 });
 
 describe('dist/index.js (the action)', () => {
-  function runAction(inputs: Record<string, string>, env: Record<string, string>) {
-    const work = mkdtempSync(join(tmpdir(), 'runner-'));
-    const outputFile = join(work, 'output');
-    writeFileSync(outputFile, '');
-    const inputEnv = Object.fromEntries(
-      Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
-    );
-    const res = spawnSync(process.execPath, [resolve('dist/index.js')], {
-      cwd: work,
-      env: {
-        ...backupEnv(env),
-        ...inputEnv,
-        GITHUB_OUTPUT: outputFile,
-        GITHUB_ACTIONS: 'true',
-        RUNNER_TEMP: work,
-      },
-      encoding: 'utf8',
-    });
-    return { ...res, work, outputs: readOutputs(outputFile) };
-  }
-
-  it('runs backup from INPUT_* and sets the sets output', () => {
+  it('runs backup from INPUT_* and sets the sets output', async () => {
     const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL' });
-    const res = runAction(
-      { command: 'backup', config, projects: 'all', 'out-dir': 'backups' },
-      { FIXTURE_DB_URL: source.url('app') },
-    );
-    expect(res.status, res.stdout).toBe(0);
+    const res = await runAction({
+      inputs: { command: 'backup', config, projects: 'all', 'out-dir': 'backups' },
+      env: backupEnv({ FIXTURE_DB_URL: source.url('app') }),
+    });
+    expect(res.code, res.stdout).toBe(0);
     const sets = JSON.parse(res.outputs.sets!) as {
       project: string;
       set_id: string;
@@ -131,18 +97,18 @@ describe('dist/index.js (the action)', () => {
       'schema.sql',
       'data.sql',
     ]);
-    expect(readdirSync(join(res.work, 'backups', 'fixture'))).toEqual([sets[0]!.set_id]);
+    expect(readdirSync(join(res.temp, 'backups', 'fixture'))).toEqual([sets[0]!.set_id]);
     expect(res.stdout).toContain(`::add-mask::`);
     for (const form of secretForms(source.password)) {
       expect(res.stdout.replace(/::add-mask::.*\n/g, '')).not.toContain(form);
-      expect(readFileSync(join(res.work, 'output'), 'utf8')).not.toContain(form);
+      expect(readFileSync(join(res.temp, 'output'), 'utf8')).not.toContain(form);
     }
   });
 
-  it('reports config errors as annotations on the file and line, and fails', () => {
+  it('reports config errors as annotations on the file and line, and fails', async () => {
     const config = writeConfig({ name: 'Bad Name', db_url_secret: 'FIXTURE_DB_URL' });
-    const res = runAction({ command: 'validate', config }, {});
-    expect(res.status).toBe(1);
+    const res = await runAction({ inputs: { command: 'validate', config }, env: backupEnv({}) });
+    expect(res.code).toBe(1);
     const nameLine =
       readFileSync(config, 'utf8')
         .split('\n')

@@ -4,13 +4,13 @@
  * against GitHub's OpenAPI description) and a webhook event, a second failure comments on it,
  * and the first success closes it. No secret reaches GitHub or the webhook.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runAction } from '../support/action.js';
 import { backupEnv } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startGitHubRest, type GitHubRest } from '../support/github-rest.js';
@@ -66,34 +66,20 @@ afterAll(async () => {
 });
 
 let runs = 0;
-function runAction(downUrl: string): Promise<{ code: number; log: string; summary: string }> {
-  const summary = join(work, `summary-${++runs}.md`);
-  writeFileSync(summary, '');
-  writeFileSync(join(work, 'output'), '');
-  const env: NodeJS.ProcessEnv = {
-    ...backupEnv({ APP_DB_URL: source.url('app'), DOWN_DB_URL: downUrl }),
-    BACKUP_WEBHOOK_URL: hookUrl,
-    'INPUT_OUT-DIR': 'backups',
-    'INPUT_GITHUB-TOKEN': TOKEN,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_REPOSITORY: 'acme/app',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: api.url,
-    GITHUB_RUN_ID: String(1000 + runs),
-    GITHUB_OUTPUT: join(work, 'output'),
-    GITHUB_STEP_SUMMARY: summary,
-    RUNNER_TEMP: work,
-  };
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [resolve('dist/index.js')], { cwd: work, env });
-    let log = '';
-    child.stdout.on('data', (c: Buffer) => (log += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (log += c.toString()));
-    child.on('error', rej);
-    child.on('close', (code) =>
-      res({ code: code ?? 1, log, summary: readFileSync(summary, 'utf8') }),
-    );
+function runBackup(downUrl: string) {
+  runs++;
+  return runAction({
+    inputs: { 'out-dir': 'backups', 'github-token': TOKEN },
+    env: {
+      ...backupEnv({ APP_DB_URL: source.url('app'), DOWN_DB_URL: downUrl }),
+      BACKUP_WEBHOOK_URL: hookUrl,
+      GITHUB_EVENT_NAME: 'workflow_dispatch',
+      GITHUB_REPOSITORY: 'acme/app',
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_API_URL: api.url,
+      GITHUB_RUN_ID: String(1000 + runs),
+    },
+    temp: work,
   });
 }
 
@@ -101,7 +87,7 @@ const closedPort = `postgresql://postgres:${DOWN_PASSWORD}@127.0.0.1:1/postgres`
 
 it('three failing runs of one project: an issue opened, then commented on; charts grow', async () => {
   for (let i = 1; i <= 3; i++) {
-    const r = await runAction(closedPort);
+    const r = await runBackup(closedPort);
     expect(r.code, r.log).toBe(1);
     expect(r.log).toMatch(/::error::backup failed for down/);
     expect(r.log).toContain(i === 1 ? 'down: opened issue #1' : 'down: commented on issue #1');
@@ -122,7 +108,7 @@ it('three failing runs of one project: an issue opened, then commented on; chart
 
 it('the first success closes the issue and tells the webhook', async () => {
   await createSupabaseDb(source, 'down');
-  const r = await runAction(source.url('down'));
+  const r = await runBackup(source.url('down'));
   expect(r.code, r.log).toBe(0);
   expect(r.log).toContain('down: recovered; closed issue #1');
   expect(api.issues[0]).toMatchObject({ state: 'closed', state_reason: 'completed' });

@@ -8,14 +8,14 @@
  * runner learns what to mask, may hold a secret; they must exist for the password and token.
  */
 import { DefaultArtifactClient } from '@actions/artifact';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../src/log.js';
 import { run } from '../../src/proc/run.js';
+import { runAction, type ActionRun } from '../support/action.js';
 import * as artifactService from '../support/artifact-service.js';
 import { backupEnv, builtCli, writeConfig } from '../support/cli.js';
 import { faultyPgBinDir } from '../support/faulty-pg.js';
@@ -152,35 +152,22 @@ const MASK_LINE = /^::add-mask::.*$/gm;
 const escapeData = (s: string) =>
   s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
-type ActionRun = { code: number; stdout: string; stderr: string; work: string };
-
 /** dist/index.js as the runner runs it, with both destinations and a retention policy. */
-function runAction(dbUrl: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
+function runBackup(dbUrl: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
   const work = mkdtempSync(join(tmpdir(), 'leaks-runner-'));
   const config = join(work, 'backups.config.yaml');
   const engine = inputs['pg-bin-dir'] ? 'pg-dump' : 'supabase-cli';
   const project = `{ name: fixture, db_url_secret: FIXTURE_DB_URL, engine: ${engine}`;
   const where = 'destinations: [artifact, branch], retention: { keep_last: 5 } }';
   writeFileSync(config, `version: 1\nprojects:\n  - ${project}, ${where}\n`);
-  for (const f of ['output', 'summary']) writeFileSync(join(work, f), '');
   const all: Record<string, string> = { command: 'backup', config, 'out-dir': 'backups' };
   Object.assign(all, { 'github-token': TOKEN, 'git-server-url': gitServerUrl(), ...inputs });
   const env: NodeJS.ProcessEnv = {
     ...backupEnv({ FIXTURE_DB_URL: dbUrl }),
     ...artifacts.env,
-    ...Object.fromEntries(Object.entries(all).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    ...{ GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: REPO, GITHUB_API_URL: api.url },
-    ...{ GITHUB_OUTPUT: join(work, 'output'), GITHUB_STEP_SUMMARY: join(work, 'summary') },
-    RUNNER_TEMP: work,
+    ...{ GITHUB_REPOSITORY: REPO, GITHUB_API_URL: api.url },
   };
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [resolve('dist/index.js')], { cwd: work, env });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code: code ?? 1, stdout, stderr, work }));
-  });
+  return runAction({ inputs: all, env, temp: work });
 }
 
 /**
@@ -195,7 +182,7 @@ async function expectNoLeak(run: ActionRun, masked: string[], fails?: RegExp): P
   const scan = new Scan();
   scan.check('stdout', run.stdout.replace(MASK_LINE, ''));
   scan.check('stderr', run.stderr.replace(MASK_LINE, ''));
-  await scan.tree('runner temp', run.work);
+  await scan.tree('runner temp', run.temp);
   await scan.branch();
   await scan.artifacts();
   expect(scan.scanned).toEqual(
@@ -226,7 +213,7 @@ it('the scan finds the secrets in every form a leak could take', () => {
 
 describe('the action leaks no secret', () => {
   it('when the backup succeeds (artifact and branch)', async () => {
-    const run = await runAction(source.url('app'));
+    const run = await runBackup(source.url('app'));
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const seen = await expectNoLeak(run, [PASSWORD, TOKEN]);
     // The scan did read the set, its decompressed parts, the branch and the artifact.
@@ -236,27 +223,27 @@ describe('the action leaks no secret', () => {
     );
     expect(seen).toMatch(/branch\/fixture\/[^/]+\/backup\.json/);
     expect(seen).toMatch(/artifact supabase-backup-fixture-.*\/SHA256SUMS/);
-    expect(readFileSync(join(run.work, 'output'), 'utf8')).toContain('sets<<');
+    expect(readFileSync(join(run.temp, 'output'), 'utf8')).toContain('sets<<');
   });
 
   it('when the host does not exist', async () => {
-    const run = await runAction(urlWith(PASSWORD, 'nonexistent.invalid:5432'));
+    const run = await runBackup(urlWith(PASSWORD, 'nonexistent.invalid:5432'));
     await expectNoLeak(run, [PASSWORD, TOKEN], /cannot connect to .*nonexistent\.invalid/);
   });
 
   it('when the password is wrong', async () => {
-    const run = await runAction(urlWith(WRONG_PASSWORD));
+    const run = await runBackup(urlWith(WRONG_PASSWORD));
     await expectNoLeak(run, [WRONG_PASSWORD, TOKEN], /password authentication failed/);
   });
 
   it('when pg_dump fails half-way', async () => {
     const bin = faultyPgBinDir('partial-then-exit');
-    const run = await runAction(source.url('app'), { 'pg-bin-dir': bin });
+    const run = await runBackup(source.url('app'), { 'pg-bin-dir': bin });
     await expectNoLeak(run, [PASSWORD, TOKEN], /dump failed .*injected failure/);
   });
 
   it('when the push is refused (a token that may read but not write)', async () => {
-    const run = await runAction(source.url('app'), { 'github-token': READ_ONLY_TOKEN });
+    const run = await runBackup(source.url('app'), { 'github-token': READ_ONLY_TOKEN });
     await expectNoLeak(run, [PASSWORD, READ_ONLY_TOKEN], /token was rejected.*403/);
   });
 });

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillResult } from '../../src/restore/drill.js';
-import { backupEnv, builtCli, cli, writeConfig } from '../support/cli.js';
+import { backupFixture, builtCli, cli } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
 
@@ -34,14 +34,7 @@ beforeAll(async () => {
   process.env.TMPDIR = own;
   source = await startCluster();
   await createSupabaseDb(source, 'app', { withUserContent: true });
-  const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
-  const out = mkdtempSync(join(tmpdir(), 'drill-out-'));
-  const res = await cli(
-    ['backup', '--config', config, '--out', out],
-    backupEnv({ SRC: source.url('app') }),
-  );
-  expect(res.code, res.stderr).toBe(0);
-  setDir = join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!);
+  ({ setDir } = await backupFixture(source.url('app'), 'drill-out-'));
 });
 afterAll(async () => {
   await source?.stop();

@@ -5,7 +5,6 @@
  * target exactly as it was, checked by fingerprinting the target's catalog and table contents
  * before and after. The matrix is printed for the record.
  */
-import { spawn } from 'node:child_process';
 import {
   cpSync,
   mkdtempSync,
@@ -16,10 +15,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupEnv, cli, type CliResult } from '../support/cli.js';
-import { writeConfig } from '../support/cli.js';
+import { runAction } from '../support/action.js';
+import { backupFixture, cli, type CliResult } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
 
@@ -37,14 +36,7 @@ beforeAll(async () => {
   await createSupabaseDb(source, 'app', { withUserContent: true });
   await createSupabaseDb(target, 'app');
   await target.psql(TARGET_CONTENT, 'app');
-  config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
-  const out = mkdtempSync(join(tmpdir(), 'refusals-out-'));
-  const res = await cli(
-    ['backup', '--config', config, '--out', out],
-    backupEnv({ SRC: source.url('app') }),
-  );
-  expect(res.code, res.stderr).toBe(0);
-  setDir = join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!);
+  ({ config, setDir } = await backupFixture(source.url('app'), 'refusals-out-'));
 });
 afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop()]);
@@ -104,38 +96,22 @@ const restore = (from: string, flags: string[]) =>
   cli(['restore', '--from', from, '--target-url-env', 'T', ...flags], targetEnv());
 
 /** command: restore in the action (dist/index.js), from the set directory in the workspace. */
-function actionRestore(confirm: string): Promise<CliResult> {
-  const work = mkdtempSync(join(tmpdir(), 'refusals-action-'));
-  const inputs = {
-    command: 'restore',
-    config,
-    projects: 'fixture',
-    from: setDir,
-    'target-url-secret': 'TARGET_DB_URL',
-    force: 'true',
-    confirm,
-  };
-  const output = join(work, 'output');
-  writeFileSync(output, '');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-    TARGET_DB_URL: target.url('app'),
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: output,
-    RUNNER_TEMP: work,
-  };
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [resolve('dist/index.js')], { cwd: work, env });
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => {
-      rmSync(work, { recursive: true, force: true });
-      res({ code: code ?? 1, stdout, stderr: stdout });
-    });
+async function actionRestore(confirm: string): Promise<CliResult> {
+  const run = await runAction({
+    inputs: {
+      command: 'restore',
+      config,
+      projects: 'fixture',
+      from: setDir,
+      'target-url-secret': 'TARGET_DB_URL',
+      force: 'true',
+      confirm,
+    },
+    env: { ...process.env, TARGET_DB_URL: target.url('app') },
   });
+  rmSync(run.temp, { recursive: true, force: true });
+  // Read as one text, in the order it was printed (the matrix takes its first error line).
+  return { code: run.code, stdout: run.log, stderr: '' };
 }
 
 interface Case {

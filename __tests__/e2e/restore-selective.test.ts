@@ -4,11 +4,8 @@
  * --parts and --tables restore part of a set (data of chosen tables, their sequences, the
  * materialized views that read them); what cannot be done safely is refused up front.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupEnv, cli, writeConfig } from '../support/cli.js';
+import { backupFixture, cli } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
 
@@ -19,14 +16,7 @@ let setDir: string;
 beforeAll(async () => {
   [source, target] = await Promise.all([startCluster(), startCluster()]);
   await createSupabaseDb(source, 'app', { withUserContent: true });
-  const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
-  const out = mkdtempSync(join(tmpdir(), 'restore-sel-'));
-  const res = await cli(
-    ['backup', '--config', config, '--out', out],
-    backupEnv({ SRC: source.url('app') }),
-  );
-  expect(res.code, res.stderr).toBe(0);
-  setDir = join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!);
+  ({ setDir } = await backupFixture(source.url('app'), 'restore-sel-'));
 });
 afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop()]);

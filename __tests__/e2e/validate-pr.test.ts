@@ -3,24 +3,12 @@
  * checkout: it fetches the base commit named by the event, writes the plan to the job summary,
  * and annotates the config line of a secret the backup workflow does not pass.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-
-const exec = promisify(execFile);
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
-const git = async (cwd: string, ...args: string[]) =>
-  (await exec('git', args, { cwd, env: gitEnv })).stdout.trim();
+import { runAction } from '../support/action.js';
+import { git, gitEnv } from '../support/git.js';
 
 const WORKFLOW = `name: backup
 on: { schedule: [{ cron: '5 * * * *' }] }
@@ -64,7 +52,6 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 it('writes the plan against the base commit and annotates the unwired secret', async () => {
   const work = join(root, 'checkout');
   const event = join(root, 'event.json');
-  const summary = join(root, 'summary.md');
   await writeFile(
     event,
     JSON.stringify({
@@ -76,28 +63,25 @@ it('writes the plan against the base commit and annotates the unwired secret', a
       repository: { full_name: 'acme/app', private: true },
     }),
   );
-  await writeFile(summary, '');
-  const { stdout } = await exec(process.execPath, [resolve('dist/index.js')], {
-    cwd: work,
+  const run = await runAction({
+    inputs: { command: 'validate' },
     env: {
       ...gitEnv,
-      INPUT_COMMAND: 'validate',
-      GITHUB_ACTIONS: 'true',
       GITHUB_EVENT_NAME: 'pull_request',
       GITHUB_EVENT_PATH: event,
       GITHUB_REPOSITORY: 'acme/app',
-      GITHUB_STEP_SUMMARY: summary,
     },
+    cwd: work,
   });
-  expect(stdout).toContain(
+  expect(run.code, run.log).toBe(0);
+  expect(run.stdout).toContain(
     '::warning file=backups.config.yaml,line=7,col=20::project "staging": projects[1].db_url_secret names STAGING_DB_URL',
   );
-  expect(stdout).not.toContain('::error');
-  const md = await readFile(summary, 'utf8');
-  expect(md).toContain(
+  expect(run.stdout).not.toContain('::error');
+  expect(run.summary).toContain(
     `Compared with the base branch (\`${baseSha.slice(0, 7)}\`): 1 added, 0 removed, 1 changed, 0 unchanged.`,
   );
-  expect(md).toContain('| schedule | every run | every day at 03:00 UTC (`0 3 * * *`) |');
-  expect(md).toContain('| **staging** | ➕ added |');
+  expect(run.summary).toContain('| schedule | every run | every day at 03:00 UTC (`0 3 * * *`) |');
+  expect(run.summary).toContain('| **staging** | ➕ added |');
   expect(await git(work, 'status', '--porcelain')).toBe('');
 });

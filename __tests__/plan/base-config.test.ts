@@ -1,25 +1,12 @@
 /** The base config of a pull request, read with real git (including a shallow clone's fetch). */
-import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBaseConfig } from '../../src/commands/base-config.js';
 import { review, validate } from '../../src/commands/validate.js';
 import { cli } from '../support/cli.js';
-
-const exec = promisify(execFile);
-const env = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-};
-const git = async (cwd: string, ...args: string[]) =>
-  (await exec('git', args, { cwd, env })).stdout.trim();
+import { git } from '../support/git.js';
 
 const BASE = `version: 1
 projects:

@@ -1,6 +1,6 @@
 /** Runs the CLI in-process (fast) or as the built bundle (what users run), capturing everything it prints. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../src/cli/run.js';
@@ -62,4 +62,19 @@ export function writeConfig(project: Record<string, unknown>): string {
 /** The environment a test backup runs in: the real Supabase CLI from node_modules, the secret. */
 export function backupEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, SUPABASE_CLI_PATH: resolve('node_modules/.bin/supabase'), ...extra };
+}
+
+/**
+ * Backs up the database at `url` as the one project "fixture" (pg-dump engine, local disk) into
+ * a fresh temp dir whose name starts with `prefix`; gives the config file and the set's directory.
+ */
+export async function backupFixture(
+  url: string,
+  prefix: string,
+): Promise<{ config: string; setDir: string }> {
+  const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
+  const out = mkdtempSync(join(tmpdir(), prefix));
+  const res = await cli(['backup', '--config', config, '--out', out], backupEnv({ SRC: url }));
+  if (res.code !== 0) throw new Error(`backup failed (exit ${res.code}):\n${res.stderr}`);
+  return { config, setDir: join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!) };
 }
