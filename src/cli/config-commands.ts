@@ -1,0 +1,126 @@
+/** The CLI commands that read the config and the catalog: validate, prune, plan, and the printers. */
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { plan } from '../commands/plan.js';
+import { prune } from '../commands/prune.js';
+import { review, validate } from '../commands/validate.js';
+import { configJsonSchema } from '../config/json-schema.js';
+import { loadConfigFile, selectProjects } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import { SUPABASE_BASE_SQL } from '../restore/supabase-base.sql.js';
+import {
+  COMMON,
+  CONFIG,
+  githubFromEnv,
+  JSON_OUT,
+  OUT,
+  printHelp,
+  PROJECTS,
+  type CommandContext,
+} from './args.js';
+
+export async function validateCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { io, logger } = ctx;
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON,
+      ...CONFIG,
+      base: { type: 'string' },
+      'base-ref': { type: 'string' },
+      workflows: { type: 'string', default: '.github/workflows' },
+    },
+  });
+  if (values.help) return printHelp(io, ctx.help);
+  if (values.base && values['base-ref'])
+    throw new UsageError('give --base FILE or --base-ref REF, not both');
+  const { config, summary } = await validate(values.config);
+  const base = values.base
+    ? ({ kind: 'file', path: values.base } as const)
+    : values['base-ref']
+      ? ({ kind: 'ref', ref: values['base-ref'] } as const)
+      : undefined;
+  const { markdown, wiring } = await review(config, { base, workflowsDir: values.workflows });
+  for (const i of wiring.issues)
+    logger.warning(`${config.file}:${i.line}:${i.column}: ${i.message}`);
+  io.stdout(
+    base
+      ? markdown
+      : `${config.file}: valid, ${config.projects.length} project(s)\n${summary.map((s) => `  ${s}\n`).join('')}`,
+  );
+  return 0;
+}
+
+export async function pruneCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { io, logger } = ctx;
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...COMMON,
+      ...CONFIG,
+      ...PROJECTS,
+      ...OUT,
+      ...JSON_OUT,
+      'dry-run': { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return printHelp(io, ctx.help);
+  const config = await loadConfigFile(values.config);
+  const outcome = await prune(selectProjects(config, values.project), {
+    github: githubFromEnv(ctx),
+    logger,
+    workDir: tmpdir(),
+    outDir: values.out,
+    dryRun: values['dry-run'],
+    now: new Date(),
+    signal: io.signal,
+  });
+  if (values.json) io.stdout(JSON.stringify({ results: outcome.results }, null, 2) + '\n');
+  return outcome.failures.length > 0 ? 1 : 0;
+}
+
+export async function planCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { io, logger } = ctx;
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON, ...CONFIG, ...PROJECTS, ...OUT, ...JSON_OUT, at: { type: 'string' } },
+  });
+  if (values.help) return printHelp(io, ctx.help);
+  const at = values.at === undefined ? new Date() : new Date(values.at);
+  if (Number.isNaN(at.getTime()))
+    throw new UsageError(`--at: "${values.at}" is not a time such as 2026-11-22T03:15:00Z`);
+  const outcome = await plan({
+    config: await loadConfigFile(values.config),
+    projects: values.project ?? [],
+    at,
+    eventName: io.env.GITHUB_EVENT_NAME || undefined,
+    github: githubFromEnv(ctx),
+    outDir: values.out,
+    logger,
+    workDir: tmpdir(),
+    signal: io.signal,
+  });
+  const { decisions, projects, matrix } = outcome;
+  io.stdout(
+    values.json
+      ? JSON.stringify({ at: at.toISOString(), projects, matrix, decisions }, null, 2) + '\n'
+      : decisions
+          .filter((d) => d.due)
+          .map((d) => `${d.project}\n`)
+          .join(''),
+  );
+  return 0;
+}
+
+/** A command that only prints a text: base-sql, schema. */
+export function printer(text: () => string) {
+  return (args: string[], ctx: CommandContext): Promise<number> => {
+    const { values } = parseArgs({ args, options: COMMON });
+    if (values.help) return Promise.resolve(printHelp(ctx.io, ctx.help));
+    ctx.io.stdout(text());
+    return Promise.resolve(0);
+  };
+}
+
+export const baseSqlCommand = printer(() => SUPABASE_BASE_SQL);
+export const schemaCommand = printer(() => JSON.stringify(configJsonSchema(), null, 2) + '\n');
