@@ -14,23 +14,10 @@ import { chooseServer, findServerInstalls, startDrillCluster } from './drill-clu
 import { selectRestore } from './plan.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
 
-export interface DrillResult {
-  ok: boolean;
+/** What a drill reports: the record a set keeps, plus which set and the warnings. */
+export interface DrillResult extends DrillRecord {
   project: string;
   set_id: string;
-  /** The source's PostgreSQL version and the drill server's. */
-  source_server: string;
-  drill_server: string;
-  /** True when no installed server was as new as the source (the drill ran on an older one). */
-  older_server: boolean;
-  tables: number;
-  rows: number;
-  /** Tables whose content digest was compared (sets before digests were recorded: 0). */
-  digests: number;
-  duration_ms: number;
-  started_at: string;
-  /** Why it failed; null when ok. */
-  error: string | null;
   warnings: string[];
 }
 
