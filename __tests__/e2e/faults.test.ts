@@ -53,6 +53,12 @@ function privateTmp(): { TMPDIR: string } {
   return { TMPDIR: mkdtempSync(join(tmpdir(), 'faults-tmp-')) };
 }
 
+/** One line per fault for the log (docs/failures.md quotes them): exit code and the error said. */
+function report(fault: string, res: { code: number; stderr: string }): void {
+  const said = res.stderr.split('\n').filter((l) => /^(error|notice|warning):/.test(l));
+  console.log(`fault: ${fault} -> exit ${res.code}: ${said.join(' | ')}`);
+}
+
 const waitFor = async (what: string, ok: () => boolean, ms = 30_000) => {
   const deadline = Date.now() + ms;
   while (!ok()) {
@@ -86,6 +92,7 @@ describe('faults', () => {
       );
       await doomed.stop('immediate');
       const res = await running;
+      report('the server stops mid-dump', res);
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(
         /the data dump failed .*(server closed the connection|terminat)/is,
@@ -113,6 +120,7 @@ describe('faults', () => {
     );
     process.kill(pid, 'SIGTERM');
     const res = await running;
+    report('SIGTERM while compressing', res);
     expect(res.code, res.stderr).toBe(130);
     expect(res.stderr).toMatch(/cancelled/);
     expect(tree(out)).toEqual([]);
@@ -165,6 +173,7 @@ describe('faults', () => {
       process.kill(pid, 'SIGTERM');
       const res = await running;
       releasePush();
+      report('SIGTERM during the push', res);
       expect(res.code, res.stderr).toBe(130);
       expect(res.stderr).toMatch(/cancelled/);
       expect(readdirSync(tmp.TMPDIR)).toEqual([]);
@@ -211,6 +220,7 @@ describe('faults', () => {
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     });
     expect(res.code, res.stderr).not.toBe(99);
+    report('the disk fills', res);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/no space left on device/i);
     expect(res.stdout.split('--- left:')[1]!.trim()).toBe('');
@@ -222,6 +232,7 @@ describe('faults', () => {
       ['backup', '--config', config('app'), '--out', out],
       backupEnv({ DB_URL: 'postgresql://postgres:Secr3t@db.no-such-host.invalid:5432/postgres' }),
     );
+    report('the host does not resolve', res);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(
       /cannot connect to .*no-such-host\.invalid.*(translate host name|resolve)/i,
@@ -236,6 +247,7 @@ describe('faults', () => {
       ['backup', '--config', config('empty'), '--out', out, '--json'],
       backupEnv({ DB_URL: source.url('empty') }),
     );
+    report('an empty database', res);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr, res.stdout).toMatch(
       /notice: empty: every table backed up is empty \(\d+ tables\): this set holds no rows/,
@@ -281,7 +293,7 @@ describe('faults', () => {
   ];
   it.each(badConfigs)(
     'bad input: %s fails before anything is written',
-    async (_what, yaml, message) => {
+    async (what, yaml, message) => {
       const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
       writeFileSync(join(dir, 'backups.config.yaml'), yaml);
       const out = join(dir, 'out');
@@ -289,6 +301,7 @@ describe('faults', () => {
         ['backup', '--config', join(dir, 'backups.config.yaml'), '--out', out],
         backupEnv({ DB_URL: source.url('app') }),
       );
+      report(`bad input: ${what}`, res);
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(message);
       expect(existsSync(out) ? tree(out) : []).toEqual([]);
