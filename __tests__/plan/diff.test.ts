@@ -142,3 +142,10 @@ it('alerts in words', () => {
     { key: 'alerts', from: 'none', to: 'a GitHub issue and webhook from `$HOOK`' },
   ]);
 });
+
+it('the drill option in words', () => {
+  const diffs = diffConfigs(config(prod), config(prod + '    drill: true\n'));
+  expect(diffs[0]!.changes).toEqual([
+    { key: 'drill', from: 'no drill', to: 'restore drill after every backup' },
+  ]);
+});

@@ -110,6 +110,8 @@ export function describeSetting(key: string, p: ProjectConfig): string {
       ];
       return how.length > 0 ? how.join(' and ') : 'none';
     }
+    case 'drill':
+      return p.drill ? 'restore drill after every backup' : 'no drill';
     case 'db_url_secret':
       return `\`$${p.db_url_secret}\``;
     default: {
