@@ -70,7 +70,12 @@ async function observeBackup(engine: string) {
   const started = Date.now();
   const running = builtCli(
     ['backup', '--config', config, '--out', out],
-    backupEnv({ FIXTURE_DB_URL: source.url('app'), PS_TEST_RUN: marker }),
+    backupEnv({
+      FIXTURE_DB_URL: source.url('app'),
+      PS_TEST_RUN: marker,
+      // No cached CLI answers: the dry runs must happen, to be observed.
+      SUPABASE_BACKUP_NO_CLI_CACHE: '1',
+    }),
   ).finally(() => (finished = true));
   let samples = 0;
   while (!finished) {

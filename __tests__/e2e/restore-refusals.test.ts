@@ -143,7 +143,7 @@ const cases: Case[] = [
   },
   {
     name: 'corrupted set: bit flip',
-    how: 'restore --yes --force, one bit of data.sql.zst flipped',
+    how: 'restore --yes --force, one bit of data.sql.zst (.gz on Node 20) flipped',
     run: () =>
       restore(
         damagedSet((_dir, data) => {
@@ -154,22 +154,22 @@ const cases: Case[] = [
         ['--yes', '--force'],
       ),
     message:
-      /refusing to restore a damaged or incomplete set.*nothing was changed:\n\s+data\.sql\.zst: sha256 mismatch/,
+      /refusing to restore a damaged or incomplete set.*nothing was changed:\n\s+data\.sql\.(zst|gz): sha256 mismatch/,
   },
   {
     name: 'corrupted set: truncation',
-    how: 'restore --yes --force, data.sql.zst cut short',
+    how: 'restore --yes --force, data.sql.zst (.gz on Node 20) cut short',
     run: () =>
       restore(
         damagedSet((_dir, data) => truncateSync(data, Math.floor(readFileSync(data).length / 2))),
         ['--yes', '--force'],
       ),
     message:
-      /refusing to restore a damaged or incomplete set.*\n\s+data\.sql\.zst: truncated: \d+ bytes, expected \d+/,
+      /refusing to restore a damaged or incomplete set.*\n\s+data\.sql\.(zst|gz): truncated: \d+ bytes, expected \d+/,
   },
   {
     name: 'corrupted set: missing part file',
-    how: 'restore --yes --force, schema.sql.zst deleted',
+    how: 'restore --yes --force, schema.sql.zst (.gz on Node 20) deleted',
     run: () =>
       restore(
         damagedSet((dir) =>
@@ -182,7 +182,7 @@ const cases: Case[] = [
         ),
         ['--yes', '--force'],
       ),
-    message: /refusing to restore a damaged or incomplete set.*\n\s+schema\.sql\.zst: missing/,
+    message: /refusing to restore a damaged or incomplete set.*\n\s+schema\.sql\.(zst|gz): missing/,
   },
   {
     name: 'corrupted set: extra file',
