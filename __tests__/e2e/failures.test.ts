@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../src/log.js';
-import { backupEnv, builtCli, cli, writeConfig } from '../support/cli.js';
+import { backupEnv, builtCli, cli, tree, writeConfig } from '../support/cli.js';
 import { embeddedPgBinDir } from '../support/embedded-pg.js';
 import { faultyPgBinDir } from '../support/faulty-pg.js';
 import { createSupabaseDb } from '../support/fixture.js';
@@ -21,14 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await source.stop();
 });
-
-/** Everything under `dir`, recursively, as relative paths. */
-function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
-}
 
 function expectNoLeak(text: string, password: string): void {
   for (const form of secretForms(password)) expect(text).not.toContain(form);

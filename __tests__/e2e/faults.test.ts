@@ -4,13 +4,14 @@
  * inputs, and an empty database that must be a legitimate backup rather than a failure.
  * Each failure: non-zero exit, a message naming the cause, no set with a backup.json, no temp files.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_CLI, backupEnv, builtCli, cli, writeConfig } from '../support/cli.js';
+import { backupEnv, BUILT_CLI, builtCli, cli, tree, writeConfig } from '../support/cli.js';
 import { faultyPgBinDir } from '../support/faulty-pg.js';
+import { git } from '../support/git.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -35,15 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await source?.stop();
 });
-
-/** Every file under `dir`, recursively, relative. */
-function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort();
-}
 
 /**
  * A private TMPDIR for one run of the built CLI: whatever the tool leaves in it is debris (other
@@ -312,17 +304,11 @@ describe('faults', () => {
 /** `verify` of a fresh checkout of the backup branch: manifest.json against every set folder. */
 async function verifyBranch(bare: string) {
   const clone = join(mkdtempSync(join(tmpdir(), 'faults-clone-')), 'c');
-  await git(['clone', '-q', '--branch', 'supabase-backups', bare, clone]);
+  await git(tmpdir(), 'clone', '-q', '--branch', 'supabase-backups', bare, clone);
   return cli(['verify', '--from', clone], process.env);
-}
-
-function git(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('git', args, (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))),
-  );
 }
 
 /** The refs of a bare repository, one per line ('' for none). */
 function refs(bare: string): Promise<string> {
-  return git(['-C', bare, 'for-each-ref']);
+  return git(bare, 'for-each-ref');
 }

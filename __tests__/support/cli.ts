@@ -1,6 +1,6 @@
 /** Runs the CLI in-process (fast) or as the built bundle (what users run), capturing everything it prints. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../../src/cli/run.js';
@@ -77,4 +77,13 @@ export async function backupFixture(
   const res = await cli(['backup', '--config', config, '--out', out], backupEnv({ SRC: url }));
   if (res.code !== 0) throw new Error(`backup failed (exit ${res.code}):\n${res.stderr}`);
   return { config, setDir: join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!) };
+}
+
+/** Every file under `dir`, recursively, as sorted relative paths ([] when it does not exist). */
+export function tree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }

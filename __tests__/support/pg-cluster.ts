@@ -9,9 +9,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../src/restore/drill-cluster.js';
 
 export const DEFAULT_BIN_DIR = '/usr/lib/postgresql/15/bin';
 /** Every character a URL, a conninfo string or a shell could trip over. */
@@ -77,21 +77,6 @@ async function must(what: string, result: Promise<Result>, logFile?: string): Pr
     tail = `\n--- server log tail (${logFile}) ---\n${(await readFile(logFile, 'utf8')).slice(-4000)}`;
   }
   throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}${tail}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**

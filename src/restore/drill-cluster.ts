@@ -82,7 +82,8 @@ function asServerUser(cmd: string, args: string[], signal?: AbortSignal): Promis
     : runUnchecked(cmd, args, { env, signal });
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);
