@@ -77,6 +77,14 @@ async function command(
   const trigger = triggerContext();
   const refusal = refuseUnsafeTrigger(inputs.command, trigger);
   if (refusal) throw new UsageError(refusal);
+  // How plan, prune, the schedule check and the history charts reach the catalog.
+  const lookup = {
+    github: githubContext(inputs),
+    outDir: inputs.outDir,
+    logger,
+    workDir: process.env.RUNNER_TEMP || tmpdir(),
+    signal,
+  };
   switch (inputs.command) {
     case 'validate': {
       const { config, summary } = await validate(inputs.config);
@@ -107,13 +115,9 @@ async function command(
     case 'prune': {
       const { config } = await validate(inputs.config);
       const outcome = await prune(selectProjects(config, inputs.projects), {
-        github: githubContext(inputs),
-        logger,
-        workDir: process.env.RUNNER_TEMP || tmpdir(),
-        outDir: inputs.outDir,
+        ...lookup,
         dryRun: inputs.dryRun,
         now: new Date(),
-        signal,
       });
       core.setOutput('pruned', JSON.stringify(outcome.results));
       if (outcome.failures.length > 0)
@@ -150,11 +154,7 @@ async function command(
         projects: inputs.projects,
         at,
         eventName: process.env.GITHUB_EVENT_NAME || undefined,
-        github: githubContext(inputs),
-        outDir: inputs.outDir,
-        logger,
-        workDir: process.env.RUNNER_TEMP || tmpdir(),
-        signal,
+        ...lookup,
       });
       core.setOutput('projects', outcome.projects);
       core.setOutput('matrix', JSON.stringify(outcome.matrix));
@@ -172,11 +172,7 @@ async function command(
         config,
         projects: inputs.projects,
         eventName: process.env.GITHUB_EVENT_NAME || undefined,
-        github: githubContext(inputs),
-        outDir: inputs.outDir,
-        logger,
-        workDir: process.env.RUNNER_TEMP || tmpdir(),
-        signal,
+        ...lookup,
       });
       if (due.length === 0) {
         logger.info('no project is due (schedules); nothing to back up');
@@ -215,13 +211,6 @@ async function command(
         project: f.project,
         message: f.error.message,
       }));
-      const lookup = {
-        github: githubContext(inputs),
-        outDir: inputs.outDir,
-        logger,
-        workDir: process.env.RUNNER_TEMP || tmpdir(),
-        signal,
-      };
       const attempted = config.projects.filter((p) => due.includes(p.name));
       if (process.env.GITHUB_STEP_SUMMARY) {
         const summary = renderRunSummary(
