@@ -60,8 +60,11 @@ describe('verify --drill', () => {
     expect(res.code, res.stderr).toBe(0);
     const { drill } = JSON.parse(res.stdout) as { drill: DrillResult };
     const backup = JSON.parse(readFileSync(join(setDir, 'backup.json'), 'utf8')) as {
-      tables: { rows: number }[];
+      tables: { rows: number; digest?: string }[];
     };
+    // Backed up without a drill: no digests at backup time, so the drill takes them from the
+    // data part as it restores it.
+    expect(backup.tables.filter((t) => t.digest !== undefined)).toEqual([]);
     expect(drill).toMatchObject({
       ok: true,
       project: 'fixture',
@@ -74,10 +77,34 @@ describe('verify --drill', () => {
     expect(drill.drill_server).toMatch(/^15\./);
     expect(drill.duration_ms).toBeGreaterThan(0);
     expect(res.stderr).toMatch(/row counts match backup\.json for \d+ tables/);
+    expect(res.stderr).toMatch(/content digests match the data part for \d+ tables/);
     expect(res.stderr).toMatch(
       /drill passed: fixture\/\S+: (\d+) tables \(content of \1 checked\), \d+ rows, on PostgreSQL 15\.\d+, \d+\.\d s/,
     );
     expect(leftovers()).toEqual(before);
+  });
+
+  it('catches a restore that does not reproduce the rows, when the row counts still match', async () => {
+    // A trigger added after the rows were written, enabled ALWAYS (it fires even under the
+    // restore's session_replication_role = replica): restoring rewrites every row it loads.
+    await createSupabaseDb(source, 'normalised');
+    await source.psql(
+      `CREATE TABLE public.tags (id int PRIMARY KEY, label text);
+       INSERT INTO public.tags VALUES (1, 'Mixed'), (2, 'lower'), (3, 'UPPER');
+       CREATE FUNCTION public.upper_label() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN NEW.label := upper(NEW.label); RETURN NEW; END $$;
+       CREATE TRIGGER upper_label BEFORE INSERT ON public.tags
+         FOR EACH ROW EXECUTE FUNCTION public.upper_label();
+       ALTER TABLE public.tags ENABLE ALWAYS TRIGGER upper_label;`,
+      'normalised',
+    );
+    const fixture = await backupFixture(source.url('normalised'), 'drill-normalised-');
+    const res = await cli(['verify', '--drill', '--from', fixture.setDir], process.env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/row counts match backup\.json/);
+    expect(res.stderr).toMatch(
+      /restored content differs from the backup in 1 table\(s\):\n\s+public\.tags: 3 rows restored, content digest [0-9a-f]{32}, the backup's [0-9a-f]{32}/,
+    );
   });
 
   it('says so when the only server is older than the source, and reports a failed restore', async () => {

@@ -22,8 +22,8 @@ const dump = [
   '',
 ].join('\n');
 
-async function count(chunks: Buffer[], bare = false) {
-  const counter = new CopyRowCounter(bare);
+async function count(chunks: Buffer[], bare = false, digests = true) {
+  const counter = new CopyRowCounter({ bare, digests });
   await pipeline(Readable.from(chunks), counter, new Writable({ write: (_c, _e, cb) => cb() }));
   return counter.tables;
 }
@@ -42,6 +42,16 @@ describe('CopyRowCounter', () => {
 
   it('counts rows per table from COPY blocks', async () => {
     expect(await count([Buffer.from(dump)])).toEqual(expected);
+  });
+
+  it('only counts, without digests, when digests are off (a backup that is not drilled)', async () => {
+    const buf = Buffer.from(dump);
+    const bare = expected.map(({ digest: _, ...t }) => t);
+    for (const size of [1, 5, buf.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < buf.length; i += size) chunks.push(buf.subarray(i, i + size));
+      expect(await count(chunks, false, false)).toEqual(bare);
+    }
   });
 
   it('gives the same counts whatever the chunk boundaries', async () => {

@@ -32,6 +32,7 @@ describe('writePart', () => {
           file: 'data.sql.x',
           compression,
           countRows: true,
+          digestRows: true,
         });
         const stored = readFileSync(join(dir, 'data.sql.x'));
         expect(result.bytes).toBe(stored.length);
@@ -89,6 +90,8 @@ describe('writePart with a size limit', () => {
     }
     const joined = Buffer.concat(names.map((n) => readFileSync(join(dir, n))));
     expect(sha(joined)).toBe(result.sha256);
+    // Rows counted, content not digested: nobody asked (digestRows).
+    expect(result.tables).toEqual([{ schema: 'public', name: 't', rows: 5000, columns: ['a'] }]);
     expect(execFileSync('gzip', ['-dc'], { input: joined }).equals(sql)).toBe(true);
   });
 

@@ -155,6 +155,8 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
           compression,
           recipients,
           maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+          // Digests are what a drill compares the restored tables with at backup time.
+          digestRows: drillOptions !== null,
           logger,
           signal: options.signal,
         })

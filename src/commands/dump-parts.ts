@@ -24,6 +24,8 @@ export interface DumpPartsOptions {
   compression: Compression;
   recipients: string[] | null;
   maxFileBytes: number;
+  /** Record each table's content digest (when the set will be drilled: the drill compares them). */
+  digestRows: boolean;
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -82,6 +84,7 @@ async function dumpPart(part: DumpPart, o: DumpPartsOptions): Promise<Dumped> {
     recipients: o.recipients ?? undefined,
     maxFileBytes: o.maxFileBytes,
     countRows: part === 'data',
+    digestRows: o.digestRows,
     signal: o.signal,
     onProgress: (bytes) => {
       const now = Date.now();

@@ -4,6 +4,8 @@
  * digest (row-digest.ts), at no extra query cost. In COPY text format each row is one line
  * (newlines inside values are escaped) and a block ends with a line "\.".
  *
+ * Rows are always counted; digests only when asked (a backup asks when the set is drilled).
+ *
  * Bare mode reads what `COPY ... TO STDOUT` statements print one after another, each followed by
  * a "\." line (the drill's re-read of restored tables): blocks without headers, in order.
  */
@@ -16,8 +18,18 @@ export interface TableRows {
   rows: number;
   /** The columns the COPY lists, in its order (empty in bare mode). */
   columns: string[];
-  /** The order-independent digest of the block's rows (row-digest.ts). */
-  digest: string;
+  /** The order-independent digest of the block's rows (row-digest.ts), when asked for. */
+  digest?: string;
+}
+
+export interface CopyRowOptions {
+  /** Headerless blocks, one after another (the drill's re-read of restored tables). */
+  bare?: boolean;
+  /**
+   * Digest every row (default). Off, only rows are counted: hashing every byte costs ~3.5 CPU s
+   * per GB, paid only when something compares the digests (docs/benchmarks.md).
+   */
+  digests?: boolean;
 }
 
 const NL = 0x0a;
@@ -48,7 +60,7 @@ const isEndMarker = (b: Buffer) => b.length === 2 && b[0] === 0x5c && b[1] === 0
 
 export class CopyRowCounter extends Transform {
   readonly tables: TableRows[] = [];
-  private current: { table: TableRows; digest: RowDigest } | null = null;
+  private current: { table: TableRows; digest: RowDigest | null } | null = null;
   /** Length and first two bytes of a row that spans chunks. */
   private rowLen = 0;
   private rowHead: Buffer = Buffer.alloc(0);
@@ -57,10 +69,12 @@ export class CopyRowCounter extends Transform {
   private headLen = 0;
 
   private readonly bare: boolean;
+  private readonly digests: boolean;
 
-  constructor(bare = false) {
+  constructor(options: CopyRowOptions = {}) {
     super();
-    this.bare = bare;
+    this.bare = options.bare ?? false;
+    this.digests = options.digests ?? true;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -90,13 +104,14 @@ export class CopyRowCounter extends Transform {
   }
 
   private open(schema: string, name: string, columns: string[]): void {
-    const table = { schema, name, rows: 0, columns, digest: '' };
+    const table: TableRows = { schema, name, rows: 0, columns };
     this.tables.push(table);
-    this.current = { table, digest: new RowDigest() };
+    this.current = { table, digest: this.digests ? new RowDigest() : null };
   }
 
   private close(): void {
-    this.current!.table.digest = this.current!.digest.hex();
+    const { table, digest } = this.current!;
+    if (digest) table.digest = digest.hex();
     this.current = null;
   }
 
@@ -104,22 +119,22 @@ export class CopyRowCounter extends Transform {
     const { table, digest } = this.current!;
     if (complete && this.rowLen === 0) {
       if (isEndMarker(piece)) return this.close();
-      digest.addRow(piece);
+      digest?.addRow(piece);
       table.rows++;
       return;
     }
     if (this.rowLen < 2)
       this.rowHead = Buffer.concat([this.rowHead, piece.subarray(0, 2 - this.rowLen)]);
     this.rowLen += piece.length;
-    if (!complete) return digest.addPiece(piece);
+    if (!complete) return digest?.addPiece(piece);
     const end = this.rowLen === 2 && isEndMarker(this.rowHead);
     this.rowLen = 0;
     this.rowHead = Buffer.alloc(0);
     if (end) {
-      digest.dropRow();
+      digest?.dropRow();
       return this.close();
     }
-    digest.endRow(piece);
+    digest?.endRow(piece);
     table.rows++;
   }
 

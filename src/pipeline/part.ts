@@ -1,6 +1,7 @@
 /**
  * The one stream pipeline a part goes through:
- *   dump stdout -> 256 KiB chunks -> raw digest (+ COPY row counts) -> compress -> stored digest
+ *   dump stdout -> 256 KiB chunks -> raw digest (+ COPY row counts, content digests) -> compress
+ *   -> stored digest
  *   -> temp file(s) of at most maxFileBytes -> fsync -> rename
  */
 import type { Readable, Transform } from 'node:stream';
@@ -24,6 +25,8 @@ export interface PartWriteOptions {
   maxFileBytes?: number;
   /** Parse COPY blocks to count rows per table (the data part). */
   countRows: boolean;
+  /** With countRows: also digest each table's rows (copy-rows.ts); costs CPU per byte. */
+  digestRows?: boolean;
   signal?: AbortSignal;
   /** Called every `progressIntervalMs` with the raw bytes so far. */
   onProgress?: (rawBytes: number) => void;
@@ -46,7 +49,9 @@ export async function writePart(
 ): Promise<PartWriteResult> {
   const raw = new DigestStream();
   const stored = new DigestStream();
-  const counter = options.countRows ? new CopyRowCounter() : null;
+  const counter = options.countRows
+    ? new CopyRowCounter({ digests: options.digestRows ?? false })
+    : null;
   const compressor = createCompressor(options.compression);
   const stages: Transform[] = [new Coalescer(), raw];
   if (counter) stages.push(counter);

@@ -11,6 +11,7 @@ import type { BackupManifest, TableRecord } from '../catalog/backup-json.js';
 import type { PsqlTarget } from '../dump/query.js';
 import { RestoreError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { CopyRowCounter, type TableRows } from '../pipeline/copy-rows.js';
 import { ProcessFailure, run } from '../proc/run.js';
 import { decompressPart } from './decompress.js';
 import { filterDataFile } from './filter-data.js';
@@ -31,6 +32,8 @@ export interface ApplyInput {
   target: PsqlTarget;
   identities: string[];
   force: boolean;
+  /** Digest the data part's tables as it is read (the drill, for sets backed up without digests). */
+  digestData?: boolean;
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -40,6 +43,8 @@ export interface ApplyOutcome {
   loginRoles: string[];
   /** The tables whose row counts were checked. */
   tables: TableRecord[];
+  /** With digestData: each COPY block of the data part, with its rows' content digest. */
+  dumped: TableRows[];
 }
 
 export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
@@ -56,11 +61,19 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
   const work = await mkdtemp(join(tmpdir(), 'supabase-restore-'));
   try {
     const files = new Map<string, string>();
+    const reader = input.digestData ? new CopyRowCounter() : undefined;
     for (const part of input.manifest.parts) {
       if (!(selection.parts as string[]).includes(part.part)) continue;
       files.set(
         part.part,
-        await decompressPart(input.setDir, part, work, input.identities, input.signal),
+        await decompressPart(
+          input.setDir,
+          part,
+          work,
+          input.identities,
+          input.signal,
+          part.part === 'data' ? reader : undefined,
+        ),
       );
     }
     if (selection.subset && files.has('data')) {
@@ -91,7 +104,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
     const loginRoles = files.has('roles')
       ? findLoginRoles(await readFile(files.get('roles')!, 'utf8'))
       : [];
-    return { loginRoles, tables: selection.tables };
+    return { loginRoles, tables: selection.tables, dumped: reader?.tables ?? [] };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -17,13 +17,17 @@ function joinedFiles(paths: string[]): Readable {
   return Readable.from(read(), { objectMode: false });
 }
 
-/** Writes <dir>/<part>.sql from the stored file; throws if it does not match backup.json. */
+/**
+ * Writes <dir>/<part>.sql from the stored file; throws if it does not match backup.json.
+ * `reader`, if given, sees the plain SQL on the way (the drill's content digests of the data part).
+ */
 export async function decompressPart(
   setDir: string,
   part: PartRecord,
   dir: string,
   identities: string[],
   signal?: AbortSignal,
+  reader?: Transform,
 ): Promise<string> {
   const name = `${part.part}.sql`;
   const digest = new DigestStream();
@@ -39,6 +43,7 @@ export async function decompressPart(
   const decompressor = createDecompressor(part.compression);
   if (decompressor) stages.push(decompressor);
   stages.push(digest);
+  if (reader) stages.push(reader);
   try {
     await writeStreamAtomically(
       dir,

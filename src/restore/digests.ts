@@ -1,8 +1,9 @@
 /**
  * The drill's content check: reads every restored table back with the same COPY the dump used
  * (its columns, in its order) and compares each table's order-independent digest with the one
- * backup.json recorded at backup time (src/pipeline/row-digest.ts). Tables without a recorded
- * digest (older sets, the docker engine) are left to the row counts.
+ * expected (src/pipeline/row-digest.ts): recorded in backup.json at backup time, or taken from
+ * the data part by the drill. Tables without one (older sets, the docker engine) are left to the
+ * row counts.
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -46,7 +47,7 @@ export async function checkDigests(
   // psql prints each COPY's rows, then "\." ends that table's block (bare COPY format).
   for (const t of checked) args.push('-c', copyOut(t), '-c', String.raw`\echo '\\.'`);
   const child = runStreaming(target.psql, args, { env: target.env, signal });
-  const reader = new CopyRowCounter(true);
+  const reader = new CopyRowCounter({ bare: true });
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
   await Promise.all([pipeline(child.stdout, reader, sink), child.done]).catch((err: unknown) => {
     child.kill();
@@ -61,7 +62,7 @@ export async function checkDigests(
     return got.digest === t.digest
       ? []
       : [
-          `${tableName(t)}: ${got.rows} rows restored, content digest ${got.digest}, backup.json says ${t.digest}`,
+          `${tableName(t)}: ${got.rows} rows restored, content digest ${got.digest}, the backup's ${t.digest}`,
         ];
   });
   if (wrong.length > 0)

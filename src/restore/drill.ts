@@ -1,17 +1,18 @@
 /**
  * A restore drill: restores a verified set into a throwaway local cluster loaded with a
  * Supabase-shaped base, with the same code as `restore`, compares row counts and content digests
- * with backup.json, and reports the outcome and duration. The cluster is always stopped and
+ * with backup.json (or, for sets backed up without digests, with the data part's), and reports the outcome and duration. The cluster is always stopped and
  * removed.
  */
-import type { BackupManifest, DrillRecord } from '../catalog/backup-json.js';
+import type { BackupManifest, DrillRecord, TableRecord } from '../catalog/backup-json.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { childEnv, run } from '../proc/run.js';
 import { applySet } from './apply.js';
 import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
-import { selectRestore } from './plan.js';
+import type { TableRows } from '../pipeline/copy-rows.js';
+import { selectRestore, tableKey } from './plan.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
 
 /** What a drill reports: the record a set keeps, plus which set and the warnings. */
@@ -72,19 +73,26 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       signal: options.signal,
     });
     const target = { psql: install.psql, env };
-    await applySet({
+    const digestData = selection.tables.some((t) => t.digest === undefined);
+    const applied = await applySet({
       setDir: options.setDir,
       manifest,
       selection,
       target,
       identities: options.identities,
       force: false,
+      digestData,
       logger,
       signal: options.signal,
     });
-    result.digests = await checkDigests(target, selection.tables, options.signal);
+    const expected = digestData
+      ? withDumpedDigests(selection.tables, applied.dumped, manifest.engine)
+      : selection.tables;
+    result.digests = await checkDigests(target, expected, options.signal);
     if (result.digests > 0)
-      logger.info(`content digests match backup.json for ${result.digests} tables`);
+      logger.info(
+        `content digests match ${digestData ? 'the data part' : 'backup.json'} for ${result.digests} tables`,
+      );
     result.ok = true;
   } catch (err) {
     if (options.signal?.aborted) throw err;
@@ -94,6 +102,26 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
     result.duration_ms = Date.now() - started;
   }
   return result;
+}
+
+/**
+ * A set backed up without digests (no drill at backup time) gets them from its data part as the
+ * drill reads it: the restore must then reproduce exactly what was dumped, and the part's raw
+ * sha256 ties that text to the backup. Only for sets whose dump printed times in UTC, which the
+ * recorded columns mark (both came in together); never for the docker engine, whose container
+ * has its own time zone.
+ */
+function withDumpedDigests(
+  tables: TableRecord[],
+  dumped: TableRows[],
+  engine: BackupManifest['engine'],
+): TableRecord[] {
+  if (engine === 'docker') return tables;
+  const byName = new Map(dumped.map((d) => [tableKey(d.schema, d.name), d]));
+  return tables.map((t) => {
+    const d = byName.get(tableKey(t.schema, t.name));
+    return t.digest !== undefined || !t.columns || !d ? t : { ...t, digest: d.digest };
+  });
 }
 
 /** What backup.json and the catalog keep of a drill. */
