@@ -2,10 +2,11 @@
  * Finds the PostgreSQL client tools (pg_dump, pg_dumpall, psql) installed here and picks the
  * ones that can dump a given server: pg_dump refuses servers of a newer major version.
  */
-import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { ToolError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isExecutableFile } from '../proc/which.js';
 import { run } from '../proc/run.js';
 
 export interface PgTools {
@@ -189,15 +190,5 @@ async function listDir(dir: string): Promise<string[]> {
     return await readdir(dir);
   } catch {
     return [];
-  }
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false;
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }

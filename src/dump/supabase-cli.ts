@@ -4,23 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import {
-  access,
-  chmod,
-  constants,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ToolError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { run } from '../proc/run.js';
+import { findOnPath, isExecutableFile } from '../proc/which.js';
 import { cachedCliOutput } from './cli-cache.js';
 import { releaseAsset } from './platform.js';
 
@@ -277,28 +268,9 @@ function defaultToolCacheEnv(env: NodeJS.ProcessEnv): void {
   if (!process.env['RUNNER_TEMP']) process.env['RUNNER_TEMP'] = tmpdir();
 }
 
-async function findOnPath(name: string, pathEnv: string): Promise<string | undefined> {
-  for (const dir of pathEnv.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = resolve(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 async function isFile(file: string): Promise<boolean> {
   try {
     return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  if (!(await isFile(file))) return false;
-  try {
-    await access(file, constants.X_OK);
-    return true;
   } catch {
     return false;
   }

@@ -4,12 +4,12 @@
  *   -> stored digest
  *   -> temp file(s) of at most maxFileBytes -> fsync -> rename
  */
-import type { Readable, Transform } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Compression } from '../config/types.js';
 import { pipeline } from 'node:stream/promises';
 import { Coalescer } from './coalesce.js';
 import { ChunkedFileWriter, type StoredChunk } from './chunked-file.js';
-import { createCompressor } from './compress.js';
+import { createCompressor, findZstd } from './compress.js';
 import { CopyRowCounter, type TableRows } from './copy-rows.js';
 import { DigestStream } from './digest.js';
 import { createEncryptStage, hasAgeHeader } from './encrypt.js';
@@ -52,11 +52,16 @@ export async function writePart(
   const counter = options.countRows
     ? new CopyRowCounter({ digests: options.digestRows ?? false })
     : null;
-  const compressor = createCompressor(options.compression);
-  const stages: Transform[] = [new Coalescer(), raw];
+  const encrypt = options.recipients?.length ? await createEncryptStage(options.recipients) : null;
+  // Last of the stages made before the pipeline owns them: it may start a child process.
+  const compressor = createCompressor(
+    options.compression,
+    options.compression === 'zstd' ? await findZstd() : null,
+  );
+  const stages: Duplex[] = [new Coalescer(), raw];
   if (counter) stages.push(counter);
   if (compressor) stages.push(compressor);
-  if (options.recipients?.length) stages.push(await createEncryptStage(options.recipients));
+  if (encrypt) stages.push(encrypt);
   stages.push(stored);
 
   const timer = options.onProgress

@@ -3,7 +3,7 @@
  * (never argv), and a child's stderr is kept as a short tail for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ToolError } from '../errors.js';
 
 export interface RunOptions {
@@ -160,15 +160,36 @@ export function runStreaming(
   args: string[],
   options: RunOptions = {},
 ): StreamingChild {
+  const { stdin, ...child } = startPiped(command, args, options, 'ignore');
+  stdin?.destroy();
+  return child;
+}
+
+/** A command that filters a stream: its stdin is written, its stdout read (a compressor). */
+export interface FilterChild extends StreamingChild {
+  stdin: Writable;
+}
+
+export function runFilter(command: string, args: string[], options: RunOptions = {}): FilterChild {
+  const child = startPiped(command, args, options, 'pipe');
+  return { ...child, stdin: child.stdin! };
+}
+
+function startPiped(
+  command: string,
+  args: string[],
+  options: RunOptions,
+  stdin: 'ignore' | 'pipe',
+): StreamingChild & { stdin: Writable | null } {
   const child = spawn(command, args, {
     env: options.env ?? process.env,
     cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
     detached: true,
   });
   const group = killOnAbort(child, options.signal);
   const err = new TailBuffer();
-  child.stderr.on('data', (c: Buffer) => err.push(c));
+  child.stderr!.on('data', (c: Buffer) => err.push(c));
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (e) => (group.release(), reject(spawnError(command, e))));
     child.on('close', (code, signal) => {
@@ -180,5 +201,5 @@ export function runStreaming(
   // Handled here too: a dump killed after its reader failed (a full disk) rejects with no one
   // left to await it, and an unhandled rejection would end the process before cleanup.
   done.catch(() => undefined);
-  return { stdout: child.stdout, done, kill: group.kill };
+  return { stdin: child.stdin, stdout: child.stdout!, done, kill: group.kill };
 }
