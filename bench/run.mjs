@@ -354,11 +354,12 @@ async function main() {
       ...(only ? ['--only', only] : []),
       ...extraArgs,
     ];
+    // No SUPABASE_CLI_PATH, as on a fresh GitHub-hosted runner: with the default filters the
+    // supabase-cli engine uses the scripts shipped for its pinned CLI release and starts no CLI.
     const toolEnv = cleanEnv({
-      SUPABASE_CLI_PATH: SUPABASE,
       BENCH_RSS_FILE: rssFile,
       PATH: pgPath,
-      // An empty cache every run, as on a fresh GitHub-hosted runner: the CLI's dry runs count.
+      // An empty cache every run, as on a fresh runner: any dry run the CLI must do counts.
       XDG_CACHE_HOME: mkdtempSync(path.join(work, 'xdg-cache-')),
     });
     for (const p of projects) toolEnv[p.secret] = cluster.url(p.db);

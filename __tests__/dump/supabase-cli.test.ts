@@ -110,8 +110,8 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('locateSu
     });
     expect(first.source).toBe('download');
     expect(first.version).toBe(VERSION);
-    expect(first.path.startsWith(join(testDir, 'tool-cache', 'supabase', VERSION))).toBe(true);
-    expect((await run(first.path, ['--version'])).stdout.trim()).toBe(VERSION);
+    expect(first.path!.startsWith(join(testDir, 'tool-cache', 'supabase', VERSION))).toBe(true);
+    expect((await run(first.path!, ['--version'])).stdout.trim()).toBe(VERSION);
     expect(server.requests(assetPath)).toBe(1);
     expect(server.requests(sumsPath)).toBe(1);
     expect(lines.join('')).toMatch(/Downloading Supabase CLI 3\.1\.0/);

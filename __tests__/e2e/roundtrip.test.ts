@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBackupJson, type BackupManifest } from '../../src/catalog/backup-json.js';
 import { backupEnv, cli, writeConfig } from '../support/cli.js';
@@ -135,6 +137,51 @@ describe('round trip on a Supabase-shaped database', () => {
     await createSupabaseDb(target, 'app');
     documentedRestore(target, 'app', decompress(dir, manifest));
     expect(diffSnapshots(expected, await snapshot(target, 'app'))).toEqual([]);
+  });
+
+  it('supabase-cli engine with default filters needs no CLI: the scripts of the pinned release ship with it', async () => {
+    // No CLI anywhere: none on PATH, an empty tool cache, and a download base that has none.
+    const releases = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((ok) => releases.listen(0, '127.0.0.1', ok));
+    const base = `http://127.0.0.1:${(releases.address() as AddressInfo).port}`;
+    const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL' });
+    const bin = resolve('node_modules/.bin');
+    const env = backupEnv({
+      FIXTURE_DB_URL: source.url('app'),
+      PATH: (process.env.PATH ?? '')
+        .split(':')
+        .filter((d) => resolve(d) !== bin)
+        .join(':'),
+      RUNNER_TOOL_CACHE: mkdtempSync(join(tmpdir(), 'empty-tool-cache-')),
+    });
+    delete env.SUPABASE_CLI_PATH;
+    const run = (cfg: string, out: string) =>
+      cli(['backup', '--config', cfg, '--out', out, '--cli-download-base', base], env);
+    const out = mkdtempSync(join(tmpdir(), 'out-'));
+    const res = await run(config, out);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/Downloading Supabase CLI/);
+    const dir = setDirOf(out, 'fixture');
+    const manifest = parseBackupJson(readFileSync(join(dir, 'backup.json'), 'utf8'));
+    expect(manifest.engine).toBe('supabase-cli');
+    expect(manifest.tools.supabase_cli).toBe('3.1.0');
+    expect(manifest.parts.map((p) => p.part)).toEqual(['roles', 'schema', 'data']);
+    const target = await cluster();
+    await createSupabaseDb(target, 'app');
+    documentedRestore(target, 'app', decompress(dir, manifest));
+    expect(diffSnapshots(expected, await snapshot(target, 'app'))).toEqual([]);
+
+    // A filter the shipped scripts do not cover needs the CLI, and says why it could not get it.
+    const filtered = writeConfig({
+      name: 'fixture',
+      db_url_secret: 'FIXTURE_DB_URL',
+      exclude_tables: ['public.audit_log'],
+    });
+    const refused = await run(filtered, mkdtempSync(join(tmpdir(), 'out-')));
+    releases.close();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Downloading Supabase CLI 3\.1\.0/);
+    expect(refused.stderr).toMatch(/release has no checksums file/);
   });
 
   it('pg-dump engine: `restore` verifies, applies in one transaction and checks row counts', async () => {

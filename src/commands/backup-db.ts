@@ -2,7 +2,7 @@
  * The database side of a backup: connection from the project's secret, preflight, the Supabase
  * CLI when the engine needs it, and the extras (platform-attached objects) the dumps append.
  */
-import type { Config, ProjectConfig } from '../config/types.js';
+import type { Config, DumpPart, ProjectConfig } from '../config/types.js';
 import {
   displayUrl,
   libpqEnv,
@@ -10,6 +10,8 @@ import {
   secretsOf,
   type Connection,
 } from '../config/secrets.js';
+import { bundledScript } from '../dump/bundled-scripts.js';
+import { supabaseCliFlags } from '../dump/engines.js';
 import { collectExtras, type Extras } from '../dump/extras.js';
 import { preflight, type Preflight } from '../dump/preflight.js';
 import { locateSupabaseCli, type SupabaseCli } from '../dump/supabase-cli.js';
@@ -43,8 +45,26 @@ export function configuredSecretNames(config: Config): string[] {
   return names;
 }
 
+/**
+ * The supabase-cli engine needs no binary when every part's script ships for the configured
+ * release (bundled-scripts.ts), unless SUPABASE_CLI_PATH names a binary to use.
+ */
+function shippedCli(
+  project: ProjectConfig,
+  parts: DumpPart[],
+  env: Record<string, string | undefined>,
+): SupabaseCli | null {
+  const version = project.supabase_cli_version;
+  const shipped =
+    project.engine === 'supabase-cli' &&
+    !env['SUPABASE_CLI_PATH'] &&
+    parts.every((p) => bundledScript(version, supabaseCliFlags(p, project)) !== undefined);
+  return shipped ? { path: null, version, source: 'bundled' } : null;
+}
+
 export async function openDatabase(
   project: ProjectConfig,
+  parts: DumpPart[],
   options: {
     config: Config;
     env: Record<string, string | undefined>;
@@ -70,12 +90,17 @@ export async function openDatabase(
   const cli =
     project.engine === 'pg-dump'
       ? null
-      : await locateSupabaseCli({
+      : (shippedCli(project, parts, options.env) ??
+        (await locateSupabaseCli({
           version: project.supabase_cli_version,
           downloadBase: options.cliDownloadBase,
           logger,
           env: options.env,
-        });
+        })));
+  if (cli?.source === 'bundled')
+    logger.debug(
+      `Supabase CLI ${cli.version}: its dump scripts ship with this tool; no CLI needed`,
+    );
   const extras = await collectExtras({ psql: pg.psql, env }, project.schemas, server.major);
   return { conn, env, server, pg, cli, extras };
 }

@@ -141,7 +141,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
 
   // A storage-only set needs no database (nor its secret).
   const dumpParts = parts.filter((p): p is DumpPart => p !== 'storage');
-  const db = dumpParts.length > 0 ? await openDatabase(project, options) : null;
+  const db = dumpParts.length > 0 ? await openDatabase(project, dumpParts, options) : null;
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-'));
   const writer = await SetWriter.begin(options.outDir, project.name, startedAt);
   try {

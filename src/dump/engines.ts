@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { DumpPart as Part, Engine, ProjectConfig } from '../config/types.js';
 import { DumpError } from '../errors.js';
 import { run, runStreaming } from '../proc/run.js';
+import { bundledScript } from './bundled-scripts.js';
 import { cachedCliOutput } from './cli-cache.js';
 import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
@@ -60,15 +61,34 @@ export function supabaseCliFlags(part: Part, project: ProjectConfig): string[] {
   }
 }
 
-/** Gets the CLI's own pg_dump script for the flags, minus the connection exports it prints. */
+/**
+ * Gets the CLI's own pg_dump script for the flags, minus the connection exports it prints: the
+ * one shipped for the version (bundled-scripts.ts), else the binary's dry run.
+ */
 export async function supabaseCliScript(
   cli: SupabaseCli,
   flags: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
+  const bundled = bundledScript(cli.version, flags);
+  if (bundled !== undefined) return bundled;
+  if (cli.path === null)
+    throw new DumpError(
+      `the Supabase CLI ${cli.version} ships no script for "db dump ${flags.join(' ')}", and no CLI was located`,
+    );
+  return dryRunScript(cli.path, cli.version, flags, env);
+}
+
+/** What `db dump --dry-run` of this binary prints for the flags, minus the connection exports. */
+export async function dryRunScript(
+  binary: string,
+  version: string,
+  flags: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const args = ['db', 'dump', '--remote', DRY_RUN_URL, '--dry-run', ...flags];
-  return cachedCliOutput(cli.path, [cli.version, ...args], env, async () => {
-    const { stdout } = await run(cli.path, args, {
+  return cachedCliOutput(binary, [version, ...args], env, async () => {
+    const { stdout } = await run(binary, args, {
       // The dry run needs no connection and gets no secret: a minimal environment.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), SUPABASE_YES: '1' },
     }).catch((err: unknown) => {
@@ -78,7 +98,7 @@ export async function supabaseCliScript(
     });
     if (!/^(pg_dump|pg_dumpall) /m.test(stdout)) {
       throw new DumpError(
-        `supabase ${cli.version} printed no pg_dump script for "db dump --dry-run ${flags.join(' ')}"`,
+        `supabase ${version} printed no pg_dump script for "db dump --dry-run ${flags.join(' ')}"`,
       );
     }
     return stdout
@@ -193,7 +213,7 @@ async function startDocker(
   urlWithoutPassword: string,
 ): Promise<PartStream> {
   const cli = ctx.cli;
-  if (!cli) throw new DumpError('the docker engine needs the Supabase CLI');
+  if (!cli?.path) throw new DumpError('the docker engine needs the Supabase CLI');
   const dir = join(ctx.workDir, `docker-${part}`);
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${part}.sql`);

@@ -16,11 +16,11 @@ import { cachedCliOutput } from './cli-cache.js';
 import { releaseAsset } from './platform.js';
 
 export interface SupabaseCli {
-  /** Absolute path of the binary to run. */
-  path: string;
-  /** What the binary itself reports with `--version`. */
+  /** Absolute path of the binary to run; null when only its shipped scripts are used. */
+  path: string | null;
+  /** What the binary itself reports with `--version` (the release, for shipped scripts). */
   version: string;
-  source: 'env' | 'tool-cache' | 'path' | 'download';
+  source: 'env' | 'tool-cache' | 'path' | 'download' | 'bundled';
 }
 
 export const DEFAULT_CLI_DOWNLOAD_BASE = 'https://github.com/supabase/cli/releases/download';
