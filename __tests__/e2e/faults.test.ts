@@ -4,7 +4,7 @@
  * inputs, and an empty database that must be a legitimate backup rather than a failure.
  * Each failure: non-zero exit, a message naming the cause, no set with a backup.json, no temp files.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,34 +96,44 @@ describe('faults', () => {
     }
   });
 
-  it('SIGTERM while the data part is being compressed: exit 130, nothing left, the next run succeeds', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'out-'));
-    const tmp = privateTmp();
-    const env = backupEnv({ DB_URL: source.url('big'), ...tmp });
-    const cfg = config('big', { compression: 'gzip' });
-    let pid = 0;
-    const running = builtCli(
-      ['backup', '--config', cfg, '--out', out, '--pg-bin-dir', faultyPgBinDir('slow')],
-      env,
-      (p) => (pid = p),
-    );
-    await waitFor('compressed data', () =>
-      tree(out).some((f) => /\.partial\/\.?data\.sql\.gz/.test(f)),
-    );
-    process.kill(pid, 'SIGTERM');
-    const res = await running;
-    report('SIGTERM while compressing', res);
-    expect(res.code, res.stderr).toBe(130);
-    expect(res.stderr).toMatch(/cancelled/);
-    expect(tree(out)).toEqual([]);
-    expect(readdirSync(tmp.TMPDIR)).toEqual([]);
+  // zstd runs as a child process (the zstd program): it must not outlive the cancel either.
+  it.each(['gzip', 'zstd'] as const)(
+    'SIGTERM while the data part is being compressed (%s): exit 130, nothing left, the next run succeeds',
+    async (compression) => {
+      const out = mkdtempSync(join(tmpdir(), 'out-'));
+      const tmp = privateTmp();
+      const env = backupEnv({ DB_URL: source.url('big'), ...tmp });
+      const cfg = config('big', { compression });
+      const ext = compression === 'gzip' ? 'gz' : 'zst';
+      let pid = 0;
+      const running = builtCli(
+        ['backup', '--config', cfg, '--out', out, '--pg-bin-dir', faultyPgBinDir('slow')],
+        env,
+        (p) => (pid = p),
+      );
+      await waitFor('compressed data', () =>
+        tree(out).some((f) => new RegExp(`\\.partial/\\.?data\\.sql\\.${ext}`).test(f)),
+      );
+      const compressors = compression === 'zstd' ? childrenNamed(pid, 'zstd') : [];
+      if (compression === 'zstd') expect(compressors.length).toBeGreaterThan(0);
+      process.kill(pid, 'SIGTERM');
+      const res = await running;
+      report(`SIGTERM while compressing (${compression})`, res);
+      expect(res.code, res.stderr).toBe(130);
+      expect(res.stderr).toMatch(/cancelled/);
+      expect(tree(out)).toEqual([]);
+      expect(readdirSync(tmp.TMPDIR)).toEqual([]);
+      expect(compressors.filter(alive)).toEqual([]);
 
-    const again = await builtCli(['backup', '--config', cfg, '--out', out], env);
-    expect(again.code, again.stderr).toBe(0);
-    const [set] = readdirSync(join(out, 'big'));
-    const manifest = JSON.parse(readFileSync(join(out, 'big', set!, 'backup.json'), 'utf8'));
-    expect(manifest.tables).toContainEqual(expect.objectContaining({ name: 'big', rows: 300000 }));
-  });
+      const again = await builtCli(['backup', '--config', cfg, '--out', out], env);
+      expect(again.code, again.stderr).toBe(0);
+      const [set] = readdirSync(join(out, 'big'));
+      const manifest = JSON.parse(readFileSync(join(out, 'big', set!, 'backup.json'), 'utf8'));
+      expect(manifest.tables).toContainEqual(
+        expect.objectContaining({ name: 'big', rows: 300000 }),
+      );
+    },
+  );
 
   it('SIGTERM during the branch push: nothing half-pushed, the next run cleans up and succeeds', async () => {
     let releasePush: () => void = () => undefined;
@@ -311,4 +321,22 @@ async function verifyBranch(bare: string) {
 /** The refs of a bare repository, one per line ('' for none). */
 function refs(bare: string): Promise<string> {
   return git(bare, 'for-each-ref');
+}
+
+/** PIDs of the direct children of `parent` running `name`. */
+function childrenNamed(parent: number, name: string): number[] {
+  return execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, ppid, comm]) => Number(ppid) === parent && comm === name)
+    .map(([pid]) => Number(pid));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
