@@ -10,7 +10,7 @@ describe('resolveCompression', () => {
   it('default without zstd: gzip, with a notice naming the Node version', () => {
     expect(resolveCompression(undefined, false, 'v20.19.1')).toEqual({
       compression: 'gzip',
-      notice: 'zstd needs Node 22.15+ (this is Node 20.19.1): using gzip',
+      notice: 'zstd needs the zstd program or Node 22.15+ (this is Node 20.19.1): using gzip',
     });
   });
 
@@ -32,6 +32,7 @@ describe('resolveCompression', () => {
     expect(kind).toBe('config');
     expect(message).toContain('20.19.0');
     expect(message).toContain('lacks zlib zstd');
+    expect(message).toContain('install zstd');
     expect(message).toContain('node24');
     expect(message).toContain('compression: gzip');
   });

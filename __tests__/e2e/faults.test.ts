@@ -111,9 +111,15 @@ describe('faults', () => {
         env,
         (p) => (pid = p),
       );
-      await waitFor('compressed data', () =>
-        tree(out).some((f) => new RegExp(`\\.partial/\\.?data\\.sql\\.${ext}`).test(f)),
+      let ended: string | null = null;
+      void running.then((r) => (ended = `exit ${r.code}: ${r.stderr}`));
+      await waitFor(
+        'compressed data',
+        () =>
+          ended !== null ||
+          tree(out).some((f) => new RegExp(`\\.partial/\\.?data\\.sql\\.${ext}`).test(f)),
       );
+      expect(ended, 'the run ended before its data part was being written').toBeNull();
       const compressors = compression === 'zstd' ? childrenNamed(pid, 'zstd') : [];
       if (compression === 'zstd') expect(compressors.length).toBeGreaterThan(0);
       process.kill(pid, 'SIGTERM');

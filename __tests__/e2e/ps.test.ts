@@ -61,22 +61,29 @@ function sample(into: Map<string, Proc>): void {
 }
 
 /** Runs a backup with the built CLI and samples every process until it exits. */
-async function observeBackup(engine: string) {
-  const config = writeConfig({ name: 'fixture', db_url_secret: 'FIXTURE_DB_URL', engine });
+async function observeBackup(engine: string, extra: Record<string, unknown>, shipped: boolean) {
+  const config = writeConfig({
+    name: 'fixture',
+    db_url_secret: 'FIXTURE_DB_URL',
+    engine,
+    ...extra,
+  });
   const out = mkdtempSync(join(tmpdir(), 'ps-out-'));
   const seen = new Map<string, Proc>();
   const marker = `${engine}-${process.pid}-${Date.now()}`;
   let finished = false;
   const started = Date.now();
-  const running = builtCli(
-    ['backup', '--config', config, '--out', out],
-    backupEnv({
-      FIXTURE_DB_URL: source.url('app'),
-      PS_TEST_RUN: marker,
-      // No cached CLI answers: the dry runs must happen, to be observed.
-      SUPABASE_BACKUP_NO_CLI_CACHE: '1',
-    }),
-  ).finally(() => (finished = true));
+  const env = backupEnv({
+    FIXTURE_DB_URL: source.url('app'),
+    PS_TEST_RUN: marker,
+    // No cached CLI answers: the dry runs must happen, to be observed.
+    SUPABASE_BACKUP_NO_CLI_CACHE: '1',
+  });
+  // The shipped scripts are used only when no binary is named.
+  if (shipped) delete env['SUPABASE_CLI_PATH'];
+  const running = builtCli(['backup', '--config', config, '--out', out], env).finally(
+    () => (finished = true),
+  );
   let samples = 0;
   while (!finished) {
     sample(seen);
@@ -103,9 +110,25 @@ const forms = () => [
 const isDump = (p: Proc, tool: string) =>
   basename(p.argv[0] ?? '') === tool && !p.argv.includes('--version');
 
-describe.each(['pg-dump', 'supabase-cli'])('the %s engine', (engine) => {
+/**
+ * The supabase-cli engine runs the CLI's dry runs only when the bundle does not ship the script
+ * for the flags (bundled-scripts.ts): a table filter is such a case, so it is run both ways.
+ */
+const FILTERED = `public.ps_unique_${process.pid}_${Date.now()}`;
+const cases = [
+  { name: 'pg-dump', engine: 'pg-dump', extra: {}, shipped: false },
+  { name: 'supabase-cli (shipped scripts)', engine: 'supabase-cli', extra: {}, shipped: true },
+  {
+    name: 'supabase-cli (filtered: the CLI prints the scripts)',
+    engine: 'supabase-cli',
+    extra: { exclude_tables: [FILTERED] },
+    shipped: false,
+  },
+];
+
+describe.each(cases)('the $name engine', ({ engine, extra, shipped }) => {
   it('puts the password on no command line, only in the dump tools’ environment', async () => {
-    const { res, all, procs, samples, ms } = await observeBackup(engine);
+    const { res, all, procs, samples, ms } = await observeBackup(engine, extra, shipped);
     expect(res.code, res.stderr).toBe(0);
 
     const leaks = all.flatMap((p) =>
@@ -130,17 +153,26 @@ describe.each(['pg-dump', 'supabase-cli'])('the %s engine', (engine) => {
     }
 
     if (engine === 'supabase-cli') {
-      // The CLI's own script ran with bash from a file, and the CLI printed it in a dry run
-      // against a placeholder URL.
+      // The CLI's own script ran with bash from a file: shipped in the bundle, or printed by the
+      // CLI in a dry run against a placeholder URL.
       const scripts = procs.filter(
         (p) =>
           basename(p.argv[0] ?? '') === 'bash' && /\/data-[0-9a-f]+\.sh$/.test(p.argv[1] ?? ''),
       );
       expect(scripts.length, what).toBeGreaterThan(0);
       for (const p of scripts) expect(p.environ).toContain(`PGPASSWORD=${PASSWORD}`);
-      // The dry runs get a minimal environment (not even the run marker): find them by argv,
-      // and check they hold no secret at all, not even in their environment.
-      const dryRuns = all.filter((p) => p.argv.includes('--dry-run') && p.argv.includes('dump'));
+      if (shipped) {
+        // The shipped scripts: no CLI process at all (a --version probe would carry the marker).
+        const clis = procs.filter((p) => /supabase/.test(basename(p.argv[0] ?? '')));
+        expect(
+          clis.map((p) => p.argv.join(' ')),
+          what,
+        ).toEqual([]);
+        return;
+      }
+      // The dry runs get a minimal environment (not even the run marker): the table filter in
+      // their argv makes them ours. They hold no secret at all, not even in their environment.
+      const dryRuns = all.filter((p) => p.argv.includes('--dry-run') && p.argv.includes(FILTERED));
       expect(dryRuns.length, what).toBeGreaterThan(0);
       for (const p of dryRuns) {
         expect(p.environ.filter((e) => /^(FIXTURE_DB_URL|PGPASSWORD)=/.test(e))).toEqual([]);

@@ -265,7 +265,7 @@ export function markdownTable(results) {
   both('### Diagnostics');
   both('');
   both(
-    '"data part" is the data part\'s own duration from backup.json (what the streaming costs, without the fixed costs of a run: node start, preflight, the extras queries, the CLI dry runs, roles and schema). CPU is in seconds: client = the measured process tree (from `/usr/bin/time`), server = the PostgreSQL backends that served it. "busy cores" is machine-wide (/proc/stat), "other load" is what other processes on the machine used meanwhile (busy minus ours). "CPU floor" is what the run would take if it had the machine to itself and only CPU counted (the larger of the server\'s CPU time and all CPU time over the cores), over the same for pg_dump: an estimate free of the other load. "all processes" is the largest sum of the RSS of the run\'s client processes at one moment (the tool and every helper alive then); helper peak RSS is per process name. Both are sampled every 100 ms.',
+    '"data part" is the data part\'s own duration from backup.json (what the streaming costs, without the fixed costs of a run: node start, preflight, the extras queries, roles and schema). CPU is in seconds: client = the measured process tree (from `/usr/bin/time`), server = the PostgreSQL backends that served it. "busy cores" is machine-wide (/proc/stat), "other load" is what other processes on the machine used meanwhile (busy minus ours). "CPU floor" is what the run would take if it had the machine to itself and only CPU counted (the larger of the server\'s CPU time and all CPU time over the cores), over the same for pg_dump: an estimate free of the other load. "all processes" is the largest sum of the RSS of the run\'s client processes at one moment (the tool and every helper alive then); helper peak RSS is per process name. Both are sampled every 100 ms.',
   );
   both('');
   both(
@@ -451,7 +451,7 @@ export function markdownTable(results) {
     .map(([p, d]) => `${p} ${fmt(d.wall, 2)} s / ${kbToMb(d.rssKb)} MB`)
     .join(', ');
   doc.push(
-    `Supabase CLI dry runs (\`supabase db dump --dry-run\`, wall / peak RSS of its largest process): ${dry}. The official rows above do not include them (the scripts are fetched once); the tool's rows do (it fetches the three in parallel in every run).`,
+    `Supabase CLI dry runs (\`supabase db dump --dry-run\`, wall / peak RSS of its largest process): ${dry}. The official rows above do not include them (the scripts are fetched once); the tool's rows do not either (with the default filters it runs the scripts shipped for its pinned CLI release and starts no CLI).`,
   );
   doc.push('');
   doc.push('### Machine');

@@ -118,7 +118,9 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
 
   const { compression, notice } = resolveCompression(
     project.compression,
-    zstdAvailable(),
+    project.compression === 'zstd' || project.compression === undefined
+      ? await zstdAvailable(options.env)
+      : false,
     process.versions.node,
   );
   if (notice) logger.notice(notice);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Transform } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 function tempName(dir: string, name: string): string {
@@ -29,7 +29,7 @@ export async function writeStreamAtomically(
   dir: string,
   name: string,
   source: Readable,
-  stages: Transform[],
+  stages: Duplex[],
   signal?: AbortSignal,
 ): Promise<void> {
   const tmp = tempName(dir, name);

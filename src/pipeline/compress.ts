@@ -15,13 +15,15 @@ type ZstdZlib = typeof zlib & {
 };
 const z = zlib as ZstdZlib;
 
-export function zstdAvailable(): boolean {
+/** Whether this Node's zlib has zstd (22.15+). */
+export function nodeZstd(): boolean {
   return typeof z.createZstdCompress === 'function';
 }
 
 function needZstd(): never {
   throw new Error(
-    `zstd needs Node 22.15 or newer (this is Node ${process.versions.node}); the action runs on node24, or use compression: gzip`,
+    `zstd needs the zstd program on PATH or Node 22.15 or newer (this is Node ${process.versions.node}); ` +
+      'install zstd, run on Node 24 (what the action uses), or use compression: gzip',
   );
 }
 
@@ -33,6 +35,18 @@ export const ZSTD_LEVEL = 3;
 export async function findZstd(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   if (env['SUPABASE_BACKUP_NO_ZSTD_CLI'] === '1') return null;
   return (await findOnPath('zstd', env['PATH'] ?? '')) ?? null;
+}
+
+/** Whether zstd can be written and read here: by the zstd program or by Node's zlib. */
+export async function zstdAvailable(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  return nodeZstd() || (await findZstd(env)) !== null;
+}
+
+/** The zstd program as a stream stage: -q no progress, stdin to stdout, nothing but PATH. */
+function zstdProgram(binary: string, args: string[]): ChildFilter {
+  return new ChildFilter(binary, ['-q', '-c', ...args], {
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
 }
 
 /**
@@ -49,24 +63,25 @@ export function createCompressor(
     case 'gzip':
       return zlib.createGzip({ level: 6, chunkSize: CHUNK });
     case 'zstd':
-      if (zstdBinary)
-        // -q: no progress; stdin to stdout; no environment beyond PATH (it needs nothing).
-        return new ChildFilter(zstdBinary, [`-${ZSTD_LEVEL}`, '-q', '-c'], {
-          env: { PATH: process.env['PATH'] ?? '' },
-        });
+      if (zstdBinary) return zstdProgram(zstdBinary, [`-${ZSTD_LEVEL}`]);
       if (!z.createZstdCompress) needZstd();
       // Node's default level is zstd's, 3.
       return z.createZstdCompress({ chunkSize: CHUNK });
   }
 }
 
-export function createDecompressor(compression: Compression): Transform | null {
+/** As createCompressor: `zstdBinary` reads zstd with the program, null with Node's zlib. */
+export function createDecompressor(
+  compression: Compression,
+  zstdBinary: string | null = null,
+): Transform | Duplex | null {
   switch (compression) {
     case 'none':
       return null;
     case 'gzip':
       return zlib.createGunzip({ chunkSize: CHUNK });
     case 'zstd':
+      if (zstdBinary) return zstdProgram(zstdBinary, ['-d']);
       if (!z.createZstdDecompress) needZstd();
       return z.createZstdDecompress({ chunkSize: CHUNK });
   }

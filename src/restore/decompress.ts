@@ -1,11 +1,11 @@
 /** Turns stored part files back into plain SQL, checking the raw digest on the way. */
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, type Transform } from 'node:stream';
+import { Readable, type Duplex, type Transform } from 'node:stream';
 import { storedFiles, type PartRecord } from '../catalog/backup-json.js';
 import { RestoreError } from '../errors.js';
 import { writeStreamAtomically } from '../pipeline/atomic-file.js';
-import { createDecompressor } from '../pipeline/compress.js';
+import { createDecompressor, findZstd } from '../pipeline/compress.js';
 import { DigestStream } from '../pipeline/digest.js';
 import { createDecryptStage } from '../pipeline/encrypt.js';
 
@@ -31,7 +31,7 @@ export async function decompressPart(
 ): Promise<string> {
   const name = `${part.part}.sql`;
   const digest = new DigestStream();
-  const stages: Transform[] = [];
+  const stages: Duplex[] = [];
   if (part.encryption) {
     if (identities.length === 0) {
       throw new RestoreError(
@@ -40,7 +40,10 @@ export async function decompressPart(
     }
     stages.push(await createDecryptStage(identities, { name: part.file }));
   }
-  const decompressor = createDecompressor(part.compression);
+  const decompressor = createDecompressor(
+    part.compression,
+    part.compression === 'zstd' ? await findZstd() : null,
+  );
   if (decompressor) stages.push(decompressor);
   stages.push(digest);
   if (reader) stages.push(reader);
