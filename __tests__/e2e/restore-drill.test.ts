@@ -100,7 +100,7 @@ describe('verify --drill', () => {
     );
     const fixture = await backupFixture(source.url('normalised'), 'drill-normalised-');
     const res = await cli(['verify', '--drill', '--from', fixture.setDir], process.env);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/row counts match backup\.json/);
     expect(res.stderr).toMatch(
       /restored content differs from the backup in 1 table\(s\):\n\s+public\.tags: 3 rows restored, content digest [0-9a-f]{32}, the backup's [0-9a-f]{32}/,
