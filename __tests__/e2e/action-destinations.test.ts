@@ -167,7 +167,7 @@ it('backs up to artifacts and the branch, restores from both, and prunes by poli
   process.env.TARGET_DB_URL = target.url('app');
   try {
     const refused = await runFixture(work, { ...restoreInputs, confirm: 'fixtures' });
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.log).toMatch(/confirm input to the project's name \("fixture"\)/);
     expect(
       await target.psql("select count(*) from pg_tables where schemaname = 'app'", 'app'),

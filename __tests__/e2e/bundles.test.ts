@@ -36,11 +36,11 @@ describe('dist/cli.js', () => {
       'base-sql',
     ]) {
       const res = await builtCli([command, '--help'], process.env);
-      expect(res.code).toBe(0);
+      expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toContain(`supabase-backup ${command}`);
     }
     const none = await builtCli([], process.env);
-    expect(none.code).toBe(2);
+    expect(none.code, none.stderr).toBe(2);
     expect(none.stdout).toMatch(/Commands:/);
   });
 
@@ -69,7 +69,7 @@ describe('dist/cli.js', () => {
     bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
     writeFileSync(file, bytes);
     const bad = await builtCli(['verify', '--from', out], process.env);
-    expect(bad.code).toBe(1);
+    expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toMatch(
       /data\.sql\.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}/,
     );
@@ -108,7 +108,7 @@ describe('dist/index.js (the action)', () => {
   it('reports config errors as annotations on the file and line, and fails', async () => {
     const config = writeConfig({ name: 'Bad Name', db_url_secret: 'FIXTURE_DB_URL' });
     const res = await runAction({ inputs: { command: 'validate', config }, env: backupEnv({}) });
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     const nameLine =
       readFileSync(config, 'utf8')
         .split('\n')

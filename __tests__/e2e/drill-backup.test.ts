@@ -113,7 +113,7 @@ describe('backup --drill', () => {
     expect(verified.code, verified.stderr).toBe(0);
     const drilled = await cli(['verify', '--drill', '--from', broken], process.env);
     console.log(`verify --drill of the swapped set:\n${drilled.stderr}`);
-    expect(drilled.code).toBe(1);
+    expect(drilled.code, drilled.stderr).toBe(1);
     // Every row count matches: the content digest is what tells the data apart.
     expect(drilled.stderr).toMatch(/row counts match backup\.json/);
     expect(drilled.stderr).toMatch(/drill FAILED/);
@@ -135,7 +135,7 @@ describe('backup --drill', () => {
       'fragile',
     );
     const { res, out } = await backupOne('fragile', [], { drill: true });
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/drill FAILED: fragile\//);
     expect(res.stderr).toMatch(/the restore drill failed, so the set was not stored/);
     expect(res.stderr).toMatch(/function zero\(\) does not exist/);
@@ -168,14 +168,14 @@ describe('backup --drill', () => {
 
   it('refuses to drill a data part without the schema part, before dumping', async () => {
     const { res } = await backupOne('app', ['--drill', '--only', 'data']);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/data without the schema part has no tables to go into/);
     expect(res.stderr).not.toMatch(/data: .* -> data\.sql/);
   });
 
   it('prints the base the drill loads (base-sql)', async () => {
     const res = await cli(['base-sql'], process.env);
-    expect(res.code).toBe(0);
+    expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe(SUPABASE_BASE_SQL);
   });
 });

@@ -121,13 +121,13 @@ describe('encrypted backup sets', () => {
     const dir = await encryptedSet();
     const env = { ...process.env, T: target.url('app') };
     const none = await cli(['restore', '--from', dir, '--target-url-env', 'T', '--yes'], env);
-    expect(none.code).toBe(1);
+    expect(none.code, none.stderr).toBe(1);
     expect(none.stderr).toMatch(/encrypted with age .*--identity-file/);
     const wrong = await cli(
       ['restore', '--from', dir, '--target-url-env', 'T', '--yes', '--identity-file', otherKeyFile],
       env,
     );
-    expect(wrong.code).toBe(1);
+    expect(wrong.code, wrong.stderr).toBe(1);
     expect(wrong.stderr).toMatch(/no identity matches/);
     expect(
       await target.psql("select count(*) from pg_tables where schemaname = 'app'", 'app'),
@@ -154,7 +154,7 @@ describe('encrypted backup sets', () => {
       ['backup', '--config', config, '--out', out],
       backupEnv({ ENC_DB_URL: source.url('app') }),
     );
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toContain('AGE_RECIPIENTS');
     expect(res.stderr).toContain('${{ secrets.AGE_RECIPIENTS }}');
     expect(readdirSync(out)).toEqual([]);

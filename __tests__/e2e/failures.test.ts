@@ -45,7 +45,7 @@ describe('failing backups leave nothing that looks complete', () => {
         '--pg-bin-dir',
         bin,
       ]);
-      expect(res.code).toBe(1);
+      expect(res.code, res.stderr).toBe(1);
       expect(res.stderr).toMatch(
         // Schema and data run at once and both fail: whichever fails first is reported.
         /the (schema|data) dump failed \(exited with code 3\): .*injected failure/,
@@ -62,7 +62,7 @@ describe('failing backups leave nothing that looks complete', () => {
       '--pg-bin-dir',
       bin,
     ]);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/dump failed \(exited with code 1\): .*before any output/);
     expect(tree(res.out)).toEqual([]);
   });
@@ -70,7 +70,7 @@ describe('failing backups leave nothing that looks complete', () => {
   it('a wrong password is a connection error that shows no secret', async () => {
     const url = source.url('app').replace(encodeURIComponent('ü'), 'x');
     const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: url });
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(
       /cannot connect to postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/app: .*password authentication failed/,
     );
@@ -82,13 +82,13 @@ describe('failing backups leave nothing that looks complete', () => {
     const res = await failingBackup('pg-dump', {
       FIXTURE_DB_URL: 'postgresql://postgres:pw@127.0.0.1:1/app',
     });
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/cannot connect to .*127\.0\.0\.1:1.*(refused|could not connect)/i);
   });
 
   it('a missing secret names the variable and how to pass it', async () => {
     const res = await failingBackup('pg-dump', {});
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toContain('FIXTURE_DB_URL');
     expect(res.stderr).toContain('${{ secrets.FIXTURE_DB_URL }}');
   });
@@ -104,7 +104,7 @@ describe('failing backups leave nothing that looks complete', () => {
       ['backup', '--config', config, '--out', out],
       backupEnv({ FIXTURE_DB_URL: source.url('app') }),
     );
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(
       /backups\.config\.yaml:\d+:\d+: projects\[0\]\.compresion: .*did you mean `?"?compression/,
     );
@@ -116,7 +116,7 @@ describe('failing backups leave nothing that looks complete', () => {
     try {
       await newer.psql('create table t (a int)');
       const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: newer.url('postgres') });
-      expect(res.code).toBe(1);
+      expect(res.code, res.stderr).toBe(1);
       expect(res.stderr).toMatch(/PostgreSQL 17/);
       expect(res.stderr).toMatch(/15/);
       expect(res.stderr).toContain('postgresql-client-17');
@@ -148,7 +148,7 @@ describe('failing backups leave nothing that looks complete', () => {
     expect(tree(out).some((f) => f.includes('.partial/'))).toBe(true);
     process.kill(pid, 'SIGTERM');
     const res = await running;
-    expect(res.code).toBe(130);
+    expect(res.code, res.stderr).toBe(130);
     expect(res.stderr).toMatch(/cancelled/);
     expect(tree(out)).toEqual([]);
 

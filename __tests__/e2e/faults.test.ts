@@ -85,7 +85,7 @@ describe('faults', () => {
       await doomed.stop('immediate');
       const res = await running;
       report('the server stops mid-dump', res);
-      expect(res.code).toBe(1);
+      expect(res.code, res.stderr).toBe(1);
       expect(res.stderr).toMatch(
         /the data dump failed .*(server closed the connection|terminat)/is,
       );
@@ -229,7 +229,7 @@ describe('faults', () => {
     });
     expect(res.code, res.stderr).not.toBe(99);
     report('the disk fills', res);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/no space left on device/i);
     expect(res.stdout.split('--- left:')[1]!.trim()).toBe('');
   });
@@ -241,7 +241,7 @@ describe('faults', () => {
       backupEnv({ DB_URL: 'postgresql://postgres:Secr3t@db.no-such-host.invalid:5432/postgres' }),
     );
     report('the host does not resolve', res);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(
       /cannot connect to .*no-such-host\.invalid.*(translate host name|resolve)/i,
     );
@@ -310,7 +310,7 @@ describe('faults', () => {
         backupEnv({ DB_URL: source.url('app') }),
       );
       report(`bad input: ${what}`, res);
-      expect(res.code).toBe(1);
+      expect(res.code, res.stderr).toBe(1);
       expect(res.stderr).toMatch(message);
       expect(existsSync(out) ? tree(out) : []).toEqual([]);
     },

@@ -48,7 +48,7 @@ it('backs up projects concurrently; one failing project does not stop the others
     ['backup', '--config', config(), '--out', out, '--concurrency', '3', '--json'],
     env,
   );
-  expect(res.code).toBe(1);
+  expect(res.code, res.stderr).toBe(1);
   const result = JSON.parse(res.stdout) as {
     sets: { project: string }[];
     failures: { project: string; error: string }[];
@@ -86,6 +86,6 @@ it('--project and --only narrow the run', async () => {
     ['backup', '--config', config(), '--out', out, '--project', 'nope'],
     env,
   );
-  expect(unknown.code).toBe(2);
+  expect(unknown.code, unknown.stderr).toBe(2);
   expect(unknown.stderr).toMatch(/nope.*one, two, three/);
 });

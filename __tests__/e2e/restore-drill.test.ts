@@ -131,7 +131,7 @@ describe('verify --drill', () => {
       }),
     );
     const failed = await cli(['verify', '--drill', '--from', newer, '--json'], process.env);
-    expect(failed.code).toBe(1);
+    expect(failed.code, failed.stderr).toBe(1);
     const result = (JSON.parse(failed.stdout) as { drill: DrillResult }).drill;
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/restored row counts differ from the backup/);

@@ -37,7 +37,7 @@ describe('restore safety', () => {
       'busy',
     );
     const refused = await restoreInto('busy', '--yes');
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toMatch(
       /already holds 1 user table\(s\) \(public\.existing\).*--force.*nothing was changed/s,
     );
@@ -51,7 +51,7 @@ describe('restore safety', () => {
     // The roles exist now in this cluster: a second full restore fails on CREATE ROLE.
     await createSupabaseDb(target, 'second');
     const failed = await restoreInto('second', '--yes');
-    expect(failed.code).toBe(1);
+    expect(failed.code, failed.stderr).toBe(1);
     expect(failed.stderr).toMatch(/rolled back; the target is unchanged/);
     expect(failed.stderr).toMatch(/roles\.sql line \d+: ERROR: {2}role "[^"]+" already exists/);
     expect(failed.stderr).toMatch(/statement:\n {4}CREATE ROLE "[^"]+";/);
@@ -95,12 +95,12 @@ describe('selective restore', () => {
     expect(await populated('pending_export')).toBe('f');
 
     const again = await restoreInto('pick', '--yes', '--tables', 'public.customers');
-    expect(again.code).toBe(1);
+    expect(again.code, again.stderr).toBe(1);
     expect(again.stderr).toMatch(/already hold rows: public\.customers.*nothing was changed/s);
 
     const before = await count('pick', 'public.customers');
     const forced = await restoreInto('pick', '--yes', '--force', '--tables', 'public.customers');
-    expect(forced.code).toBe(1);
+    expect(forced.code, forced.stderr).toBe(1);
     expect(forced.stderr).toMatch(
       /data\.sql \(filtered for --tables\) line \d+: ERROR: {2}duplicate key value/,
     );
@@ -128,7 +128,7 @@ describe('selective restore', () => {
       expect(res.stderr).toMatch(message);
     }
     const missing = await restoreInto('empty', '--yes', '--tables', 'public.orders');
-    expect(missing.code).toBe(1);
+    expect(missing.code, missing.stderr).toBe(1);
     expect(missing.stderr).toMatch(/do not exist in the target.*public\.orders.*--parts schema/s);
   });
 });

@@ -163,7 +163,7 @@ describe('restore sources', () => {
       ],
       { T: 'postgresql://u@h/db' },
     );
-    expect(unknown.code).toBe(2);
+    expect(unknown.code, unknown.stderr).toBe(2);
     expect(unknown.stderr).toContain(
       `has no set 2001-01-01T000000Z in manifest.json (newest: ${sets[1]}, ${sets[0]})`,
     );
@@ -182,7 +182,7 @@ describe('restore sources', () => {
       ['restore', '--from-branch', clone, '--target-url-env', 'T', '--yes'],
       env,
     );
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toMatch(
       /refusing to restore a damaged or incomplete set .*nothing was changed/,
     );
@@ -201,7 +201,7 @@ describe('restore sources', () => {
     ]);
     const { db, env } = await newTarget(target);
     const res = await cli(['restore', '--from', zip, '--target-url-env', 'T', '--yes'], env);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stderr).toMatch(/^ {2}schema\.sql\.(zst|gz): missing$/m);
     expect(await userTables(target, db)).toBe('0');
 
@@ -218,7 +218,7 @@ describe('restore sources', () => {
       ['restore', '--from', checkout, '--target-url-env', 'T', '--dry-run'],
       env,
     );
-    expect(wrong.code).toBe(2);
+    expect(wrong.code, wrong.stderr).toBe(2);
     expect(wrong.stderr).toContain(`use --from-branch ${checkout} --project NAME`);
   });
 
@@ -246,7 +246,7 @@ describe('restore sources', () => {
     writeFileSync(join(newer, 'notes.txt'), 'extra');
     rmSync(join(newer, 'SHA256SUMS'));
     const res = await cli(['verify', '--from', clone, '--json'], process.env);
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr).toBe(1);
     const problems = res.stderr.split('\n').filter((l) => l.startsWith('error:   '));
     expect(problems).toEqual(
       expect.arrayContaining([

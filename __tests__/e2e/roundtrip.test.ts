@@ -179,7 +179,7 @@ describe('round trip on a Supabase-shaped database', () => {
     });
     const refused = await run(filtered, mkdtempSync(join(tmpdir(), 'out-')));
     releases.close();
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toMatch(/Downloading Supabase CLI 3\.1\.0/);
     expect(refused.stderr).toMatch(/release has no checksums file/);
   });
@@ -194,7 +194,7 @@ describe('round trip on a Supabase-shaped database', () => {
     const env = { ...process.env, TARGET_URL: target.url('app') };
 
     const refused = await cli(['restore', '--from', dir, '--target-url-env', 'TARGET_URL'], env);
-    expect(refused.code).toBe(2);
+    expect(refused.code, refused.stderr).toBe(2);
     expect(refused.stderr).toMatch(/--yes/);
     expect(refused.stderr).not.toContain(target.password);
 

@@ -34,7 +34,7 @@ async function backup(): Promise<string> {
   const args = ['backup', '--config', setup.config, '--out', out, '--max-file-size', MAX_FILE];
   const r = await cli(args, setup.env);
   expect(r.stderr).not.toContain('error');
-  expect(r.code).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   const dir = r.stdout.trim();
   sets.push(dir);
   return dir;
@@ -97,7 +97,7 @@ describe('storage part', () => {
     const lines = (d: string) => readFile(join(d, 'storage.objects'), 'utf8');
     expect((await lines(sets[0]!)).split('\n')).toHaveLength(SMALL + LARGE.length + 2);
     const index = await cli(['verify', '--from', dir], setup.env);
-    expect(index.code).toBe(0);
+    expect(index.code, index.stderr).toBe(0);
   });
 
   it('an interrupted run resumes without downloading again what it had stored', async () => {
@@ -154,7 +154,7 @@ describe('storage part', () => {
       ];
       const r = await cli(args, setup.env);
       expect(r.stderr).toContain('created bucket avatars');
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       const buckets = ['avatars', 'docs'];
       const [original, restored] = await Promise.all([
         snapshotBuckets(s3, buckets),

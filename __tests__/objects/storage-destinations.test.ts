@@ -39,7 +39,7 @@ async function backup(): Promise<FinishedSet> {
     ['backup', '--config', setup.config, '--out', join(setup.dir, 'out')],
     setup.env,
   );
-  expect(r.code).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   const dir = r.stdout.trim();
   const manifest = await manifestOf(dir);
   const [newest] = await setObjectLists(projectDir());
@@ -67,7 +67,7 @@ async function restoresToOriginal(...from: string[]) {
       setup.env,
     );
     expect(r.stderr).not.toContain('error');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(await snapshotBuckets(target, BUCKETS)).toEqual(await snapshotBuckets(s3, BUCKETS));
   } finally {
     await target.close();
@@ -176,7 +176,7 @@ describe('storage sets at their destinations', () => {
       const out = await mkdtemp(join(tmpdir(), 'storage-fresh-'));
       const r = await cli(['backup', '--config', config, '--out', out], env);
       expect(r.stderr).toContain('incremental base from branch supabase-backups');
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(s3.gets).toEqual(['avatars/users/3/avatar-3.png']);
       const fresh = await mkdtemp(join(tmpdir(), 'storage-clone-'));
       await sh('git', ['clone', '--quiet', '--branch', 'supabase-backups', bare, fresh]);

@@ -42,7 +42,7 @@ describe('encrypted storage part', () => {
 
   it('stores objects as age ciphertext named by their plaintext sha256; the index is encrypted', async () => {
     const r = await cli(backupArgs(), setup.env);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     setDir = r.stdout.trim();
     expect((await readdir(setDir)).sort()).toEqual([
       'SHA256SUMS',
@@ -68,7 +68,7 @@ describe('encrypted storage part', () => {
     await put(s3.client, 'avatars', 'users/1/avatar-1.png', 'changed', 'image/png');
     s3.gets.length = 0;
     const again = await cli(backupArgs(), setup.env);
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(s3.gets).toEqual(['avatars/users/1/avatar-1.png']);
     setDir = again.stdout.trim();
     const part = (await manifestOf(setDir)).parts.find((p) => p.part === 'storage')!;
@@ -87,7 +87,7 @@ describe('encrypted storage part', () => {
     s3.throttle(3);
     s3.gets.length = 0;
     const r = await cli(backupArgs(), setup.env);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(s3.throttled).toBe(3);
     expect(s3.gets).toEqual(['avatars/users/2/avatar-2.png']);
     setDir = r.stdout.trim();
@@ -129,7 +129,7 @@ describe('encrypted storage part', () => {
       expect(target.puts).toEqual([]);
 
       const r = await cli(args, setup.env);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       const buckets = ['avatars', 'docs'];
       expect(await snapshotBuckets(target, buckets)).toEqual(await snapshotBuckets(s3, buckets));
       expect(target.puts).toContain(`docs/${UNICODE_KEY}`);
@@ -137,7 +137,7 @@ describe('encrypted storage part', () => {
 
       target.puts.length = 0;
       const again = await cli(args, setup.env);
-      expect(again.code).toBe(0);
+      expect(again.code, again.stderr).toBe(0);
       expect(target.puts).toEqual([]);
       expect(again.stderr).toContain('avatars: uploaded 0 (0 B), skipped 40 already there');
     } finally {

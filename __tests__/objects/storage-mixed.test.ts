@@ -35,7 +35,7 @@ it('one set holds the dumps and the storage index; the database restore leaves s
   const env = backupEnv({ ...setup.env, APP_DB_URL: source.url('app') } as Record<string, string>);
   const r = await cli(['backup', '--config', setup.config, '--out', out], env);
   expect(r.stderr).not.toContain('error');
-  expect(r.code).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   const dir = r.stdout.trim();
   const m = await manifestOf(dir);
   expect(m.parts.map((p) => p.part)).toEqual(['roles', 'schema', 'data', 'storage']);
@@ -46,7 +46,7 @@ it('one set holds the dumps and the storage index; the database restore leaves s
     ['restore', '--from', dir, '--target-url', source.url('postgres'), '--dry-run'],
     env,
   );
-  expect(plan.code).toBe(0);
+  expect(plan.code, plan.stderr).toBe(0);
   expect(plan.stderr).toMatch(/parts +roles .*, schema .*, data /);
   expect(plan.stderr).not.toMatch(/parts .*storage/);
 });
@@ -56,7 +56,7 @@ it('--only storage backs up the buckets without the database or its secret', asy
   const r = await cli(['backup', '--config', setup.config, '--out', out, '--only', 'storage'], {
     ...setup.env,
   });
-  expect(r.code).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   const m = await manifestOf(r.stdout.trim());
   expect(m.parts.map((p) => p.part)).toEqual(['storage']);
   expect(m.server).toEqual({ version: '', major: 0 });

@@ -103,7 +103,7 @@ it('CLI: validate --base-ref prints the plan as markdown', async () => {
     ['validate', '--config', config, '--base-ref', 'HEAD~1', '--workflows', join(root, 'none')],
     {},
   );
-  expect(r.code).toBe(0);
+  expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain('Compared with `HEAD~1`: 1 added, 1 removed, 1 changed, 0 unchanged.');
   expect(r.stdout).toContain('| schedule | every run | every day at 03:00 UTC (`0 3 * * *`) |');
   expect(r.stdout).toContain('| retention | keep every set | keep_daily 7, keep_weekly 4 |');

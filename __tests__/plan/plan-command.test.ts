@@ -189,7 +189,7 @@ describe('supabase-backup plan', () => {
     );
 
     const bad = await cli(['plan', '--config', file, '--at', 'yesterday'], env);
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain('--at: "yesterday" is not a time such as 2026-11-22T03:15:00Z');
   });
 });
