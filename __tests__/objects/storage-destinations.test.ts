@@ -174,6 +174,9 @@ describe('storage sets at their destinations', () => {
         GITHUB_TOKEN: TOKEN,
       };
       const out = await mkdtemp(join(tmpdir(), 'storage-fresh-'));
+      // Set ids are UTC seconds: a run in the same second as `next` would name the same set
+      // (which the branch rightly refuses to overwrite).
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
       const r = await cli(['backup', '--config', config, '--out', out], env);
       expect(r.stderr).toContain('incremental base from branch supabase-backups');
       expect(r.code, r.stderr).toBe(0);
