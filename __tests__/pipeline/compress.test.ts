@@ -15,7 +15,7 @@ import {
 } from '../../src/pipeline/compress.js';
 
 async function compress(input: Buffer, binary: string | null): Promise<Buffer> {
-  return through(input, createCompressor('zstd', binary)!);
+  return through(input, (await createCompressor('zstd', binary))!);
 }
 
 async function through(input: Buffer, stage: NodeJS.ReadWriteStream): Promise<Buffer> {
@@ -66,7 +66,8 @@ describe('zstd compression', () => {
   it('the zstd program reads back what zstd wrote; zstd runs here with or without Node zstd', async () => {
     const binary = await findZstd();
     const packed = execFileSync('zstd', ['-3', '-c'], { input: text, maxBuffer: 64e6 });
-    expect((await through(packed, createDecompressor('zstd', binary)!)).equals(text)).toBe(true);
+    const stage = (await createDecompressor('zstd', binary))!;
+    expect((await through(packed, stage)).equals(text)).toBe(true);
     expect(await zstdAvailable({ PATH: process.env.PATH })).toBe(true);
     const noProgram = { PATH: process.env.PATH, SUPABASE_BACKUP_NO_ZSTD_CLI: '1' };
     expect(await zstdAvailable(noProgram)).toBe(nodeZstd());

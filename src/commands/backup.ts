@@ -118,9 +118,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
 
   const { compression, notice } = resolveCompression(
     project.compression,
-    project.compression === 'zstd' || project.compression === undefined
-      ? await zstdAvailable(options.env)
-      : false,
+    await zstdAvailable(options.env),
     process.versions.node,
   );
   if (notice) logger.notice(notice);

@@ -50,19 +50,20 @@ function zstdProgram(binary: string, args: string[]): ChildFilter {
 }
 
 /**
- * null for `none`: the stage is simply left out. `zstdBinary`: the zstd program to run (from
- * findZstd), or null for Node's.
+ * null for `none`: the stage is simply left out. zstd runs through the program findZstd finds,
+ * else Node's; `zstdBinary` names the program to use instead (null: Node's).
  */
-export function createCompressor(
+export async function createCompressor(
   compression: Compression,
-  zstdBinary: string | null = null,
-): Transform | Duplex | null {
+  zstdBinary?: string | null,
+): Promise<Transform | Duplex | null> {
   switch (compression) {
     case 'none':
       return null;
     case 'gzip':
       return zlib.createGzip({ level: 6, chunkSize: CHUNK });
     case 'zstd':
+      zstdBinary = zstdBinary === undefined ? await findZstd() : zstdBinary;
       if (zstdBinary) return zstdProgram(zstdBinary, [`-${ZSTD_LEVEL}`]);
       if (!z.createZstdCompress) needZstd();
       // Node's default level is zstd's, 3.
@@ -70,17 +71,18 @@ export function createCompressor(
   }
 }
 
-/** As createCompressor: `zstdBinary` reads zstd with the program, null with Node's zlib. */
-export function createDecompressor(
+/** The reverse of createCompressor, choosing the zstd program the same way. */
+export async function createDecompressor(
   compression: Compression,
-  zstdBinary: string | null = null,
-): Transform | Duplex | null {
+  zstdBinary?: string | null,
+): Promise<Transform | Duplex | null> {
   switch (compression) {
     case 'none':
       return null;
     case 'gzip':
       return zlib.createGunzip({ chunkSize: CHUNK });
     case 'zstd':
+      zstdBinary = zstdBinary === undefined ? await findZstd() : zstdBinary;
       if (zstdBinary) return zstdProgram(zstdBinary, ['-d']);
       if (!z.createZstdDecompress) needZstd();
       return z.createZstdDecompress({ chunkSize: CHUNK });

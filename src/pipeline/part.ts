@@ -9,7 +9,7 @@ import type { Compression } from '../config/types.js';
 import { pipeline } from 'node:stream/promises';
 import { Coalescer } from './coalesce.js';
 import { ChunkedFileWriter, type StoredChunk } from './chunked-file.js';
-import { createCompressor, findZstd } from './compress.js';
+import { createCompressor } from './compress.js';
 import { CopyRowCounter, type TableRows } from './copy-rows.js';
 import { DigestStream } from './digest.js';
 import { createEncryptStage, hasAgeHeader } from './encrypt.js';
@@ -54,10 +54,7 @@ export async function writePart(
     : null;
   const encrypt = options.recipients?.length ? await createEncryptStage(options.recipients) : null;
   // Last of the stages made before the pipeline owns them: it may start a child process.
-  const compressor = createCompressor(
-    options.compression,
-    options.compression === 'zstd' ? await findZstd() : null,
-  );
+  const compressor = await createCompressor(options.compression);
   const stages: Duplex[] = [new Coalescer(), raw];
   if (counter) stages.push(counter);
   if (compressor) stages.push(compressor);

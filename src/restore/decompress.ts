@@ -5,7 +5,7 @@ import { Readable, type Duplex, type Transform } from 'node:stream';
 import { storedFiles, type PartRecord } from '../catalog/backup-json.js';
 import { RestoreError } from '../errors.js';
 import { writeStreamAtomically } from '../pipeline/atomic-file.js';
-import { createDecompressor, findZstd } from '../pipeline/compress.js';
+import { createDecompressor } from '../pipeline/compress.js';
 import { DigestStream } from '../pipeline/digest.js';
 import { createDecryptStage } from '../pipeline/encrypt.js';
 
@@ -40,10 +40,7 @@ export async function decompressPart(
     }
     stages.push(await createDecryptStage(identities, { name: part.file }));
   }
-  const decompressor = createDecompressor(
-    part.compression,
-    part.compression === 'zstd' ? await findZstd() : null,
-  );
+  const decompressor = await createDecompressor(part.compression);
   if (decompressor) stages.push(decompressor);
   stages.push(digest);
   if (reader) stages.push(reader);
