@@ -3,7 +3,7 @@
  * (never argv), and a child's stderr is kept as a short tail for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { ToolError } from '../errors.js';
 
 export interface RunOptions {
@@ -201,5 +201,11 @@ function startPiped(
   // Handled here too: a dump killed after its reader failed (a full disk) rejects with no one
   // left to await it, and an unhandled rejection would end the process before cleanup.
   done.catch(() => undefined);
-  return { stdin: child.stdin, stdout: child.stdout!, done, kill: group.kill };
+  // Read from the start: when a child exits, Node resumes (and so discards) any stdout nobody
+  // reads yet. A quick dump (roles, a small database) could end before its reader began and come
+  // back empty with exit 0. The pipe keeps backpressure: it stops reading while `stdout` is full.
+  const stdout = new PassThrough({ highWaterMark: 1024 * 1024 });
+  child.stdout!.on('error', (e) => stdout.destroy(e));
+  child.stdout!.pipe(stdout);
+  return { stdin: child.stdin, stdout, done, kill: group.kill };
 }
