@@ -67,6 +67,17 @@ describe('failing backups leave nothing that looks complete', () => {
     expect(tree(res.out)).toEqual([]);
   });
 
+  it('pg_dump exits 0 with no output: a failure, never an empty part', async () => {
+    const bin = faultyPgBinDir('silent-success');
+    const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: source.url('app') }, [
+      '--pg-bin-dir',
+      bin,
+    ]);
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toMatch(/the (schema|data) dump printed nothing, though it exited 0/);
+    expect(tree(res.out)).toEqual([]);
+  });
+
   it('a wrong password is a connection error that shows no secret', async () => {
     const url = source.url('app').replace(encodeURIComponent('ü'), 'x');
     const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: url });

@@ -11,6 +11,8 @@ export type Fault =
   | 'partial-then-exit'
   /** Exits 1 without writing anything. */
   | 'exit-without-output'
+  /** Exits 0 without writing anything. */
+  | 'silent-success'
   /** Writes the first bytes, then hangs (to be killed). */
   | 'partial-then-hang'
   /** The real dump, read line by line by bash: slow (a few MB/s), exit status kept. */
@@ -23,6 +25,7 @@ export function faultyPgBinDir(fault: Fault, realBin = '/usr/lib/postgresql/15/b
   const body = {
     'partial-then-exit': `"${realBin}/pg_dump" "$@" | head -c 20000; echo "pg_dump: error: injected failure" >&2; exit 3`,
     'exit-without-output': `echo "pg_dump: error: injected failure before any output" >&2; exit 1`,
+    'silent-success': 'exit 0',
     'partial-then-hang': `"${realBin}/pg_dump" "$@" | head -c 20000; exec sleep 60`,
     slow: `set -o pipefail; "${realBin}/pg_dump" "$@" | while IFS= read -r l; do printf '%s\\n' "$l"; done`,
   }[fault];

@@ -145,17 +145,27 @@ export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
   }
 }
 
-/** Yields a child's stdout, then (only if it exited 0) the trailer. */
+/**
+ * Yields a child's stdout, then (only if it exited 0) the trailer. A dump that printed nothing
+ * failed whatever its exit status: pg_dump and pg_dumpall always print their SET lines.
+ */
 function withTrailer(
   child: { stdout: Readable; done: Promise<void>; kill(): void },
   prefix: string,
   trailer: string,
+  part: Part,
 ): Readable {
   async function* gen() {
     try {
       if (prefix) yield Buffer.from(prefix);
-      for await (const chunk of child.stdout) yield chunk as Buffer;
+      let bytes = 0;
+      for await (const chunk of child.stdout) {
+        bytes += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
       await child.done;
+      if (bytes === 0)
+        throw new DumpError(`the ${part} dump printed nothing, though it exited 0: nothing stored`);
       if (trailer) yield Buffer.from(trailer);
     } finally {
       child.kill();
@@ -173,7 +183,7 @@ function startSupabaseCli(ctx: EngineContext, part: Part, trailer: string): Prom
       await writeFile(file, script, { mode: 0o600 });
       const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
       const child = runStreaming('bash', [file], { env, signal: ctx.signal });
-      return { stream: withTrailer(child, '', trailer), kill: () => child.kill() };
+      return { stream: withTrailer(child, '', trailer, part), kill: () => child.kill() };
     },
   );
 }
@@ -191,7 +201,7 @@ function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStrea
     part === 'roles' ? rolesRewrite(RESERVED_ROLES) : part === 'schema' ? schemaRewrite : null;
   const stdout = rewrite ? child.stdout.pipe(new LineRewriter(rewrite)) : child.stdout;
   return {
-    stream: withTrailer({ ...child, stdout }, prefix, suffix + trailer),
+    stream: withTrailer({ ...child, stdout }, prefix, suffix + trailer, part),
     kill: () => child.kill(),
   };
 }
