@@ -56,25 +56,25 @@ describe('failing backups leave nothing that looks complete', () => {
     });
   }
 
-  it('pg_dump exits non-zero with no output', async () => {
-    const bin = faultyPgBinDir('exit-without-output');
+  it.each([
+    [
+      'pg_dump exits non-zero with no output',
+      'exit-without-output',
+      /dump failed \(exited with code 1\): .*before any output/,
+    ],
+    [
+      'pg_dump exits 0 with no output: a failure, never an empty part',
+      'silent-success',
+      /the (schema|data) dump printed nothing, though it exited 0/,
+    ],
+  ] as const)('%s', async (_name, fault, message) => {
+    const bin = faultyPgBinDir(fault);
     const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: source.url('app') }, [
       '--pg-bin-dir',
       bin,
     ]);
     expect(res.code, res.stderr).toBe(1);
-    expect(res.stderr).toMatch(/dump failed \(exited with code 1\): .*before any output/);
-    expect(tree(res.out)).toEqual([]);
-  });
-
-  it('pg_dump exits 0 with no output: a failure, never an empty part', async () => {
-    const bin = faultyPgBinDir('silent-success');
-    const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: source.url('app') }, [
-      '--pg-bin-dir',
-      bin,
-    ]);
-    expect(res.code, res.stderr).toBe(1);
-    expect(res.stderr).toMatch(/the (schema|data) dump printed nothing, though it exited 0/);
+    expect(res.stderr).toMatch(message);
     expect(tree(res.out)).toEqual([]);
   });
 
