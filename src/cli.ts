@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 /** CLI entry (bin supabase-backup): wires process I/O and signals to runCli. */
-import { runCli } from './cli/run.js';
+import { nodeTooOld } from './node-version.js';
+
+// Checked before the rest is loaded, so an old Node gets this message, not a stack trace.
+const tooOld = nodeTooOld(process.versions.node);
+if (tooOld) {
+  process.stderr.write(tooOld);
+  process.exit(1);
+}
+const { runCli } = await import(/* webpackMode: "eager" */ './cli/run.js');
 
 const controller = new AbortController();
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -82,7 +82,7 @@ describe('faults', () => {
       await waitFor('the data part', () =>
         tree(out).some((f) => /\.partial\/\.?data\.sql/.test(f)),
       );
-      await doomed.stop('immediate');
+      await doomed.stop();
       const res = await running;
       report('the server stops mid-dump', res);
       expect(res.code, res.stderr).toBe(1);

@@ -6,12 +6,16 @@
  * this sandbox) the server-side commands run as the `postgres` system user through
  * `runuser -u postgres --`, in a temp dir chowned to that user. psql always runs as us.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/restore/drill-cluster.js';
+import {
+  startDrillCluster,
+  type DrillCluster,
+  type ServerInstall,
+} from '../../src/restore/drill-cluster.js';
 
 export const DEFAULT_BIN_DIR = '/usr/lib/postgresql/15/bin';
 /** Every character a URL, a conninfo string or a shell could trip over. */
@@ -33,8 +37,8 @@ export interface Cluster {
   psql(sql: string, db?: string): Promise<string>;
   psqlFile(file: string, db?: string): Promise<string>;
   createDatabase(name: string): Promise<void>;
-  /** pg_ctl stop, then remove the temp dir. Idempotent. */
-  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Immediate shutdown, then remove the temp dir. Idempotent. */
+  stop(): Promise<void>;
 }
 
 type Result = { code: number; stdout: string; stderr: string };
@@ -111,14 +115,14 @@ function serverBinDir(binDir: string): Promise<string> {
   return copy;
 }
 
-const running = new Set<{ stopSync(): void }>();
-let exitHookInstalled = false;
 /**
- * A test that crashes or forgets stop() must not leave servers behind: on 'exit', and on
- * SIGTERM/SIGINT/SIGHUP (how vitest ends its worker processes; those skip 'exit'), every running
- * cluster is stopped with -m immediate and its dir removed. The signal is then re-raised so the
- * process still dies the default way unless someone else handles it.
+ * A test that crashes or forgets stop() must not leave servers behind. The drill cluster stops
+ * them on 'exit'; vitest ends its workers with SIGTERM/SIGINT/SIGHUP, which skip 'exit', so those
+ * stop every running cluster too, and the signal is then re-raised so the process still dies
+ * the default way unless someone else handles it.
  */
+const running = new Set<DrillCluster>();
+let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -145,6 +149,7 @@ const encodeStrict = (v: string) =>
   );
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** Starts a cluster with the product's own drill cluster code, plus what tests need around it. */
 export async function startCluster(
   options: { binDir?: string; password?: string } = {},
 ): Promise<Cluster> {
@@ -152,68 +157,24 @@ export async function startCluster(
   const password = options.password ?? DEFAULT_PASSWORD;
   installExitHook();
   const serverBin = await serverBinDir(binDir);
-  const tool = (name: string) => path.join(serverBin, name);
   const psqlBin = existsSync(path.join(binDir, 'psql')) ? path.join(binDir, 'psql') : 'psql';
-
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'pg-cluster-'));
-  const dataDir = path.join(dir, 'data');
-  const sockDir = path.join(dir, 'sock');
-  const logFile = path.join(dir, 'server.log');
-  const pwFile = path.join(dir, 'pwfile');
-  await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
-  await mkdir(sockDir);
-  // `postgres:` is that user and its login group (what `id -u`/`id -g postgres` would name).
-  if (isRoot()) await must('chown', exec('chown', ['-R', 'postgres:', dir], cleanEnv()));
-
-  const initdb = (locale: string) =>
-    asServerUser(tool('initdb'), [
-      ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', `--locale=${locale}`],
-      ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwFile}`],
-      ...['--no-sync', '--no-instructions'],
-    ]);
-  // C.UTF-8 (glibc 2.35+, Debian, Alpine) gives UTF-8 ctype with C collation; plain C elsewhere.
-  let init = await initdb('C.UTF-8');
-  if (init.code !== 0) {
-    await asServerUser('rm', ['-rf', dataDir]);
-    init = await initdb('C');
-  }
-  await must('initdb', Promise.resolve(init)).catch(async (e: unknown) => {
-    await rm(dir, { recursive: true, force: true });
-    throw e;
-  });
-  await rm(pwFile, { force: true });
-
-  let stopped = false;
-  const pgCtl = (args: string[]) => asServerUser(tool('pg_ctl'), ['-D', dataDir, ...args]);
-  const handle = {
-    stopSync() {
-      if (stopped) return;
-      stopped = true;
-      running.delete(handle);
-      const args = [tool('pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop'];
-      if (isRoot()) spawnSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
-      else spawnSync(args[0] as string, args.slice(1), { stdio: 'ignore' });
-      rmSync(dir, { recursive: true, force: true });
-    },
+  // Only the server binaries are used to start a cluster; the client fields are for the type.
+  const install: ServerInstall = {
+    major: 0,
+    version: '',
+    binDir: serverBin,
+    pg_dump: 'pg_dump',
+    pg_dumpall: 'pg_dumpall',
+    psql: psqlBin,
+    initdb: path.join(serverBin, 'initdb'),
+    pgCtl: path.join(serverBin, 'pg_ctl'),
   };
-  running.add(handle);
-
-  let port = 0;
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    const serverOptions = [
-      `-p ${port} -k '${sockDir}' -c listen_addresses=127.0.0.1 -c wal_level=logical`,
-      '-c fsync=off -c full_page_writes=off -c synchronous_commit=off',
-    ].join(' ');
-    const start = await pgCtl(['-w', '-t', '60', '-l', logFile, '-o', serverOptions, 'start']);
-    if (start.code === 0) break;
-    const log = existsSync(logFile) ? await readFile(logFile, 'utf8') : '';
-    if (attempt < 3 && /could not bind|already in use/i.test(log)) continue;
-    const failure = must('pg_ctl start', Promise.resolve(start), logFile);
-    await failure.catch(() => undefined);
-    handle.stopSync();
-    await failure;
-  }
+  const drill = await startDrillCluster(install, false, undefined, {
+    password,
+    settings: ['wal_level=logical'],
+  });
+  running.add(drill);
+  const { port } = drill;
 
   const url = (db = 'postgres') =>
     `postgresql://postgres:${encodeStrict(password)}@127.0.0.1:${port}/${encodeStrict(db)}`;
@@ -232,8 +193,8 @@ export async function startCluster(
     password,
     serverMajor: 0,
     binDir: serverBin,
-    logFile,
-    dataDir,
+    logFile: drill.logFile,
+    dataDir: drill.dataDir,
     url,
     psql: (sql, db = 'postgres') => runPsql(['-f', '-'], db, sql),
     psqlFile: (file, db = 'postgres') => runPsql(['-f', path.resolve(file)], db),
@@ -244,18 +205,15 @@ export async function startCluster(
         `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0`,
       );
     },
-    async stop(mode = 'fast') {
-      if (stopped) return;
-      stopped = true;
-      running.delete(handle);
-      await pgCtl(['-m', mode, '-w', 'stop']);
-      await rm(dir, { recursive: true, force: true });
+    async stop() {
+      running.delete(drill);
+      await drill.stop();
     },
   };
   try {
     cluster.serverMajor = Math.floor(Number(await cluster.psql('SHOW server_version_num')) / 10000);
   } catch (e) {
-    await cluster.stop('immediate');
+    await cluster.stop();
     throw e;
   }
   return cluster;

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest, PartRecord, TableRecord } from '../catalog/backup-json.js';
 import { FORMAT, FORMAT_VERSION } from '../catalog/backup-json.js';
-import { resolveCompression } from '../config/compression.js';
 import { selectProjects } from '../config/load.js';
 import type { Config, DumpPart, Part, ProjectConfig } from '../config/types.js';
 import { prepareEngine } from '../dump/engines.js';
@@ -12,7 +11,6 @@ import { BackupError, DumpError, SecretError, errorMessage } from '../errors.js'
 import { parseRecipients } from '../pipeline/age-keys.js';
 import { mapLimit } from '../concurrency.js';
 import type { Logger } from '../log.js';
-import { zstdAvailable } from '../pipeline/compress.js';
 import { removeDebris, SetWriter } from '../set/writer.js';
 import { TOOL_VERSION } from '../version.js';
 import { Journal, OBJECTS_DIR } from '../objects/base.js';
@@ -116,12 +114,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   if (parts.length === 0)
     throw new DumpError(`none of the requested parts are configured for ${project.name}`);
 
-  const { compression, notice } = resolveCompression(
-    project.compression,
-    await zstdAvailable(options.env),
-    process.versions.node,
-  );
-  if (notice) logger.notice(notice);
+  const compression = project.compression ?? 'zstd';
   const recipients = resolveRecipients(project, options);
   // A drill restores the database parts; a storage-only set has none to drill.
   const drillOptions =
@@ -197,7 +190,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       parts: records,
       tables,
       materialized_views: db && parts.includes('data') ? db.extras.materializedViews : [],
-      warnings: [...(db?.extras.warnings ?? []), ...(notice ? [notice] : [])],
+      warnings: [...(db?.extras.warnings ?? [])],
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);

@@ -83,8 +83,8 @@ const optionShape = {
   compression: oneOf('compression', COMPRESSIONS)
     .optional()
     .describe(
-      'zstd (.zst), gzip (.gz) or none. Default: zstd where it runs (the zstd program, or ' +
-        'Node 22.15+; the action runs on node24), else gzip with a notice.',
+      'zstd (.zst), gzip (.gz) or none. Default: zstd (the zstd program when installed, ' +
+        "else Node's zlib).",
     ),
   engine: oneOf('engine', ENGINES)
     .optional()

@@ -70,7 +70,7 @@ export interface ProjectConfig {
   schemas?: string[];
   /** Tables whose data is not dumped, as "schema.table" (schema may be "*"-free only). */
   exclude_tables: string[];
-  /** undefined = the default: zstd where this Node has it, else gzip with a notice. */
+  /** undefined = the default, zstd. */
   compression?: Compression;
   engine: Engine;
   supabase_cli_version: string;

@@ -1,31 +1,14 @@
 /**
  * Compression stages. zstd comes from the `zstd` binary when one is installed (it costs 2.3
  * times less CPU than Node's at the same level: docs/benchmarks.md), else from Node's zlib
- * (Node 22.15+/24); gzip from zlib everywhere. Both zstd paths write the same format.
+ * (every Node the CLI runs on, 22.15+, has it); gzip from zlib. Both zstd paths write the same
+ * format.
  */
 import zlib from 'node:zlib';
 import type { Duplex, Transform } from 'node:stream';
 import type { Compression } from '../config/types.js';
 import { findOnPath } from '../proc/which.js';
 import { ChildFilter } from './child-filter.js';
-
-type ZstdZlib = typeof zlib & {
-  createZstdCompress?: (options?: object) => Transform;
-  createZstdDecompress?: (options?: object) => Transform;
-};
-const z = zlib as ZstdZlib;
-
-/** Whether this Node's zlib has zstd (22.15+). */
-export function nodeZstd(): boolean {
-  return typeof z.createZstdCompress === 'function';
-}
-
-function needZstd(): never {
-  throw new Error(
-    `zstd needs the zstd program on PATH or Node 22.15 or newer (this is Node ${process.versions.node}); ` +
-      'install zstd, run on Node 24 (what the action uses), or use compression: gzip',
-  );
-}
 
 const CHUNK = 256 * 1024;
 
@@ -35,11 +18,6 @@ export const ZSTD_LEVEL = 3;
 export async function findZstd(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
   if (env['SUPABASE_BACKUP_NO_ZSTD_CLI'] === '1') return null;
   return (await findOnPath('zstd', env['PATH'] ?? '')) ?? null;
-}
-
-/** Whether zstd can be written and read here: by the zstd program or by Node's zlib. */
-export async function zstdAvailable(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  return nodeZstd() || (await findZstd(env)) !== null;
 }
 
 /** The zstd program as a stream stage: -q no progress, stdin to stdout, nothing but PATH. */
@@ -65,9 +43,8 @@ export async function createCompressor(
     case 'zstd':
       zstdBinary = zstdBinary === undefined ? await findZstd() : zstdBinary;
       if (zstdBinary) return zstdProgram(zstdBinary, [`-${ZSTD_LEVEL}`]);
-      if (!z.createZstdCompress) needZstd();
       // Node's default level is zstd's, 3.
-      return z.createZstdCompress({ chunkSize: CHUNK });
+      return zlib.createZstdCompress({ chunkSize: CHUNK });
   }
 }
 
@@ -84,7 +61,6 @@ export async function createDecompressor(
     case 'zstd':
       zstdBinary = zstdBinary === undefined ? await findZstd() : zstdBinary;
       if (zstdBinary) return zstdProgram(zstdBinary, ['-d']);
-      if (!z.createZstdDecompress) needZstd();
-      return z.createZstdDecompress({ chunkSize: CHUNK });
+      return zlib.createZstdDecompress({ chunkSize: CHUNK });
   }
 }

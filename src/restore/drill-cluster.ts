@@ -1,8 +1,9 @@
 /**
- * A throwaway local PostgreSQL cluster for restore drills: initdb into a private temp dir, start
- * on a free 127.0.0.1 port (fsync off, scram password auth), stop and remove on stop(), on
- * process exit and after SIGTERM. initdb and postgres refuse to run as root, so as root they run
- * as the `postgres` system user (runuser), in a temp dir owned by that user.
+ * A throwaway local PostgreSQL cluster for restore drills (and the test suite's clusters, which
+ * build on this one): initdb into a private temp dir, start on a free 127.0.0.1 port (fsync off,
+ * scram password auth), stop and remove on stop(), on process exit and after SIGTERM. initdb and
+ * postgres refuse to run as root, so as root they run as the `postgres` system user (runuser),
+ * in a temp dir owned by that user.
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync, readFileSync } from 'node:fs';
@@ -35,7 +36,20 @@ export interface DrillCluster {
   env: Record<string, string>;
   /** True when no installed server is as new as the set's source. */
   older: boolean;
+  password: string;
+  dataDir: string;
+  /** The server's log (kept until stop); its tail is in every start failure. */
+  logFile: string;
   stop(): Promise<void>;
+  /** Immediate shutdown and removal, synchronously (for exit and signal handlers). */
+  stopSync(): void;
+}
+
+export interface ClusterOptions {
+  /** The superuser's password; random when not given. */
+  password?: string;
+  /** Extra server settings, e.g. `wal_level=logical`. */
+  settings?: string[];
 }
 
 const isRoot = () => process.getuid?.() === 0;
@@ -127,12 +141,13 @@ export async function startDrillCluster(
   install: ServerInstall,
   older: boolean,
   signal?: AbortSignal,
+  options: ClusterOptions = {},
 ): Promise<DrillCluster> {
   hookExit();
   const dir = await mkdtemp(join(tmpdir(), 'supabase-drill-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
-  const password = randomBytes(18).toString('base64url');
+  const password = options.password ?? randomBytes(18).toString('base64url');
   let stopped = false;
   // Synchronous last resort: SIGQUIT to the postmaster (immediate shutdown), remove the dir.
   const stopNow = () => {
@@ -195,9 +210,10 @@ export async function startDrillCluster(
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      const options = [
+      const serverOptions = [
         `-p ${port} -k '${join(dir, 'sock')}' -c listen_addresses=127.0.0.1`,
         '-c fsync=off -c full_page_writes=off -c synchronous_commit=off',
+        ...(options.settings ?? []).map((setting) => `-c ${setting}`),
       ].join(' ');
       const start = asServerUser(install.pgCtl, [
         '-D',
@@ -208,7 +224,7 @@ export async function startDrillCluster(
         '-l',
         logFile,
         '-o',
-        options,
+        serverOptions,
         'start',
       ]);
       const r = await start;
@@ -225,7 +241,7 @@ export async function startDrillCluster(
       PGPASSWORD: password,
       PGDATABASE: 'postgres',
     };
-    return { install, port, env, older, stop };
+    return { install, port, env, older, password, dataDir, logFile, stop, stopSync: stopNow };
   } catch (err) {
     stopNow();
     throw err;
