@@ -1,5 +1,6 @@
 // Builds dist/index.js (the action) and dist/cli.js (the CLI) with ncc as ESM bundles,
-// plus dist/backups.schema.json from the config schema.
+// plus dist/backups.schema.json from the config schema and dist/sources.sha256, the hash of the
+// sources they were built from (the e2e tests check it).
 import { execFileSync } from 'node:child_process';
 import {
   mkdtempSync,
@@ -12,6 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sourcesHash } from './sources-hash.mjs';
 
 const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 // Built beside dist/ and swapped in at the end, so an interrupted build never leaves dist/ empty.
@@ -46,5 +48,6 @@ const schema = execFileSync(process.execPath, [join(staging, 'cli.js'), 'schema'
   encoding: 'utf8',
 });
 writeFileSync(join(staging, 'backups.schema.json'), schema);
+writeFileSync(join(staging, 'sources.sha256'), `${sourcesHash(process.cwd())}\n`);
 rmSync('dist', { recursive: true, force: true });
 renameSync(staging, 'dist');

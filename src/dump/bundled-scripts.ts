@@ -3,8 +3,8 @@
  * prints them (`db dump --dry-run`, connection exports removed), shipped in the bundle. With them
  * a backup with the supabase-cli engine and default filters needs no CLI at all: no download on a
  * fresh runner and none of the four starts of the Go binary (~5 CPU s; docs/benchmarks.md).
- * `__tests__/dump/bundled-scripts.test.ts` checks them against the CLI in node_modules and
- * rewrites them with UPDATE_BUNDLED_SCRIPTS=1 after the pinned version changes.
+ * `__tests__/dump/bundled-scripts.test.ts` checks them against the CLI in node_modules;
+ * `npm run update-cli-scripts` rewrites them after the pinned version changes.
  */
 import { BUNDLED_CLI_SCRIPTS } from './bundled-scripts.generated.js';
 
