@@ -5,8 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+missing=()
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-[ -n "$bin" ] && [ -x "$bin/initdb" ] || { echo "demo: PostgreSQL server binaries not found; install them (apt-get install postgresql)" >&2; exit 1; }
+[ -n "$bin" ] && [ -x "$bin/initdb" ] || missing+=(postgresql)
+command -v psql >/dev/null || missing+=(postgresql-client)
+command -v zstd >/dev/null || missing+=(zstd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "demo: missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}" >&2
+  echo "      (macOS: brew install postgresql@15 zstd, and put its bin/ first on PATH)" >&2
+  exit 1
+fi
+[ -d node_modules ] || { echo "demo: run npm ci first" >&2; exit 1; }
 [ -f dist/cli.js ] || npm run build
 
 work=$(mktemp -d)
@@ -46,8 +55,8 @@ rm -rf .demo && mkdir -p .demo
 echo "== node dist/cli.js backup --config backups.config.yaml --out .demo/backups"
 node dist/cli.js backup --config backups.config.yaml --out .demo/backups
 set_dir=$(ls -d .demo/backups/demo/*/ | tail -n 1)
-echo "== sha256sum -c SHA256SUMS in $set_dir"
-(cd "$set_dir" && sha256sum -c SHA256SUMS)
+echo "== sha256sum -c SHA256SUMS and zstd -t in $set_dir: standard tools read the set"
+(cd "$set_dir" && sha256sum -c SHA256SUMS && zstd -q -t ./*.zst)
 echo "== node dist/cli.js verify --from .demo/backups"
 node dist/cli.js verify --from .demo/backups
 echo "== node dist/cli.js restore --from $set_dir --target-url-env RESTORE_URL --yes"

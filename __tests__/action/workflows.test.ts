@@ -112,3 +112,45 @@ describe.each(FILES)('%s', (file) => {
     for (const [, job] of jobs) expect(JSON.stringify(job.permissions)).not.toContain('write');
   });
 });
+
+describe("the repository's own CI workflow", () => {
+  const file = '.github/workflows/ci.yml';
+  const content = readFileSync(file, 'utf8');
+  const workflow = parse(content) as Workflow;
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
+  const runs = steps.map((s) => s.run ?? '').join('\n');
+
+  it('parses as a GitHub Actions workflow, without errors', async () => {
+    const result = parseWorkflow({ name: file, content }, new NoOperationTraceWriter());
+    expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+    const template = await convertWorkflowTemplate(result.context, result.value!);
+    expect(template.errors ?? []).toEqual([]);
+  });
+
+  it('grants nothing but reading the repository', () => {
+    expect(workflow.permissions).toEqual({});
+    for (const job of Object.values(workflow.jobs))
+      expect(job.permissions).toEqual({ contents: 'read' });
+  });
+
+  it('installs from the lockfile, checks dist/, lints and tests on Node 24', () => {
+    for (const command of ['npm ci', 'npm run build', 'git status --porcelain -- dist'])
+      expect(runs).toContain(command);
+    for (const command of ['npm run lint', 'npm run typecheck', 'npm run format:check', 'npm test'])
+      expect(runs).toContain(command);
+    for (const step of steps.filter((s) => s.uses?.startsWith('actions/setup-node@')))
+      expect(step.with?.['node-version']).toBe(24);
+  });
+
+  it('uploads the expected dist/ only when the comparison failed', () => {
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@')) as
+      (Step & { if?: string }) | undefined;
+    expect(upload?.with?.path).toBe('dist/');
+    expect(upload?.if).toContain("steps.diff.outcome == 'failure'");
+  });
+
+  it('uses only node24 majors of GitHub’s actions', () => {
+    for (const step of steps.filter((s) => s.uses?.startsWith('actions/')))
+      expect(step.uses, step.uses).toMatch(/@v(6|[7-9])$/);
+  });
+});
