@@ -143,7 +143,7 @@ const cases: Case[] = [
   },
   {
     name: 'corrupted set: bit flip',
-    how: 'restore --yes --force, one bit of data.sql.zst (.gz on Node 20) flipped',
+    how: 'restore --yes --force, one bit of data.sql.zst flipped',
     run: () =>
       restore(
         damagedSet((_dir, data) => {
@@ -158,7 +158,7 @@ const cases: Case[] = [
   },
   {
     name: 'corrupted set: truncation',
-    how: 'restore --yes --force, data.sql.zst (.gz on Node 20) cut short',
+    how: 'restore --yes --force, data.sql.zst cut short',
     run: () =>
       restore(
         damagedSet((_dir, data) => truncateSync(data, Math.floor(readFileSync(data).length / 2))),
@@ -169,7 +169,7 @@ const cases: Case[] = [
   },
   {
     name: 'corrupted set: missing part file',
-    how: 'restore --yes --force, schema.sql.zst (.gz on Node 20) deleted',
+    how: 'restore --yes --force, schema.sql.zst deleted',
     run: () =>
       restore(
         damagedSet((dir) =>

@@ -99,7 +99,7 @@ projects:
     db_url_secret: APP_DB_URL
     parts: [storage]
     destinations: [local]
-    compression: gzip # the same file names on Node 20 (no zstd) and 24
+    compression: gzip
     storage:
       s3_endpoint: ${endpoint}
       buckets: [avatars, docs]
