@@ -3,6 +3,7 @@
  * the action only inputs it declares, keeps secrets out of pull requests and out of `run:`
  * scripts, and never expands user-controlled values inside a script.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { join } from 'node:path';
@@ -83,6 +84,12 @@ describe.each(FILES)('%s', (file) => {
     }
   });
 
+  it("uses only node24 majors of GitHub's own actions", () => {
+    for (const [, job] of jobs)
+      for (const step of job.steps ?? [])
+        if (step.uses?.startsWith('actions/')) expect(step.uses).toMatch(/@v([6-9]|\d\d)$/);
+  });
+
   it('uses the action, with inputs it declares', () => {
     expect(ours.length).toBeGreaterThan(0);
     for (const step of ours)
@@ -113,12 +120,18 @@ describe.each(FILES)('%s', (file) => {
   });
 });
 
-describe("the repository's own CI workflow", () => {
-  const file = '.github/workflows/ci.yml';
+const OWN = readdirSync('.github/workflows').map((f) => join('.github/workflows', f));
+const own = (file: string) => {
   const content = readFileSync(file, 'utf8');
   const workflow = parse(content) as Workflow;
-  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
-  const runs = steps.map((s) => s.run ?? '').join('\n');
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []) as (Step & {
+    if?: string;
+  })[];
+  return { content, workflow, steps, runs: steps.map((s) => s.run ?? '').join('\n') };
+};
+
+describe.each(OWN)("the repository's own %s", (file) => {
+  const { content, workflow, steps } = own(file);
 
   it('parses as a GitHub Actions workflow, without errors', async () => {
     const result = parseWorkflow({ name: file, content }, new NoOperationTraceWriter());
@@ -127,30 +140,98 @@ describe("the repository's own CI workflow", () => {
     expect(template.errors ?? []).toEqual([]);
   });
 
-  it('grants nothing but reading the repository', () => {
+  it('grants nothing at the top and only named scopes per job', () => {
     expect(workflow.permissions).toEqual({});
     for (const job of Object.values(workflow.jobs))
-      expect(job.permissions).toEqual({ contents: 'read' });
+      for (const scope of Object.keys(job.permissions as object))
+        expect(['contents', 'id-token']).toContain(scope);
   });
 
-  it('installs from the lockfile, checks dist/, lints and tests on Node 24', () => {
-    for (const command of ['npm ci', 'npm run build', 'git status --porcelain -- dist'])
-      expect(runs).toContain(command);
-    for (const command of ['npm run lint', 'npm run typecheck', 'npm run format:check', 'npm test'])
-      expect(runs).toContain(command);
+  it("uses node24 majors of GitHub's actions, on Node 24", () => {
+    for (const step of steps.filter((s) => s.uses?.startsWith('actions/')))
+      expect(step.uses, step.uses).toMatch(/@v([6-9]|\d\d)$/);
     for (const step of steps.filter((s) => s.uses?.startsWith('actions/setup-node@')))
       expect(step.with?.['node-version']).toBe(24);
   });
 
+  it('never expands event data inside a run: script', () => {
+    for (const step of steps) expect(step.run ?? '').not.toMatch(/\$\{\{/);
+  });
+});
+
+describe('ci.yml', () => {
+  const { workflow, steps, runs } = own('.github/workflows/ci.yml');
+
+  it('installs from the lockfile, checks dist/, lints and tests', () => {
+    for (const command of ['npm ci', 'npm run build', 'git status --porcelain -- dist'])
+      expect(runs).toContain(command);
+    for (const command of ['npm run lint', 'npm run typecheck', 'npm run format:check', 'npm test'])
+      expect(runs).toContain(command);
+    for (const job of Object.values(workflow.jobs))
+      expect(job.permissions).toEqual({ contents: 'read' });
+  });
+
   it('uploads the expected dist/ only when the comparison failed', () => {
-    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@')) as
-      (Step & { if?: string }) | undefined;
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
     expect(upload?.with?.path).toBe('dist/');
     expect(upload?.if).toContain("steps.diff.outcome == 'failure'");
   });
+});
 
-  it('uses only node24 majors of GitHub’s actions', () => {
-    for (const step of steps.filter((s) => s.uses?.startsWith('actions/')))
-      expect(step.uses, step.uses).toMatch(/@v(6|[7-9])$/);
+describe('release.yml', () => {
+  const { workflow, runs } = own('.github/workflows/release.yml');
+
+  it('runs on version tags only, and checks dist/ and the version before anything is published', () => {
+    expect(workflow.on).toEqual({ push: { tags: ['v[0-9]+.[0-9]+.[0-9]+'] } });
+    const order = [
+      'require("./package.json").version',
+      'npm run build',
+      'git status --porcelain -- dist',
+      'scripts/changelog-notes.mjs',
+      'gh release create',
+      'git push --force origin "refs/tags/$major"',
+      'npm publish --provenance',
+    ].map((command) => runs.indexOf(command));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
+});
+
+it('dependabot updates the npm packages and the actions', () => {
+  const config = parse(readFileSync('.github/dependabot.yml', 'utf8')) as {
+    version: number;
+    updates: { 'package-ecosystem': string; directory: string }[];
+  };
+  expect(config.version).toBe(2);
+  expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual([
+    'github-actions',
+    'npm',
+  ]);
+});
+
+it('the changelog has the notes of the current version, and a missing one fails the release', () => {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  const notes = execFileSync(process.execPath, ['scripts/changelog-notes.mjs', `v${version}`], {
+    encoding: 'utf8',
+  });
+  expect(notes.length).toBeGreaterThan(100);
+  expect(notes).not.toMatch(/^## /m);
+  const missing = spawnSync(process.execPath, ['scripts/changelog-notes.mjs', 'v99.0.0'], {
+    encoding: 'utf8',
+  });
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toContain('has no "## [99.0.0]" section');
+});
+
+it("action.yml's command input describes every command the action takes", () => {
+  const main = readFileSync('src/main.ts', 'utf8');
+  const commands = [...main.matchAll(/case '([a-z-]+)':/g)].map((m) => m[1]!);
+  expect(commands.length).toBeGreaterThanOrEqual(6);
+  const described = (
+    parse(readFileSync('action.yml', 'utf8')) as {
+      inputs: { command: { description: string } };
+    }
+  ).inputs.command.description;
+  for (const command of commands)
+    expect(described, command).toMatch(new RegExp(`\\b${command} \\(`));
 });

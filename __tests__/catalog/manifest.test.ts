@@ -304,7 +304,7 @@ describe('README.md of the branch', () => {
     );
     expect(page).toContain('sha256sum -c SHA256SUMS');
     expect(page).toContain(
-      'dist/cli.js restore --from . --target-url-env NEW_PROJECT_DB_URL --yes',
+      'npx supabase-backup@0 restore --from . --target-url-env NEW_PROJECT_DB_URL --yes',
     );
     expect(page).toContain("-c 'SET session_replication_role = replica' -f data.sql");
     expect(page).toMatch(/generated from `manifest.json`/);

@@ -25,7 +25,7 @@ ${extra}jobs:
   backup:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@v6
 ${steps}`;
 
 let dir: string;

@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { configFileSchema } from './schema.js';
 
-export const CONFIG_SCHEMA_ID = 'urn:supabase-backup-action:backups-config:1';
+/**
+ * A stable URL: the file as the npm package `supabase-backup` ships it, for the current major
+ * (editors and SchemaStore can fetch it; it changes only with a release of that major).
+ */
+export const CONFIG_SCHEMA_ID =
+  'https://cdn.jsdelivr.net/npm/supabase-backup@0/dist/backups.schema.json';
 
 export function configJsonSchema(): object {
   const generated = z.toJSONSchema(configFileSchema, {
