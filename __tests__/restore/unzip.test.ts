@@ -65,11 +65,25 @@ describe('artifact zip extraction', () => {
       await extractZipNative(file, native);
       expectSame(dir, native, names);
       const viaUnzip = temp('zip-cli-');
-      await extractZip(file, viaUnzip);
+      await extractZip(file, viaUnzip, { useUnzip: true });
       expectSame(dir, viaUnzip, names);
       expect(statSync(join(native, 'backup.json')).mode & 0o077).toBe(0);
     });
   }
+
+  it('a method node lacks (bzip2) is decoded by `unzip -p`, and refused without unzip', async () => {
+    const dir = temp('zip-bz-');
+    writeFileSync(join(dir, 'schema.sql'), 'create table t (id int);\n'.repeat(5000));
+    const file = join(temp('zip-'), 'bzip2.zip');
+    execFileSync('zip', ['-q', '-X', '-Z', 'bzip2', file, 'schema.sql'], { cwd: dir });
+    expect((await listZip(file))[0]!.method).toBe(12);
+    const out = temp('zip-bz-out-');
+    await extractZip(file, out);
+    expectSame(dir, out, ['schema.sql']);
+    await expect(extractZip(file, temp('x-'), { useUnzip: false })).rejects.toThrow(
+      /compression method 12 is unknown/,
+    );
+  });
 
   it('refuses a truncated zip and a zip whose content was altered', async () => {
     const { dir, names } = files();
@@ -105,9 +119,9 @@ describe('artifact zip extraction', () => {
   });
 });
 
-/** Both extractors, as extractZip chooses them: `unzip -p` when installed, node otherwise. */
+/** Both decoders: `unzip -p` (for methods node lacks) and node (stored and deflated). */
 const extractors = [
-  ['unzip', {}],
+  ['unzip', { useUnzip: true }],
   ['node', { useUnzip: false }],
 ] as const;
 

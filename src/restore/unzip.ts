@@ -1,9 +1,9 @@
 /**
  * Extracts a downloaded artifact zip into a private directory. The central directory is read and
- * checked here first, whichever tool then decodes (src/restore/zip-directory.ts): names, entry
+ * checked here first, whichever decoder then runs (src/restore/zip-directory.ts): names, entry
  * types, offsets and declared sizes. Files are always written here, one checked entry at a time,
- * never by another tool: `unzip -p` decodes an entry when installed (it knows every method),
- * otherwise node reads STORED (method 0, how artifacts are made) and DEFLATED (method 8) entries.
+ * never by another tool: node decodes STORED (method 0, how artifacts are made) and DEFLATED
+ * (method 8) entries, and `unzip -p`, when installed, any other method (deflate64, bzip2...).
  * Either way no entry may write a byte more than it declared, the CRC-32 is checked, and the
  * declared total must fit the disk; the caller removes the directory when anything fails.
  */
@@ -153,7 +153,11 @@ async function unzipOnPath(env: NodeJS.ProcessEnv): Promise<string | null> {
   return null;
 }
 
-/** Extracts `file` into `dir` (a fresh private directory, which the caller removes on failure). */
+/**
+ * Extracts `file` into `dir` (a fresh private directory, which the caller removes on failure).
+ * `useUnzip`: by default node decodes what it can (stored and deflated: every artifact) and
+ * `unzip -p` the other methods; true sends every entry through `unzip -p`, false none.
+ */
 export async function extractZip(
   file: string,
   dir: string,
@@ -162,7 +166,13 @@ export async function extractZip(
   try {
     const entries = await listZip(file);
     const unzip = options.useUnzip === false ? null : await unzipOnPath(process.env);
-    const decode = unzip ? unzipDecoder(unzip, file, options.signal) : nativeDecoder(file);
+    const native = nativeDecoder(file);
+    const external = unzip ? unzipDecoder(unzip, file, options.signal) : null;
+    // A process per entry is slow for a set with many Storage objects: node first, by default.
+    const decode: Decoder = (entry, check, out) =>
+      external && (options.useUnzip === true || (entry.method !== 0 && entry.method !== 8))
+        ? external(entry, check, out)
+        : native(entry, check, out);
     await extractEntries(entries, dir, decode);
   } catch (err) {
     const said =
