@@ -65,7 +65,7 @@ function safeName(name: string): string {
 }
 
 const OBJECT_DIR_PART = /^[0-9a-f]{2}$/;
-const OBJECT_FILE = /^[0-9a-f]{64}(\.age)?$/;
+const OBJECT_FILE = /^[0-9a-f]{64}(\.age)?(\.\d{3})?$/;
 
 /**
  * What a set's zip may hold: a set's files (backup.json, SHA256SUMS, part files and chunks,
