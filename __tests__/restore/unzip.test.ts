@@ -201,4 +201,37 @@ describe('hostile zips are refused by both extractors, leaving nothing behind', 
       expect(readdirSync(out)).toEqual([]);
     }
   });
+
+  it("lists a set's shapes and nothing else", async () => {
+    const sha = 'ab' + 'c'.repeat(62);
+    const ok = [
+      'backup.json',
+      'SHA256SUMS',
+      'data.sql.zst.age.003',
+      'storage.index.json.gz',
+      'storage.objects',
+      'prod/2026-11-22T031500Z/schema.sql',
+      'objects/',
+      'objects/ab/',
+      `objects/ab/${sha}`,
+      `objects/ab/${sha}.age.001`,
+    ];
+    const file = writeZip(
+      at('shapes.zip'),
+      ok.map((n) => storedEntry(n, '', n.endsWith('/') ? 0o040755 : 0o100644)),
+    );
+    expect((await listZip(file)).map((e) => e.name)).toEqual(ok);
+    for (const name of [
+      '.DS_Store',
+      'notes.txt',
+      'a/b/c/d/backup.json',
+      `objects/ab/${sha}.txt`,
+      'objects/xyz/file',
+      '-d',
+      'data.sql[1]',
+    ])
+      await expect(listZip(writeZip(at('bad.zip'), [storedEntry(name, '')]))).rejects.toThrow(
+        /not a file of a backup set|unsafe file name/,
+      );
+  });
 });
