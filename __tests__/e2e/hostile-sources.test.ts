@@ -239,6 +239,18 @@ describe('hostile set directories', () => {
       expectRefusal(run, /project: must be a project name/);
     }
   });
+
+  it('a table name holding a workflow command (names may hold anything) is printed inert', async () => {
+    const table = 'x\n::notice title=forged::restore succeeded';
+    const dir = makeSet(mkdtempSync(join(work, 's-')), (m) => {
+      m.tables = [{ schema: 'public', name: table, rows: 0 }];
+    });
+    const run = await restore(['--from', dir, '--tables', `public."${table}"`]);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain('public.x\n> ::notice title=forged::restore succeeded: 0 rows');
+    expect(commandLines(run.out)).toEqual([]);
+    expect(run.left).toEqual([]);
+  });
 });
 
 /** A repository with one commit on supabase-backups: the files of `root`, and `manifest`. */
