@@ -147,7 +147,7 @@ export class GitRepo {
         parsed?.protocol === 'http:'
           ? `refusing to send the token over plain http to ${describeRemote(remote.remoteUrl)}: ` +
               'use an https:// URL (a token goes over http only to this machine, for tests), ' +
-              'or unset GITHUB_TOKEN to read a public repository without it'
+              'or give no token (GITHUB_TOKEN, github-token) to read a public repository'
           : `a token can only be sent to an https remote, not ${describeRemote(remote.remoteUrl)}`,
       );
     const redactor = new Redactor();
