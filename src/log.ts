@@ -42,13 +42,24 @@ export class Redactor {
   }
 }
 
+/**
+ * Text whose lines the Actions runner will not obey: it reads a line whose trimmed start is
+ * `::` as a workflow command, and `##[` as an old-style one. Messages can carry a set's or a
+ * remote's text (a table name, a warning, git's stderr); a `::notice::` line in them is printed
+ * as `> ::notice::` instead of being run. The runner reads the CLI's output too, hence both loggers.
+ */
+export function inertCommands(text: string): string {
+  return text.replace(/^([^\S\n]*)::/gm, '$1> ::').replaceAll('##[', '# #[');
+}
+
 /** A logger that writes plain lines to a stream (the CLI's stderr, or a test's buffer). */
 export function streamLogger(
   write: (line: string) => void,
   options: { debug?: boolean; redactor?: Redactor } = {},
 ): Logger & { redactor: Redactor } {
   const redactor = options.redactor ?? new Redactor();
-  const out = (prefix: string, m: string) => write(redactor.redact(prefix + m) + '\n');
+  const out = (prefix: string, m: string) =>
+    write(inertCommands(redactor.redact(prefix + m)) + '\n');
   return {
     redactor,
     info: (m) => out('', m),

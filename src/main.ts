@@ -17,7 +17,7 @@ import { review, validate } from './commands/validate.js';
 import { verify } from './commands/verify.js';
 import { selectProjects } from './config/load.js';
 import { ConfigError, errorMessage, UsageError } from './errors.js';
-import { Redactor, type Logger } from './log.js';
+import { inertCommands, Redactor, type Logger } from './log.js';
 import { renderPlanSummary } from './plan/render.js';
 import { renderRunSummary } from './report/run-summary.js';
 import { renderSummary } from './report/summary.js';
@@ -25,7 +25,8 @@ import { renderSummary } from './report/summary.js';
 function actionsLogger(redactor: Redactor): Logger {
   const r = (m: string) => redactor.redact(m);
   return {
-    info: (m) => core.info(r(m)),
+    // Only info reaches the log as raw lines: the others are workflow commands, escaped by core.
+    info: (m) => core.info(inertCommands(r(m))),
     notice: (m) => core.notice(r(m)),
     warning: (m) => core.warning(r(m)),
     error: (m) => core.error(r(m)),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FORMAT,
   FORMAT_VERSION,
+  parseBackupJson,
   serializeBackupJson,
   type BackupManifest,
 } from '../../src/catalog/backup-json.js';
@@ -136,8 +137,11 @@ describe('manifest.json', () => {
   });
 
   it.each([
-    ['{"format": "supabase-backup-manifest",', /^manifest\.json is not valid JSON: /],
-    ['', /^manifest\.json is not valid JSON: /],
+    [
+      '{"format": "supabase-backup-manifest",',
+      /^manifest\.json is not valid JSON( \(at byte \d+\))?$/,
+    ],
+    ['', /^manifest\.json is not valid JSON( \(at byte \d+\))?$/],
     [
       '{"format":"x","format_version":1,"updated_at":"t","sets":[]}',
       /not a valid backup catalog: format: /,
@@ -318,5 +322,68 @@ describe('README.md of the branch', () => {
     expect(empty).toContain('No backup sets yet.');
     expect(empty).toContain('<repository-url>');
     expect(readmeOptionsFor('http://127.0.0.1:4000/backups.git', 'b')).toEqual({ branch: 'b' });
+  });
+});
+
+describe('a hostile catalog or set description (issue #13)', () => {
+  const id = '2026-11-22T031500Z';
+  const catalog = (edit: (e: Record<string, unknown>) => void): string => {
+    const entry = entryFor(`a/${id}`, backup('a', id), { commit: null, reason: null });
+    const raw = JSON.parse(JSON.stringify(entry)) as Record<string, unknown>;
+    edit(raw);
+    return JSON.stringify({
+      format: 'supabase-backup-manifest',
+      format_version: 1,
+      updated_at: '2026-11-22T03:16:00.000Z',
+      sets: [raw],
+    });
+  };
+
+  it('confines every entry to <project>/<set-id>', () => {
+    expect(parseManifest(catalog(() => undefined)).sets[0]!.path).toBe(`a/${id}`);
+    for (const path of ['../outsideset', `a/${id}/..`, `/a/${id}`, `b/${id}`, `a/${id}/`])
+      expect(() => parseManifest(catalog((e) => (e.path = path)))).toThrow(
+        `sets.0.path: must be a/${id} (<project>/<set-id>), not ${JSON.stringify(path)}`,
+      );
+    expect(() => parseManifest(catalog((e) => (e.project = '..')))).toThrow(/sets\.0\.project: /);
+    expect(() => parseManifest(catalog((e) => (e.set_id = '..')))).toThrow(/sets\.0\.set_id: /);
+    expect(() =>
+      parseManifest(
+        catalog((e) => ((e.parts as { files: string[] }[])[0]!.files = ['../../x.sql'])),
+      ),
+    ).toThrow(/sets\.0\.parts\.0\.files\.0: must be a set's file name/);
+  });
+
+  it('refuses names and versions that would print more than one line', () => {
+    const forged = 'x\n::notice::forged';
+    expect(() => parseManifest(catalog((e) => (e.project = forged)))).toThrow(/project: must be/);
+    expect(() => parseManifest(catalog((e) => (e.engine = forged)))).toThrow(
+      /engine: must be one line without control characters/,
+    );
+    const json = (m: Partial<BackupManifest>) => serializeBackupJson({ ...backup('a', id), ...m });
+    expect(() => parseBackupJson(json({ project: forged }))).toThrow(
+      /project: must be a project name/,
+    );
+    expect(() => parseBackupJson(json({ set_id: `${id}\n::error::x` }))).toThrow(/set_id: /);
+    expect(() =>
+      parseBackupJson(json({ server: { version: '17\r::warning::x', major: 17 } })),
+    ).toThrow(/server\.version: must be one line/);
+    expect(() => parseBackupJson(json({ tools: { node: '24\u001b[2J' } }))).toThrow(
+      /tools\.node: must be one line/,
+    );
+    expect(() => parseBackupJson(json({ started_at: 'yesterday' }))).toThrow(/started_at: /);
+    // Free text stays as written (PostgreSQL names may hold anything): it is escaped when printed.
+    const tables = [{ schema: 'public', name: 'a\nb', rows: 1 }];
+    expect(parseBackupJson(json({ tables, warnings: ['two\nlines'] })).tables).toEqual(tables);
+  });
+
+  it('never echoes the text of a file that is not JSON', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/bash\n';
+    expect(() => parseBackupJson(passwd)).toThrow(
+      /^backup\.json is not valid JSON( \(at byte \d+\))?$/,
+    );
+    expect(() => parseManifest(passwd)).toThrow(
+      /^manifest\.json is not valid JSON( \(at byte \d+\))?$/,
+    );
   });
 });

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { COMPRESSIONS, ENGINES, PARTS } from '../config/types.js';
 import type { Compression, Engine, Part } from '../config/types.js';
+import { PROJECT_NAME_RE } from '../config/schema-helpers.js';
+import { isSetId } from './naming.js';
 
 export const FORMAT = 'supabase-backup-set';
 export const FORMAT_VERSION = 1;
@@ -99,15 +101,34 @@ export interface BackupManifest {
   drill?: DrillRecord;
 }
 
+/**
+ * A set's text is printed (plans, verify, the job summary): anything that is a name or a version
+ * must be one line without control characters, so that a set cannot forge log lines or
+ * workflow commands. Free text (warnings, table names) is escaped where it is printed.
+ */
+export const oneLine = z
+  .string()
+  .max(1000)
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+  .regex(/^[^\x00-\x1f\x7f]*$/, { error: 'must be one line without control characters' });
+export const projectName = z
+  .string()
+  .regex(PROJECT_NAME_RE, { error: 'must be a project name (a-z, 0-9, _ and -)' });
+export const setId = z
+  .string()
+  .refine(isSetId, { error: 'must be a set id (a UTC time like 2026-11-22T031500Z)' });
+const time = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, {
+  error: 'must be a UTC time (ISO 8601)',
+});
 const sha = z.string().regex(/^[0-9a-f]{64}$/);
 const count = z.number().int().nonnegative();
 /** backup.json `drill`, also copied into the branch catalog's entries. */
 export const drillSchema = z.object({
   ok: z.boolean(),
-  started_at: z.string(),
+  started_at: time,
   duration_ms: count,
-  source_server: z.string(),
-  drill_server: z.string(),
+  source_server: oneLine,
+  drill_server: oneLine,
   older_server: z.boolean(),
   tables: count,
   rows: count,
@@ -117,14 +138,14 @@ export const drillSchema = z.object({
 const schema = z.object({
   format: z.literal(FORMAT),
   format_version: z.literal(FORMAT_VERSION),
-  project: z.string().min(1),
-  ref: z.string().nullable(),
-  set_id: z.string(),
-  started_at: z.string(),
-  finished_at: z.string(),
+  project: projectName,
+  ref: oneLine.nullable(),
+  set_id: setId,
+  started_at: time,
+  finished_at: time,
   engine: z.enum(ENGINES),
-  tools: z.record(z.string(), z.string()),
-  server: z.object({ version: z.string(), major: count }),
+  tools: z.record(oneLine, oneLine),
+  server: z.object({ version: oneLine, major: count }),
   parts: z.array(
     z.object({
       part: z.enum(PARTS),
@@ -135,7 +156,7 @@ const schema = z.object({
       raw_sha256: sha,
       compression: z.enum(COMPRESSIONS),
       encryption: z
-        .object({ format: z.literal('age'), recipients: z.array(z.string()).min(1) })
+        .object({ format: z.literal('age'), recipients: z.array(oneLine).min(1) })
         .nullable(),
       duration_ms: count,
       chunks: z
@@ -153,7 +174,7 @@ const schema = z.object({
           objects_file: z.object({ file: z.literal('storage.objects'), bytes: count, sha256: sha }),
           objects: count,
           bytes: count,
-          buckets: z.array(z.object({ bucket: z.string(), objects: count, bytes: count })),
+          buckets: z.array(z.object({ bucket: oneLine, objects: count, bytes: count })),
           downloaded: count,
           downloaded_bytes: count,
           reused: count,
@@ -179,13 +200,19 @@ const schema = z.object({
   drill: drillSchema.optional(),
 });
 
+/** Where JSON.parse stopped, without the text around it (a set's bytes are not echoed). */
+export function jsonErrorAt(err: unknown): string {
+  const m = /position (\d+)/.exec((err as Error).message);
+  return m ? ` (at byte ${m[1]})` : '';
+}
+
 /** Throws with the first problem when the text is not a backup.json this version understands. */
 export function parseBackupJson(text: string): BackupManifest {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`backup.json is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`backup.json is not valid JSON${jsonErrorAt(err)}`);
   }
   const result = schema.safeParse(data);
   if (!result.success) {

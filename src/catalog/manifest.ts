@@ -7,11 +7,16 @@
 import { z } from 'zod';
 import {
   drillSchema,
+  jsonErrorAt,
+  oneLine,
   parseBackupJson,
+  projectName,
+  setId,
   partFiles,
   type BackupManifest,
   type DrillRecord,
 } from './backup-json.js';
+import { isSetFileName } from './naming.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 'supabase-backup-manifest';
@@ -102,23 +107,26 @@ export function entryFor(
 
 const count = z.number().int().nonnegative();
 const entrySchema = z.object({
-  project: z.string().min(1),
-  set_id: z.string().min(1),
-  path: z.string().min(1),
-  started_at: z.string(),
-  finished_at: z.string(),
+  project: projectName,
+  set_id: setId,
+  /** Checked against project and set_id below: a catalog never points outside its sets. */
+  path: z.string(),
+  started_at: oneLine,
+  finished_at: oneLine,
   status: z.literal('ok'),
-  engine: z.string(),
-  server_version: z.string(),
+  engine: oneLine,
+  server_version: oneLine,
   parts: z.array(
     z.object({
-      part: z.string(),
-      files: z.array(z.string().min(1)).min(1),
+      part: oneLine,
+      files: z
+        .array(z.string().refine(isSetFileName, { error: "must be a set's file name" }))
+        .min(1),
       bytes: count,
       raw_bytes: count,
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      compression: z.string(),
-      encryption: z.string().nullable(),
+      compression: oneLine,
+      encryption: oneLine.nullable(),
     }),
   ),
   bytes: count,
@@ -146,7 +154,7 @@ export function parseManifest(text: string): Manifest {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${MANIFEST_FILE} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${MANIFEST_FILE} is not valid JSON${jsonErrorAt(err)}`);
   }
   const result = manifestSchema.safeParse(data);
   if (!result.success) {
@@ -155,7 +163,12 @@ export function parseManifest(text: string): Manifest {
     throw new Error(`${MANIFEST_FILE} is not a valid backup catalog: ${where}${issue.message}`);
   }
   const paths = new Set<string>();
-  for (const entry of result.data.sets) {
+  for (const [i, entry] of result.data.sets.entries()) {
+    const path = setPath(entry.project, entry.set_id);
+    if (entry.path !== path)
+      throw new Error(
+        `${MANIFEST_FILE} is not a valid backup catalog: sets.${i}.path: must be ${path} (<project>/<set-id>), not ${JSON.stringify(entry.path)}`,
+      );
     if (paths.has(entry.path))
       throw new Error(`${MANIFEST_FILE} is not a valid backup catalog: ${entry.path} listed twice`);
     paths.add(entry.path);

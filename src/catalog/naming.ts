@@ -42,3 +42,12 @@ export function stagingDirName(setId: string): string {
 export function isStagingDirName(name: string): boolean {
   return /^\.\d{4}-\d{2}-\d{2}T\d{6}Z\.partial(-\d+)?$/.test(name);
 }
+
+const PART_FILE = /^[a-z]+\.(sql|index\.json)(\.zst|\.gz)?(\.age)?(\.\d{3})?$/;
+
+/** A file name a set may hold: its markers, a part's file or chunk, the storage object list. */
+export function isSetFileName(name: string): boolean {
+  return (
+    name === SET_MARKER || name === SUMS_FILE || name === 'storage.objects' || PART_FILE.test(name)
+  );
+}

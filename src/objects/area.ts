@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +66,10 @@ export class ObjectArea {
   async read(name: string): Promise<Readable> {
     const paths = await this.files(name);
     if (paths.length === 0) throw new Error(`object ${name} is not in ${this.root}`);
+    // A set's object area may come from someone else (an artifact, a branch): links are not followed.
+    for (const p of paths)
+      if (!(await lstat(p)).isFile())
+        throw new Error(`object ${name} in ${this.root} is not a plain file: refusing to read it`);
     async function* joined() {
       for (const p of paths) yield* createReadStream(p, { highWaterMark: 1024 * 1024 });
     }

@@ -6,7 +6,7 @@
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import {
   MANIFEST_FILE,
   parseManifest,
@@ -146,9 +146,13 @@ async function openBranch(
   if (!isRemoteUrl(spec.repo) && (await exists(join(spec.repo, MANIFEST_FILE)))) {
     const manifest = await readManifest(join(spec.repo, MANIFEST_FILE));
     const entry = pickEntry(manifest, spec.project, spec.setId, spec.repo);
+    // parseManifest confines paths to <project>/<set-id>; checked again where it is used.
+    const dir = resolve(spec.repo, entry.path);
+    if (!dir.startsWith(resolve(spec.repo) + sep))
+      throw new RestoreError(`${spec.repo}: ${MANIFEST_FILE} points outside the checkout`);
     options.logger.info(`using ${entry.path} from the checkout ${spec.repo}`);
     return {
-      dir: join(spec.repo, entry.path),
+      dir,
       label: `${spec.repo} (checkout), ${entry.path}`,
       cleanup: async () => undefined,
     };
@@ -184,6 +188,15 @@ async function openBranch(
     const withObjects =
       entry.parts.some((p) => p.part === 'storage') && tree.some((e) => e.path.startsWith(area));
     const paths = [`${entry.path}/`, ...(withObjects ? [area] : [])];
+    // A checkout would make a link out of a mode 120000 entry: refused before anything is written.
+    const odd = tree.find(
+      (e) => paths.some((p) => e.path.startsWith(p)) && e.mode !== '100644' && e.mode !== '100755',
+    );
+    if (odd)
+      throw new RestoreError(
+        `${where}: ${odd.path} is ${odd.mode === '120000' ? 'a symbolic link' : `not a plain file (mode ${odd.mode})`}; ` +
+          'a set holds only plain files: refusing to restore; nothing was changed',
+      );
     await repo.git(['checkout', '--quiet', tip, '--', ...paths], 'checkout');
     options.logger.info(`fetched ${entry.path} from ${where} at ${tip.slice(0, 12)}`);
     return {

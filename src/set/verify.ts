@@ -1,12 +1,13 @@
 /** Checks a stored set against its own description: every file, size and digest; nothing extra. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseBackupJson, partFiles, type BackupManifest } from '../catalog/backup-json.js';
 import { entryFor, MANIFEST_FILE, parseManifest, type Manifest } from '../catalog/manifest.js';
 import { isSetId, SET_MARKER, SUMS_FILE } from '../catalog/naming.js';
+import { errorMessage } from '../errors.js';
 import { parseSums } from '../pipeline/sha256sums.js';
 
 export interface SetProblem {
@@ -29,9 +30,13 @@ export async function sha256Files(paths: string[]): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A set holds plain files only: a link is never followed (it could point anywhere). */
+const NOT_PLAIN = 'not a plain file (a symbolic link, directory or device): refusing to read it';
+
 async function checkFile(path: string, bytes: number, sha256: string): Promise<SetProblem | null> {
-  const st = await stat(path).catch(() => null);
+  const st = await lstat(path).catch(() => null);
   if (!st) return { path, message: 'missing' };
+  if (!st.isFile()) return { path, message: NOT_PLAIN };
   if (st.size !== bytes) {
     return {
       path,
@@ -45,6 +50,8 @@ async function checkFile(path: string, bytes: number, sha256: string): Promise<S
 }
 
 async function readText(path: string): Promise<string | null> {
+  const st = await lstat(path).catch(() => null);
+  if (st && !st.isFile()) throw new Error(NOT_PLAIN);
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -56,7 +63,16 @@ async function readText(path: string): Promise<string | null> {
 export async function verifySet(dir: string): Promise<SetCheck> {
   const problems: SetProblem[] = [];
   const at = (file: string) => join(dir, file);
-  const text = await readText(at(SET_MARKER));
+  let text: string | null;
+  try {
+    text = await readText(at(SET_MARKER));
+  } catch (err) {
+    return {
+      dir,
+      manifest: null,
+      problems: [{ path: at(SET_MARKER), message: errorMessage(err) }],
+    };
+  }
   if (text === null) {
     return {
       dir,
@@ -79,9 +95,12 @@ export async function verifySet(dir: string): Promise<SetCheck> {
   const expected = new Map(
     manifest.parts.flatMap((p) => partFiles(p).map((f) => [f.file, f] as const)),
   );
-  const sumsText = await readText(at(SUMS_FILE));
+  const sumsText = await readText(at(SUMS_FILE)).catch((err: unknown) => {
+    problems.push({ path: at(SUMS_FILE), message: errorMessage(err) });
+    return undefined;
+  });
   if (sumsText === null) problems.push({ path: at(SUMS_FILE), message: 'missing' });
-  else {
+  else if (sumsText !== undefined) {
     try {
       const sums = parseSums(sumsText);
       for (const s of sums) {
@@ -167,7 +186,12 @@ export function describeProblem(root: string, p: SetProblem): string {
  */
 export async function checkCatalog(root: string, checks: SetCheck[]): Promise<SetProblem[] | null> {
   const at = join(root, MANIFEST_FILE);
-  const text = await readText(at);
+  let text: string | null;
+  try {
+    text = await readText(at);
+  } catch (err) {
+    return [{ path: at, message: errorMessage(err) }];
+  }
   if (text === null) return null;
   let catalog: Manifest;
   try {

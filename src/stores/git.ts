@@ -64,6 +64,27 @@ export function describeRemote(remoteUrl: string): string {
   return u ? `${u.host}${u.pathname}` : remoteUrl;
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Whether a token may be sent to this remote: over https to any host, over plain http only to
+ * this machine (a loopback address: the tests' git server). Anything else would put the token on
+ * the wire in clear text, so it is refused, never sent.
+ */
+export function tokenAllowed(remoteUrl: string): boolean {
+  const u = parseUrl(remoteUrl);
+  if (!u) return false;
+  return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname));
+}
+
+/** The values of a URL's query and fragment (`?access_token=…`): git prints them in its errors. */
+function urlSecrets(remoteUrl: string): string[] {
+  const u = parseUrl(remoteUrl);
+  if (!u) return [];
+  const values = [...u.searchParams.values(), ...new URLSearchParams(u.hash.slice(1)).values()];
+  return [u.search.slice(1), u.hash.slice(1), ...values].filter((v) => v.length >= 4);
+}
+
 /** The "AUTHORIZATION: basic ..." header actions/checkout sends, or null without a token. */
 function authHeader(token: string | undefined): string | null {
   if (!token) return null;
@@ -121,13 +142,18 @@ export class GitRepo {
       throw new StorageError(
         `the backup branch's remote URL must not contain credentials (${describeRemote(remote.remoteUrl)}): pass the token as github-token instead`,
       );
-    if (remote.token && parsed?.protocol !== 'https:' && parsed?.protocol !== 'http:')
+    if (remote.token && !tokenAllowed(remote.remoteUrl))
       throw new StorageError(
-        `a token can only be sent to an http(s) remote, not ${describeRemote(remote.remoteUrl)}`,
+        parsed?.protocol === 'http:'
+          ? `refusing to send the token over plain http to ${describeRemote(remote.remoteUrl)}: ` +
+              'use an https:// URL (a token goes over http only to this machine, for tests), ' +
+              'or give no token (GITHUB_TOKEN, github-token) to read a public repository'
+          : `a token can only be sent to an https remote, not ${describeRemote(remote.remoteUrl)}`,
       );
     const redactor = new Redactor();
     const header = authHeader(remote.token);
-    for (const secret of [remote.token, header, header?.slice('AUTHORIZATION: basic '.length)]) {
+    const secrets = [remote.token, header, header?.slice('AUTHORIZATION: basic '.length)];
+    for (const secret of [...secrets, ...urlSecrets(remote.remoteUrl)]) {
       if (!secret) continue;
       redactor.add(secret);
       options.logger.mask(secret);
