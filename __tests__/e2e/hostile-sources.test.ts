@@ -178,18 +178,13 @@ describe('hostile artifact zips', () => {
     expect(run.out).not.toContain('1554');
   });
 
-  it('a 52-byte zip whose end record claims a 4 GB central directory: no abort (Node 20 too)', async () => {
+  it('a 52-byte zip whose end record claims a 4 GB central directory: no abort', async () => {
     const zip = join(work, 'forged.zip');
     writeFileSync(zip, forgedEndRecordZip());
-    const nodes = [process.execPath];
-    // The Node on PATH (20 on this machine's image) is where the old code aborted with exit 134.
-    const system = await exec('node', ['--version']).catch(() => null);
-    if (system && /^v20\./.test(system.stdout)) nodes.push('node');
-    for (const node of nodes)
-      expectRefusal(
-        await restore(['--from', zip], {}, node),
-        /central directory \(4294967280 bytes at 0\) lies outside the file/,
-      );
+    expectRefusal(
+      await restore(['--from', zip]),
+      /central directory \(4294967280 bytes at 0\) lies outside the file/,
+    );
   });
 
   it('a 2 MB zip of 2 GiB of zeros: refused before anything is written', async () => {
