@@ -15,6 +15,7 @@ import {
   oneOf,
   ENV_NAME_RE,
 } from './schema-helpers.js';
+import { parseSchemaName, parseTableName } from './names.js';
 import { storageShape } from './storage-schema.js';
 import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
@@ -38,8 +39,16 @@ export { ENV_NAME_RE, PROJECT_NAME_RE, describeValue, looksLikeUrl };
 export const PROJECT_REF_RE = /^[a-z]{20}$/;
 
 export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
-export const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
-export const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
+
+/** A `schemas` / `exclude_tables` entry, checked by names.ts (any name PostgreSQL accepts). */
+const dbName = (key: string, what: string, parse: (text: string) => NameCheck) =>
+  z
+    .string({ error: (iss) => `${key} must be ${what}, got ${describeValue(iss.input)}` })
+    .superRefine((value, ctx) => {
+      const parsed = parse(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message, input: value });
+    });
+type NameCheck = { ok: true } | { ok: false; message: string };
 
 /** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
@@ -54,30 +63,33 @@ const optionShape = {
     }),
   schemas: list(
     'schemas',
-    matching('schemas[]', 'a schema name', SCHEMA_NAME_RE, invalid('schema', 'e.g. "public"')),
+    dbName('schemas[]', 'a schema name', (v) => {
+      const p = parseSchemaName(v);
+      return p.ok ? p : { ok: false, message: invalid('schema', p.message)(v) };
+    }),
     '[public, app]',
   )
     .optional()
     .meta({
-      description: 'Dump only these schemas (schema and data parts). Default: all user schemas.',
+      description:
+        'Dump only these schemas (schema and data parts), matched exactly as written (case ' +
+        'kept; "double quotes" allowed). Default: all user schemas.',
       uniqueItems: true,
     }),
   exclude_tables: list(
     'exclude_tables',
-    matching(
-      'exclude_tables[]',
-      'a "schema.table" name',
-      TABLE_NAME_RE,
-      invalid('table', 'write "schema.table", e.g. "public.audit_log" (no wildcards)'),
-    ),
+    dbName('exclude_tables[]', 'a "schema.table" name', (v) => {
+      const p = parseTableName(v);
+      return p.ok ? p : { ok: false, message: invalid('table', p.message)(v) };
+    }),
     '[public.audit_log]',
     0,
   )
     .optional()
     .meta({
       description:
-        'Tables whose rows are not dumped (their definitions are), as "schema.table". ' +
-        'Default: none.',
+        'Tables whose rows are not dumped (their definitions are), as "schema.table", split at ' +
+        'the first dot outside double quotes and matched exactly as written. Default: none.',
       uniqueItems: true,
     }),
   compression: oneOf('compression', COMPRESSIONS)

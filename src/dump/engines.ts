@@ -8,11 +8,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { configuredSchemas, excludedTables } from '../config/names.js';
 import type { DumpPart as Part, Engine, ProjectConfig } from '../config/types.js';
 import { DumpError } from '../errors.js';
 import { run, runStreaming } from '../proc/run.js';
 import { bundledScript } from './bundled-scripts.js';
 import { cachedCliOutput } from './cli-cache.js';
+import { filteredArgs, parseCliScript, type Filters } from './cli-script.js';
+import { schemaPattern, tablePattern } from './patterns.js';
 import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
 import {
@@ -43,22 +46,25 @@ export interface PartStream {
 /** The placeholder target for dry runs: the script depends only on CLI version and flags. */
 const DRY_RUN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-/** The official CLI's flags for a part, with the project's filters. */
-export function supabaseCliFlags(part: Part, project: ProjectConfig): string[] {
-  const schemas = project.schemas ? ['--schema', project.schemas.join(',')] : [];
+/**
+ * The CLI's flags whose dump script the supabase-cli engine runs: always the part's defaults.
+ * The filters are never handed to the CLI (its script would carry them as shell text); they
+ * are added to the script's pg_dump arguments instead (cli-script.ts).
+ */
+export function cliScriptFlags(part: Part): string[] {
   switch (part) {
     case 'roles':
       return ['--role-only'];
     case 'schema':
-      return schemas;
+      return [];
     case 'data':
-      return [
-        '--data-only',
-        '--use-copy',
-        ...schemas,
-        ...project.exclude_tables.flatMap((t) => ['--exclude', t]),
-      ];
+      return ['--data-only', '--use-copy'];
   }
+}
+
+/** The project's filters as names (config/names.ts). */
+export function projectFilters(project: ProjectConfig): Filters {
+  return { schemas: configuredSchemas(project), excludeTables: excludedTables(project) };
 }
 
 /**
@@ -110,7 +116,11 @@ export async function dryRunScript(
 
 /** pg_dump/pg_dumpall arguments of the pg-dump engine, the same contract as the CLI's scripts. */
 export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
-  const schemas = (project.schemas ?? []).flatMap((s) => ['--schema', s]);
+  const { schemas: names, excludeTables } = projectFilters(project);
+  // Exact patterns; --strict-names: a listed schema that matches nothing fails the dump.
+  const schemas = names
+    ? ['--strict-names', ...names.flatMap((s) => ['--schema', schemaPattern(s)])]
+    : [];
   const excludeSchemas = (list: string[]) => list.flatMap((s) => ['--exclude-schema', s]);
   switch (part) {
     case 'roles':
@@ -139,7 +149,7 @@ export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
         'postgres',
         ...excludeSchemas(PLATFORM_SCHEMAS_DATA_DUMP),
         ...PLATFORM_TABLES_DATA_DUMP.flatMap((t) => ['--exclude-table', t]),
-        ...project.exclude_tables.flatMap((t) => ['--exclude-table-data', t]),
+        ...excludeTables.flatMap((t) => ['--exclude-table-data', tablePattern(t)]),
         ...schemas,
       ];
   }
@@ -174,18 +184,27 @@ function withTrailer(
   return Readable.from(gen(), { objectMode: false });
 }
 
-function startSupabaseCli(ctx: EngineContext, part: Part, trailer: string): Promise<PartStream> {
+/**
+ * The CLI's script for the part's default flags, its pg_dump arguments rebuilt with the
+ * filters and passed to bash as positional parameters (`pg_dump "$@"` in the script).
+ */
+async function startSupabaseCli(
+  ctx: EngineContext,
+  part: Part,
+  trailer: string,
+): Promise<PartStream> {
   const cli = ctx.cli;
   if (!cli) throw new DumpError('the supabase-cli engine needs the Supabase CLI');
-  return supabaseCliScript(cli, supabaseCliFlags(part, ctx.project), ctx.env).then(
-    async (script) => {
-      const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
-      await writeFile(file, script, { mode: 0o600 });
-      const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
-      const child = runStreaming('bash', [file], { env, signal: ctx.signal });
-      return { stream: withTrailer(child, '', trailer, part), kill: () => child.kill() };
-    },
+  const script = parseCliScript(
+    await supabaseCliScript(cli, cliScriptFlags(part), ctx.env),
+    cli.version,
   );
+  const args = filteredArgs(part, script.args, projectFilters(ctx.project));
+  const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
+  await writeFile(file, script.text, { mode: 0o600 });
+  const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
+  const child = runStreaming('bash', [file, ...args], { env, signal: ctx.signal });
+  return { stream: withTrailer(child, '', trailer, part), kill: () => child.kill() };
 }
 
 function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStream {
@@ -206,14 +225,32 @@ function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStrea
   };
 }
 
-/** `supabase db dump -f` exactly as the official guide runs it (needs Docker). */
+/**
+ * `supabase db dump -f` exactly as the official guide runs it (needs Docker). Each filter value
+ * is its own argv entry; the CLI writes them into its script in the container unquoted, so the
+ * config admits only plain lower-case names for this engine (config/load.ts).
+ */
 export function dockerArgs(
   part: Part,
   project: ProjectConfig,
   url: string,
   file: string,
 ): string[] {
-  return ['db', 'dump', '--remote', url, '-f', file, ...supabaseCliFlags(part, project)];
+  const { schemas, excludeTables } = projectFilters(project);
+  const schemaFlags = part !== 'roles' && schemas ? ['--schema', schemas.join(',')] : [];
+  const excludes =
+    part === 'data' ? excludeTables.flatMap((t) => ['--exclude', `${t.schema}.${t.table}`]) : [];
+  return [
+    'db',
+    'dump',
+    '--remote',
+    url,
+    '-f',
+    file,
+    ...cliScriptFlags(part),
+    ...schemaFlags,
+    ...excludes,
+  ];
 }
 
 async function startDocker(
@@ -256,8 +293,11 @@ export async function prepareEngine(
 ): Promise<void> {
   const cli = ctx.cli;
   if (engine !== 'supabase-cli' || !cli) return;
+  // Parsed too, so that an unreadable script fails before any part starts.
   await Promise.all(
-    parts.map((part) => supabaseCliScript(cli, supabaseCliFlags(part, ctx.project), ctx.env)),
+    parts.map(async (part) =>
+      parseCliScript(await supabaseCliScript(cli, cliScriptFlags(part), ctx.env), cli.version),
+    ),
   );
 }
 
