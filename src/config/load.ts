@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, UsageError, errorMessage, type ConfigIssue } from '../errors.js';
 import { configFileSchema, mergeDefaults } from './schema.js';
 import { DEFAULTS_KEYS, PROJECT_KEYS, RETENTION_KEYS, ROOT_KEYS } from './schema.js';
-import { PLAIN_NAME_RE, configuredSchemas, excludedTables } from './names.js';
+import { dockerNameProblems } from './names.js';
 import type { Config, ProjectConfig } from './types.js';
 
 type Path = readonly PropertyKey[];
@@ -79,30 +79,14 @@ function storageUnset(config: Config): Problem[] {
   );
 }
 
-/**
- * The docker engine hands the filters to `supabase db dump`, which writes them into its shell
- * script unquoted (pg_dump then folds them to lower case): only plain names pass there unchanged.
- */
+/** Names the docker engine cannot pass on unchanged (names.ts). */
 function dockerNames(config: Config): Problem[] {
-  return config.projects.flatMap((p, i): Problem[] => {
-    if (p.engine !== 'docker') return [];
-    const schemas = (configuredSchemas(p) ?? []).map((s, j) => ({ names: [s], j, key: 'schemas' }));
-    const tables = excludedTables(p).map((t, j) => ({
-      names: [t.schema, t.table],
-      j,
-      key: 'exclude_tables',
-    }));
-    return [...schemas, ...tables]
-      .filter(({ names }) => !names.every((n) => PLAIN_NAME_RE.test(n)))
-      .map(({ key, j }) => ({
-        path: ['projects', i, key, j],
-        message:
-          `${JSON.stringify(key === 'schemas' ? p.schemas![j] : p.exclude_tables[j])}: the docker ` +
-          'engine passes names to `supabase db dump`, whose script takes them as shell text and ' +
-          'pg_dump folds them to lower case; it only takes plain lower-case names (a-z, 0-9, _). ' +
-          'Use engine supabase-cli or pg-dump, which match any name exactly',
-      }));
-  });
+  return config.projects.flatMap((p, i) =>
+    dockerNameProblems(p).map(({ key, index, message }) => ({
+      path: ['projects', i, key, index],
+      message,
+    })),
+  );
 }
 
 /** Reads and parses a config file; a missing or unreadable file is a one-issue ConfigError. */

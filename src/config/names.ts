@@ -113,8 +113,37 @@ export function quoteTable(t: TableName): string {
 }
 
 /**
- * A name the docker engine can hand the Supabase CLI: the CLI writes its filters into its own
- * shell script unquoted (and pg_dump folds unquoted patterns to lower case), so only plain
- * lower-case identifiers survive it unchanged.
+ * Entries the docker engine cannot hand the Supabase CLI unchanged: the CLI writes its filters
+ * into its own shell script unquoted (and pg_dump folds unquoted patterns to lower case), so
+ * only plain lower-case identifiers survive it.
  */
-export const PLAIN_NAME_RE = /^[a-z_][a-z0-9_]*$/;
+export function dockerNameProblems(project: {
+  engine: string;
+  schemas?: string[];
+  exclude_tables: string[];
+}): { key: 'schemas' | 'exclude_tables'; index: number; message: string }[] {
+  if (project.engine !== 'docker') return [];
+  const plain = (n: string) => /^[a-z_][a-z0-9_]*$/.test(n);
+  const message = (text: string) =>
+    `${JSON.stringify(text)}: the docker engine passes names to \`supabase db dump\`, whose ` +
+    'script takes them as shell text and pg_dump folds them to lower case; it only takes plain ' +
+    'lower-case names (a-z, 0-9, _). Use engine supabase-cli or pg-dump, which match any name ' +
+    'exactly';
+  const schemas = (configuredSchemas(project) ?? []).flatMap((s, index) =>
+    plain(s)
+      ? []
+      : [{ key: 'schemas' as const, index, message: message(project.schemas![index]!) }],
+  );
+  const tables = excludedTables(project).flatMap((t, index) =>
+    plain(t.schema) && plain(t.table)
+      ? []
+      : [
+          {
+            key: 'exclude_tables' as const,
+            index,
+            message: message(project.exclude_tables[index]!),
+          },
+        ],
+  );
+  return [...schemas, ...tables];
+}

@@ -5,8 +5,8 @@
  * filters (schemas, excluded tables) are added to the arguments as exact patterns, and the
  * arguments reach bash as positional parameters: no config value is ever script text.
  */
-import type { TableName } from '../config/names.js';
-import type { DumpPart } from '../config/types.js';
+import { configuredSchemas, excludedTables, type TableName } from '../config/names.js';
+import type { DumpPart, ProjectConfig } from '../config/types.js';
 import { DumpError } from '../errors.js';
 import { schemaPattern, tablePattern } from './patterns.js';
 
@@ -65,6 +65,27 @@ export function parseCliScript(script: string, version: string): CliScript {
 export interface Filters {
   schemas: string[] | undefined;
   excludeTables: TableName[];
+}
+
+/**
+ * The CLI's flags whose dump script the supabase-cli engine runs: always the part's defaults.
+ * The filters are never handed to the CLI (its script would carry them as shell text); they
+ * are added to the script's pg_dump arguments instead (below).
+ */
+export function cliScriptFlags(part: DumpPart): string[] {
+  switch (part) {
+    case 'roles':
+      return ['--role-only'];
+    case 'schema':
+      return [];
+    case 'data':
+      return ['--data-only', '--use-copy'];
+  }
+}
+
+/** The project's filters as names (config/names.ts). */
+export function projectFilters(project: ProjectConfig): Filters {
+  return { schemas: configuredSchemas(project), excludeTables: excludedTables(project) };
 }
 
 /**

@@ -3,18 +3,17 @@
  * get the connection only through PG* environment variables.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { configuredSchemas, excludedTables } from '../config/names.js';
 import type { DumpPart as Part, Engine, ProjectConfig } from '../config/types.js';
 import { DumpError } from '../errors.js';
 import { run, runStreaming } from '../proc/run.js';
 import { bundledScript } from './bundled-scripts.js';
 import { cachedCliOutput } from './cli-cache.js';
-import { filteredArgs, parseCliScript, type Filters } from './cli-script.js';
+import { cliScriptFlags, filteredArgs, parseCliScript, projectFilters } from './cli-script.js';
+import { startDocker } from './docker-engine.js';
 import { schemaPattern, tablePattern } from './patterns.js';
 import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
@@ -25,6 +24,9 @@ import {
   RESERVED_ROLES,
 } from './platform-schemas.js';
 import type { SupabaseCli } from './supabase-cli.js';
+
+export { cliScriptFlags, projectFilters } from './cli-script.js';
+export { dockerArgs } from './docker-engine.js';
 
 export interface EngineContext {
   project: ProjectConfig;
@@ -45,27 +47,6 @@ export interface PartStream {
 
 /** The placeholder target for dry runs: the script depends only on CLI version and flags. */
 const DRY_RUN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/**
- * The CLI's flags whose dump script the supabase-cli engine runs: always the part's defaults.
- * The filters are never handed to the CLI (its script would carry them as shell text); they
- * are added to the script's pg_dump arguments instead (cli-script.ts).
- */
-export function cliScriptFlags(part: Part): string[] {
-  switch (part) {
-    case 'roles':
-      return ['--role-only'];
-    case 'schema':
-      return [];
-    case 'data':
-      return ['--data-only', '--use-copy'];
-  }
-}
-
-/** The project's filters as names (config/names.ts). */
-export function projectFilters(project: ProjectConfig): Filters {
-  return { schemas: configuredSchemas(project), excludeTables: excludedTables(project) };
-}
 
 /**
  * Gets the CLI's own pg_dump script for the flags, minus the connection exports it prints: the
@@ -223,63 +204,6 @@ function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStrea
     stream: withTrailer({ ...child, stdout }, prefix, suffix + trailer, part),
     kill: () => child.kill(),
   };
-}
-
-/**
- * `supabase db dump -f` exactly as the official guide runs it (needs Docker). Each filter value
- * is its own argv entry; the CLI writes them into its script in the container unquoted, so the
- * config admits only plain lower-case names for this engine (config/load.ts).
- */
-export function dockerArgs(
-  part: Part,
-  project: ProjectConfig,
-  url: string,
-  file: string,
-): string[] {
-  const { schemas, excludeTables } = projectFilters(project);
-  const schemaFlags = part !== 'roles' && schemas ? ['--schema', schemas.join(',')] : [];
-  const excludes =
-    part === 'data' ? excludeTables.flatMap((t) => ['--exclude', `${t.schema}.${t.table}`]) : [];
-  return [
-    'db',
-    'dump',
-    '--remote',
-    url,
-    '-f',
-    file,
-    ...cliScriptFlags(part),
-    ...schemaFlags,
-    ...excludes,
-  ];
-}
-
-async function startDocker(
-  ctx: EngineContext,
-  part: Part,
-  trailer: string,
-  urlWithoutPassword: string,
-): Promise<PartStream> {
-  const cli = ctx.cli;
-  if (!cli?.path) throw new DumpError('the docker engine needs the Supabase CLI');
-  const dir = join(ctx.workDir, `docker-${part}`);
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${part}.sql`);
-  // The CLI reads the password from PGPASSWORD, so the URL on its command line carries none.
-  await run(cli.path, dockerArgs(part, ctx.project, urlWithoutPassword, file), {
-    env: ctx.env,
-    signal: ctx.signal,
-  }).catch((err: unknown) => {
-    throw new DumpError(`supabase db dump (docker) failed for ${part}: ${(err as Error).message}`);
-  });
-  async function* gen() {
-    try {
-      for await (const chunk of createReadStream(file)) yield chunk as Buffer;
-      if (trailer) yield Buffer.from(trailer);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-  return { stream: Readable.from(gen(), { objectMode: false }), kill: () => undefined };
 }
 
 /**
