@@ -6,9 +6,9 @@
  * lower case); a name that matches nothing is an error, or a warning when harmless.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CLI, backupEnv, writeConfig, type CliResult } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
@@ -94,13 +94,34 @@ function markers(dirs: string[]): string[] {
 }
 
 type Engine = 'supabase-cli' | 'pg-dump';
-const ENGINES: { engine: Engine; shipped: boolean }[] = [
-  { engine: 'supabase-cli', shipped: true },
-  { engine: 'supabase-cli', shipped: false },
-  { engine: 'pg-dump', shipped: false },
+/**
+ * Where the supabase-cli engine's scripts come from: the bundle alone; the CLI binary named by
+ * SUPABASE_CLI_PATH (its release is the bundled one, so still the bundle); or a binary of a
+ * release the bundle does not hold, whose default-flag scripts come from dry runs.
+ */
+type Scripts = 'bundle' | 'named CLI' | 'dry run';
+const ENGINES: { engine: Engine; scripts: Scripts }[] = [
+  { engine: 'supabase-cli', scripts: 'bundle' },
+  { engine: 'supabase-cli', scripts: 'named CLI' },
+  { engine: 'supabase-cli', scripts: 'dry run' },
+  { engine: 'pg-dump', scripts: 'named CLI' },
 ];
 
-async function backup(engine: Engine, shipped: boolean, filters: Record<string, unknown>) {
+/** The real CLI, reporting a release the bundle has no scripts for. */
+function otherRelease(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hostile-cli-'));
+  made.push(dir);
+  const file = join(dir, 'supabase');
+  const real = resolve('node_modules/.bin/supabase');
+  writeFileSync(
+    file,
+    `#!/bin/sh\nif [ "$1" = --version ]; then echo 3.0.99; exit 0; fi\nexec "${real}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  return file;
+}
+
+async function backup(engine: Engine, scripts: Scripts, filters: Record<string, unknown>) {
   const config = writeConfig({
     name: 'fixture',
     db_url_secret: 'FIXTURE_DB_URL',
@@ -112,8 +133,12 @@ async function backup(engine: Engine, shipped: boolean, filters: Record<string, 
   const out = mkdtempSync(join(tmpdir(), 'hostile-out-'));
   made.push(out, dirname(config));
   const env = backupEnv({ FIXTURE_DB_URL: source.url('app') });
-  // Shipped: the CLI's scripts from the bundle; else the CLI binary in node_modules is located.
-  if (shipped) delete env['SUPABASE_CLI_PATH'];
+  if (scripts === 'bundle') delete env['SUPABASE_CLI_PATH'];
+  if (scripts === 'dry run') {
+    env['SUPABASE_CLI_PATH'] = otherRelease();
+    // A fresh binary each time: keep its answers out of the user's cache.
+    env['SUPABASE_BACKUP_NO_CLI_CACHE'] = '1';
+  }
   const res = await runCli(['backup', '--config', config, '--out', out], env);
   const setDir = existsSync(join(out, 'fixture'))
     ? join(out, 'fixture', readdirSync(join(out, 'fixture'))[0] ?? '')
@@ -125,13 +150,14 @@ async function backup(engine: Engine, shipped: boolean, filters: Record<string, 
     complete: setDir !== undefined && existsSync(join(setDir, 'backup.json')),
     schema: () => read('schema.sql'),
     data: () => read('data.sql'),
-    warnings: () => (JSON.parse(read('backup.json')) as { warnings: string[] }).warnings,
+    manifest: () =>
+      JSON.parse(read('backup.json')) as { warnings: string[]; tools: Record<string, string> },
   };
 }
 
-describe.each(ENGINES)('$engine (shipped scripts: $shipped)', ({ engine, shipped }) => {
+describe.each(ENGINES)('$engine (scripts: $scripts)', ({ engine, scripts }) => {
   it('dumps hostile names as the literal names they are, and runs none of them', async () => {
-    const b = await backup(engine, shipped, {
+    const b = await backup(engine, scripts, {
       schemas: ['public', HOSTILE_SCHEMA, HOSTILE_BACKTICK],
       exclude_tables: [`public.${HOSTILE_TABLE}`],
     });
@@ -151,10 +177,15 @@ describe.each(ENGINES)('$engine (shipped scripts: $shipped)', ({ engine, shipped
     expect(data).toContain('public-note-row');
     expect(data).not.toContain('hostile-table-row');
     expect(data).not.toContain('app-item-row');
+    // The scripts came from where this case says.
+    const cliRelease = { bundle: '3.1.0', 'named CLI': '3.1.0', 'dry run': '3.0.99' }[scripts];
+    expect(b.manifest().tools['supabase_cli']).toBe(
+      engine === 'supabase-cli' ? cliRelease : undefined,
+    );
   }, 120_000);
 
   it('backs up every listed schema, and excludes a table whose name has a $', async () => {
-    const b = await backup(engine, shipped, {
+    const b = await backup(engine, scripts, {
       schemas: ['public', 'app'],
       exclude_tables: ['public.audit$log'],
     });
@@ -169,7 +200,7 @@ describe.each(ENGINES)('$engine (shipped scripts: $shipped)', ({ engine, shipped
   }, 120_000);
 
   it('honours mixed-case names exactly: no folding to lower case', async () => {
-    const b = await backup(engine, shipped, {
+    const b = await backup(engine, scripts, {
       schemas: ['public', 'MyApp'],
       exclude_tables: ['public.AuditLog'],
     });
@@ -183,11 +214,11 @@ describe.each(ENGINES)('$engine (shipped scripts: $shipped)', ({ engine, shipped
     expect(data).not.toContain('folded-decoy-row');
     expect(data).not.toContain('personal-data@example.com');
     expect(data).toContain('lowercase-auditlog-row');
-    expect(b.warnings()).toEqual([]);
+    expect(b.manifest().warnings).toEqual([]);
   }, 120_000);
 
   it('refuses a schema that does not exist as written, naming the near miss', async () => {
-    const b = await backup(engine, shipped, { schemas: ['public', 'MYAPP'] });
+    const b = await backup(engine, scripts, { schemas: ['public', 'MYAPP'] });
     expect(b.res.code).not.toBe(0);
     expect(b.complete).toBe(false);
     expect(b.res.stderr).toContain('schema "MYAPP" (in schemas) does not exist');
@@ -195,15 +226,15 @@ describe.each(ENGINES)('$engine (shipped scripts: $shipped)', ({ engine, shipped
   }, 120_000);
 
   it('refuses an excluded table whose rows would be dumped; warns about one that is gone', async () => {
-    const near = await backup(engine, shipped, { exclude_tables: ['public.AUDITLOG'] });
+    const near = await backup(engine, scripts, { exclude_tables: ['public.AUDITLOG'] });
     expect(near.res.code).not.toBe(0);
     expect(near.complete).toBe(false);
     expect(near.res.stderr).toContain('excluded table "public"."AUDITLOG"');
     expect(near.res.stderr).toContain('its rows would be dumped');
 
-    const gone = await backup(engine, shipped, { exclude_tables: ['public.no_such_table'] });
+    const gone = await backup(engine, scripts, { exclude_tables: ['public.no_such_table'] });
     expect(gone.res.code, gone.res.stderr).toBe(0);
-    expect(gone.warnings()).toContain(
+    expect(gone.manifest().warnings).toContain(
       'excluded table "public"."no_such_table" (in exclude_tables) does not exist: nothing to exclude',
     );
   }, 120_000);
