@@ -136,6 +136,17 @@ describe('in the config', () => {
     );
   });
 
+  it('refuses one name listed twice, however it is written', () => {
+    expect(() =>
+      parseConfig(
+        config(['schemas: [MyApp, \'"MyApp"\']', 'exclude_tables: [public.a, \'"public".a\']']),
+        'c.yaml',
+      ),
+    ).toThrow(
+      /schemas\[1\]: "MyApp" names the same as MyApp \(schemas\[0\]\); list it once[^]*exclude_tables\[1\]/,
+    );
+  });
+
   it('lets the docker engine take plain lower-case names only', () => {
     expect(() =>
       parseConfig(config(['engine: docker', 'schemas: [public, app_2]']), 'c.yaml'),

@@ -15,7 +15,7 @@ import {
   oneOf,
   ENV_NAME_RE,
 } from './schema-helpers.js';
-import { parseSchemaName, parseTableName } from './names.js';
+import { excludeTablesList, schemasList } from './names-schema.js';
 import { storageShape } from './storage-schema.js';
 import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
@@ -40,16 +40,6 @@ export const PROJECT_REF_RE = /^[a-z]{20}$/;
 
 export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
 
-/** A `schemas` / `exclude_tables` entry, checked by names.ts (any name PostgreSQL accepts). */
-const dbName = (key: string, what: string, parse: (text: string) => NameCheck) =>
-  z
-    .string({ error: (iss) => `${key} must be ${what}, got ${describeValue(iss.input)}` })
-    .superRefine((value, ctx) => {
-      const parsed = parse(value);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message, input: value });
-    });
-type NameCheck = { ok: true } | { ok: false; message: string };
-
 /** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
   parts: list('parts', oneOf('part', PARTS), '[roles, schema, data]')
@@ -61,37 +51,18 @@ const optionShape = {
         'schema, data, storage. Default: roles, schema, data.',
       uniqueItems: true,
     }),
-  schemas: list(
-    'schemas',
-    dbName('schemas[]', 'a schema name', (v) => {
-      const p = parseSchemaName(v);
-      return p.ok ? p : { ok: false, message: invalid('schema', p.message)(v) };
-    }),
-    '[public, app]',
-  )
-    .optional()
-    .meta({
-      description:
-        'Dump only these schemas (schema and data parts), matched exactly as written (case ' +
-        'kept; "double quotes" allowed). Default: all user schemas.',
-      uniqueItems: true,
-    }),
-  exclude_tables: list(
-    'exclude_tables',
-    dbName('exclude_tables[]', 'a "schema.table" name', (v) => {
-      const p = parseTableName(v);
-      return p.ok ? p : { ok: false, message: invalid('table', p.message)(v) };
-    }),
-    '[public.audit_log]',
-    0,
-  )
-    .optional()
-    .meta({
-      description:
-        'Tables whose rows are not dumped (their definitions are), as "schema.table", split at ' +
-        'the first dot outside double quotes and matched exactly as written. Default: none.',
-      uniqueItems: true,
-    }),
+  schemas: schemasList.optional().meta({
+    description:
+      'Dump only these schemas (schema and data parts), matched exactly as written (case ' +
+      'kept; "double quotes" allowed). Default: all user schemas.',
+    uniqueItems: true,
+  }),
+  exclude_tables: excludeTablesList.optional().meta({
+    description:
+      'Tables whose rows are not dumped (their definitions are), as "schema.table", split at ' +
+      'the first dot outside double quotes and matched exactly as written. Default: none.',
+    uniqueItems: true,
+  }),
   compression: oneOf('compression', COMPRESSIONS)
     .optional()
     .describe(
