@@ -151,7 +151,11 @@ async function backup(engine: Engine, scripts: Scripts, filters: Record<string, 
     schema: () => read('schema.sql'),
     data: () => read('data.sql'),
     manifest: () =>
-      JSON.parse(read('backup.json')) as { warnings: string[]; tools: Record<string, string> },
+      JSON.parse(read('backup.json')) as {
+        warnings: string[];
+        tools: Record<string, string>;
+        drill?: unknown;
+      },
   };
 }
 
@@ -160,6 +164,9 @@ describe.each(ENGINES)('$engine (scripts: $scripts)', ({ engine, scripts }) => {
     const b = await backup(engine, scripts, {
       schemas: ['public', HOSTILE_SCHEMA, HOSTILE_BACKTICK],
       exclude_tables: [`public.${HOSTILE_TABLE}`],
+      // Restored into a throwaway cluster and compared before it is stored.
+      parts: ['roles', 'schema', 'data'],
+      drill: true,
     });
     expect(markers(b.dirs)).toEqual([]);
     expect(b.res.code, b.res.stderr).toBe(0);
@@ -177,6 +184,7 @@ describe.each(ENGINES)('$engine (scripts: $scripts)', ({ engine, scripts }) => {
     expect(data).toContain('public-note-row');
     expect(data).not.toContain('hostile-table-row');
     expect(data).not.toContain('app-item-row');
+    expect(b.manifest().drill).toBeDefined();
     // The scripts came from where this case says.
     const cliRelease = { bundle: '3.1.0', 'named CLI': '3.1.0', 'dry run': '3.0.99' }[scripts];
     expect(b.manifest().tools['supabase_cli']).toBe(
