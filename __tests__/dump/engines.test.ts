@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ProjectConfig } from '../../src/config/types.js';
+import { DEFAULT_SUPABASE_CLI_VERSION } from '../../src/config/types.js';
+import { bundledScript } from '../../src/dump/bundled-scripts.js';
+import { parseCliScript } from '../../src/dump/cli-script.js';
 import {
+  cliScriptFlags,
   dockerArgs,
   pgDumpArgs,
-  supabaseCliFlags,
   supabaseCliScript,
 } from '../../src/dump/engines.js';
 import { orderMatviews } from '../../src/dump/extras.js';
@@ -25,25 +28,22 @@ const project: ProjectConfig = {
   allow_unencrypted_public: false,
 };
 
+/** The values that follow each occurrence of `flag`. */
+const after = (args: string[], flag: string) =>
+  args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+
 describe('engine arguments', () => {
-  it('passes the CLI its own flags per part, with the filters', () => {
-    expect(supabaseCliFlags('roles', project)).toEqual(['--role-only']);
-    expect(supabaseCliFlags('schema', project)).toEqual(['--schema', 'public,app']);
-    expect(supabaseCliFlags('data', project)).toEqual([
-      '--data-only',
-      '--use-copy',
-      '--schema',
-      'public,app',
-      '--exclude',
-      'public.audit_log',
-    ]);
+  it('asks the CLI only for the default flags of each part, never the filters', () => {
+    expect(cliScriptFlags('roles')).toEqual(['--role-only']);
+    expect(cliScriptFlags('schema')).toEqual([]);
+    expect(cliScriptFlags('data')).toEqual(['--data-only', '--use-copy']);
   });
 
   it('builds pg_dump arguments with the platform exclusions and never a connection string', () => {
     const data = pgDumpArgs('data', project);
     expect(data).toContain('--data-only');
     expect(data.join(' ')).toContain('--exclude-table auth.schema_migrations');
-    expect(data.join(' ')).toContain('--exclude-table-data public.audit_log');
+    expect(data.join(' ')).toContain('--exclude-table-data "public"."audit_log"');
     expect(data.join(' ')).toContain('--exclude-schema vault');
     expect(pgDumpArgs('schema', project).join(' ')).toContain('--exclude-schema auth');
     expect(pgDumpArgs('roles', project)).toContain('--no-role-passwords');
@@ -52,7 +52,32 @@ describe('engine arguments', () => {
     }
   });
 
-  it('gives the docker engine a URL and the file to write', () => {
+  it('gives pg_dump each configured name as one exact pattern, case and all', () => {
+    const hostile = {
+      ...project,
+      schemas: ['public', 'MyApp', '"my.schema"', 'touch${IFS}MARKER'],
+      exclude_tables: ['public.AuditLog', '"my.schema"."Audit ""Log"""', 'public.a$(touch)'],
+    };
+    const schema = pgDumpArgs('schema', hostile);
+    expect(schema).toContain('--strict-names');
+    expect(after(schema, '--schema')).toEqual([
+      '"public"',
+      '"MyApp"',
+      '"my.schema"',
+      '"touch${IFS}MARKER"',
+    ]);
+    expect(after(pgDumpArgs('data', hostile), '--exclude-table-data')).toEqual([
+      '"public"."AuditLog"',
+      '"my.schema"."Audit ""Log"""',
+      '"public"."a$(touch)"',
+    ]);
+    expect(pgDumpArgs('roles', hostile).join(' ')).not.toContain('MyApp');
+    expect(pgDumpArgs('schema', { ...project, schemas: undefined })).not.toContain(
+      '--strict-names',
+    );
+  });
+
+  it('gives the docker engine a URL, the file to write and each filter as its own argument', () => {
     expect(
       dockerArgs(
         'data',
@@ -74,25 +99,36 @@ describe('engine arguments', () => {
       '--exclude',
       'public.audit_log',
     ]);
+    expect(dockerArgs('roles', project, 'u', 'f')).toEqual([
+      'db',
+      'dump',
+      '--remote',
+      'u',
+      '-f',
+      'f',
+      '--role-only',
+    ]);
   });
 });
 
 describe('supabaseCliScript (real Supabase CLI)', () => {
+  // Another version than the shipped one: the script comes from the binary's dry run.
   const cli = {
     path: resolve('node_modules/.bin/supabase'),
-    version: '3.1.0',
+    version: '0.0.0-not-shipped',
     source: 'path' as const,
   };
 
-  it('gets the CLI dry-run script without any connection export', async () => {
+  it('dry-runs the default flags into a script that parses as the shipped one does', async () => {
     for (const part of ['roles', 'schema', 'data'] as const) {
-      const script = await supabaseCliScript(cli, supabaseCliFlags(part, project));
+      const script = await supabaseCliScript(cli, cliScriptFlags(part));
       expect(script).toMatch(part === 'roles' ? /^pg_dumpall \\$/m : /^pg_dump \\$/m);
       expect(script).not.toMatch(/PGPASSWORD|PGHOST|export PG/);
+      const shipped = bundledScript(DEFAULT_SUPABASE_CLI_VERSION, cliScriptFlags(part))!;
+      expect(parseCliScript(script, cli.version)).toEqual(
+        parseCliScript(shipped, DEFAULT_SUPABASE_CLI_VERSION),
+      );
     }
-    const data = await supabaseCliScript(cli, supabaseCliFlags('data', project));
-    expect(data).toContain('--schema "public|app"');
-    expect(data).toContain('session_replication_role = replica');
   });
 });
 

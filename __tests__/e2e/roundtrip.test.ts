@@ -139,7 +139,7 @@ describe('round trip on a Supabase-shaped database', () => {
     expect(diffSnapshots(expected, await snapshot(target, 'app'))).toEqual([]);
   });
 
-  it('supabase-cli engine with default filters needs no CLI: the scripts of the pinned release ship with it', async () => {
+  it('supabase-cli engine needs no CLI, with or without filters: the scripts of the pinned release ship with it', async () => {
     // No CLI anywhere: none on PATH, an empty tool cache, and a download base that has none.
     const releases = createServer((_req, res) => res.writeHead(404).end());
     await new Promise<void>((ok) => releases.listen(0, '127.0.0.1', ok));
@@ -171,17 +171,31 @@ describe('round trip on a Supabase-shaped database', () => {
     documentedRestore(target, 'app', decompress(dir, manifest));
     expect(diffSnapshots(expected, await snapshot(target, 'app'))).toEqual([]);
 
-    // A filter the shipped scripts do not cover needs the CLI, and says why it could not get it.
+    // Filters need no CLI either: they are added to the shipped scripts' pg_dump arguments.
     const filtered = writeConfig({
       name: 'fixture',
       db_url_secret: 'FIXTURE_DB_URL',
-      exclude_tables: ['public.audit_log'],
+      schemas: ['public', 'app'],
+      exclude_tables: ['app.audit_log'],
     });
-    const refused = await run(filtered, mkdtempSync(join(tmpdir(), 'out-')));
+    const filteredOut = mkdtempSync(join(tmpdir(), 'out-'));
+    const withFilters = await run(filtered, filteredOut);
     releases.close();
-    expect(refused.code, refused.stderr).toBe(1);
-    expect(refused.stderr).toMatch(/Downloading Supabase CLI 3\.1\.0/);
-    expect(refused.stderr).toMatch(/release has no checksums file/);
+    expect(withFilters.code, withFilters.stderr).toBe(0);
+    expect(withFilters.stderr).not.toMatch(/Downloading Supabase CLI/);
+    const filteredDir = setDirOf(filteredOut, 'fixture');
+    const files = decompress(
+      filteredDir,
+      parseBackupJson(readFileSync(join(filteredDir, 'backup.json'), 'utf8')),
+    );
+    const plain = {
+      schema: readFileSync(files['schema']!, 'utf8'),
+      data: readFileSync(files['data']!, 'utf8'),
+    };
+    expect(plain['schema']).toMatch(/^CREATE TABLE IF NOT EXISTS "app"\."audit_log" \(/m);
+    expect(plain['data']).not.toMatch(/^COPY "app"\."audit_log"/m);
+    expect(plain['data']).toMatch(/^COPY "app"\./m);
+    expect(plain['data']).toMatch(/^COPY "public"\./m);
   });
 
   it('pg-dump engine: `restore` verifies, applies in one transaction and checks row counts', async () => {

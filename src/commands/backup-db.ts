@@ -10,8 +10,10 @@ import {
   secretsOf,
   type Connection,
 } from '../config/secrets.js';
+import { configuredSchemas, excludedTables } from '../config/names.js';
 import { bundledScript } from '../dump/bundled-scripts.js';
-import { supabaseCliFlags } from '../dump/engines.js';
+import { checkConfiguredNames } from '../dump/names-check.js';
+import { cliScriptFlags } from '../dump/engines.js';
 import { collectExtras, type Extras } from '../dump/extras.js';
 import { preflight, type Preflight } from '../dump/preflight.js';
 import { locateSupabaseCli, type SupabaseCli } from '../dump/supabase-cli.js';
@@ -58,7 +60,7 @@ function shippedCli(
   const shipped =
     project.engine === 'supabase-cli' &&
     !env['SUPABASE_CLI_PATH'] &&
-    parts.every((p) => bundledScript(version, supabaseCliFlags(p, project)) !== undefined);
+    parts.every((p) => bundledScript(version, cliScriptFlags(p)) !== undefined);
   return shipped ? { path: null, version, source: 'bundled' } : null;
 }
 
@@ -101,6 +103,11 @@ export async function openDatabase(
     logger.debug(
       `Supabase CLI ${cli.version}: its dump scripts ship with this tool; no CLI needed`,
     );
-  const extras = await collectExtras({ psql: pg.psql, env }, project.schemas, server.major);
+  const target = { psql: pg.psql, env };
+  const schemas = configuredSchemas(project);
+  // Before anything is dumped: a listed name that matches nothing is never silence.
+  const nameWarnings = await checkConfiguredNames(target, schemas, excludedTables(project));
+  const extras = await collectExtras(target, schemas, server.major);
+  extras.warnings.unshift(...nameWarnings);
   return { conn, env, server, pg, cli, extras };
 }

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, UsageError, errorMessage, type ConfigIssue } from '../errors.js';
 import { configFileSchema, mergeDefaults } from './schema.js';
 import { DEFAULTS_KEYS, PROJECT_KEYS, RETENTION_KEYS, ROOT_KEYS } from './schema.js';
+import { dockerNameProblems } from './names.js';
 import type { Config, ProjectConfig } from './types.js';
 
 type Path = readonly PropertyKey[];
@@ -57,7 +58,7 @@ export function parseConfig(text: string, file: string): Config {
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(sortIssues(issues));
   const config = mergeDefaults(result.data, file);
-  const unset = storageUnset(config);
+  const unset = [...storageUnset(config), ...dockerNames(config)];
   if (unset.length > 0)
     throw new ConfigError(unset.map((p) => issueAt(locate(doc, p), p.path, p.message)));
   return config;
@@ -75,6 +76,16 @@ function storageUnset(config: Config): Problem[] {
           },
         ]
       : [],
+  );
+}
+
+/** Names the docker engine cannot pass on unchanged (names.ts). */
+function dockerNames(config: Config): Problem[] {
+  return config.projects.flatMap((p, i) =>
+    dockerNameProblems(p).map(({ key, index, message }) => ({
+      path: ['projects', i, key, index],
+      message,
+    })),
   );
 }
 

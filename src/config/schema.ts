@@ -15,6 +15,7 @@ import {
   oneOf,
   ENV_NAME_RE,
 } from './schema-helpers.js';
+import { excludeTablesList, schemasList } from './names-schema.js';
 import { storageShape } from './storage-schema.js';
 import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
@@ -38,8 +39,6 @@ export { ENV_NAME_RE, PROJECT_NAME_RE, describeValue, looksLikeUrl };
 export const PROJECT_REF_RE = /^[a-z]{20}$/;
 
 export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
-export const SCHEMA_NAME_RE = /^[^\s.,"*?]+$/;
-export const TABLE_NAME_RE = /^[^\s.,"*?]+\.[^\s.,"*?]+$/;
 
 /** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
@@ -52,34 +51,18 @@ const optionShape = {
         'schema, data, storage. Default: roles, schema, data.',
       uniqueItems: true,
     }),
-  schemas: list(
-    'schemas',
-    matching('schemas[]', 'a schema name', SCHEMA_NAME_RE, invalid('schema', 'e.g. "public"')),
-    '[public, app]',
-  )
-    .optional()
-    .meta({
-      description: 'Dump only these schemas (schema and data parts). Default: all user schemas.',
-      uniqueItems: true,
-    }),
-  exclude_tables: list(
-    'exclude_tables',
-    matching(
-      'exclude_tables[]',
-      'a "schema.table" name',
-      TABLE_NAME_RE,
-      invalid('table', 'write "schema.table", e.g. "public.audit_log" (no wildcards)'),
-    ),
-    '[public.audit_log]',
-    0,
-  )
-    .optional()
-    .meta({
-      description:
-        'Tables whose rows are not dumped (their definitions are), as "schema.table". ' +
-        'Default: none.',
-      uniqueItems: true,
-    }),
+  schemas: schemasList.optional().meta({
+    description:
+      'Dump only these schemas (schema and data parts), matched exactly as written (case ' +
+      'kept; "double quotes" allowed). Default: all user schemas.',
+    uniqueItems: true,
+  }),
+  exclude_tables: excludeTablesList.optional().meta({
+    description:
+      'Tables whose rows are not dumped (their definitions are), as "schema.table", split at ' +
+      'the first dot outside double quotes and matched exactly as written. Default: none.',
+    uniqueItems: true,
+  }),
   compression: oneOf('compression', COMPRESSIONS)
     .optional()
     .describe(

@@ -3,8 +3,7 @@
  * get the connection only through PG* environment variables.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +12,9 @@ import { DumpError } from '../errors.js';
 import { run, runStreaming } from '../proc/run.js';
 import { bundledScript } from './bundled-scripts.js';
 import { cachedCliOutput } from './cli-cache.js';
+import { cliScriptFlags, filteredArgs, parseCliScript, projectFilters } from './cli-script.js';
+import { startDocker } from './docker-engine.js';
+import { schemaPattern, tablePattern } from './patterns.js';
 import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
 import {
@@ -22,6 +24,9 @@ import {
   RESERVED_ROLES,
 } from './platform-schemas.js';
 import type { SupabaseCli } from './supabase-cli.js';
+
+export { cliScriptFlags, projectFilters } from './cli-script.js';
+export { dockerArgs } from './docker-engine.js';
 
 export interface EngineContext {
   project: ProjectConfig;
@@ -42,24 +47,6 @@ export interface PartStream {
 
 /** The placeholder target for dry runs: the script depends only on CLI version and flags. */
 const DRY_RUN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/** The official CLI's flags for a part, with the project's filters. */
-export function supabaseCliFlags(part: Part, project: ProjectConfig): string[] {
-  const schemas = project.schemas ? ['--schema', project.schemas.join(',')] : [];
-  switch (part) {
-    case 'roles':
-      return ['--role-only'];
-    case 'schema':
-      return schemas;
-    case 'data':
-      return [
-        '--data-only',
-        '--use-copy',
-        ...schemas,
-        ...project.exclude_tables.flatMap((t) => ['--exclude', t]),
-      ];
-  }
-}
 
 /**
  * Gets the CLI's own pg_dump script for the flags, minus the connection exports it prints: the
@@ -110,7 +97,11 @@ export async function dryRunScript(
 
 /** pg_dump/pg_dumpall arguments of the pg-dump engine, the same contract as the CLI's scripts. */
 export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
-  const schemas = (project.schemas ?? []).flatMap((s) => ['--schema', s]);
+  const { schemas: names, excludeTables } = projectFilters(project);
+  // Exact patterns; --strict-names: a listed schema that matches nothing fails the dump.
+  const schemas = names
+    ? ['--strict-names', ...names.flatMap((s) => ['--schema', schemaPattern(s)])]
+    : [];
   const excludeSchemas = (list: string[]) => list.flatMap((s) => ['--exclude-schema', s]);
   switch (part) {
     case 'roles':
@@ -139,7 +130,7 @@ export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
         'postgres',
         ...excludeSchemas(PLATFORM_SCHEMAS_DATA_DUMP),
         ...PLATFORM_TABLES_DATA_DUMP.flatMap((t) => ['--exclude-table', t]),
-        ...project.exclude_tables.flatMap((t) => ['--exclude-table-data', t]),
+        ...excludeTables.flatMap((t) => ['--exclude-table-data', tablePattern(t)]),
         ...schemas,
       ];
   }
@@ -174,18 +165,27 @@ function withTrailer(
   return Readable.from(gen(), { objectMode: false });
 }
 
-function startSupabaseCli(ctx: EngineContext, part: Part, trailer: string): Promise<PartStream> {
+/**
+ * The CLI's script for the part's default flags, its pg_dump arguments rebuilt with the
+ * filters and passed to bash as positional parameters (`pg_dump "$@"` in the script).
+ */
+async function startSupabaseCli(
+  ctx: EngineContext,
+  part: Part,
+  trailer: string,
+): Promise<PartStream> {
   const cli = ctx.cli;
   if (!cli) throw new DumpError('the supabase-cli engine needs the Supabase CLI');
-  return supabaseCliScript(cli, supabaseCliFlags(part, ctx.project), ctx.env).then(
-    async (script) => {
-      const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
-      await writeFile(file, script, { mode: 0o600 });
-      const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
-      const child = runStreaming('bash', [file], { env, signal: ctx.signal });
-      return { stream: withTrailer(child, '', trailer, part), kill: () => child.kill() };
-    },
+  const script = parseCliScript(
+    await supabaseCliScript(cli, cliScriptFlags(part), ctx.env),
+    cli.version,
   );
+  const args = filteredArgs(part, script.args, projectFilters(ctx.project));
+  const file = join(ctx.workDir, `${part}-${randomBytes(4).toString('hex')}.sh`);
+  await writeFile(file, script.text, { mode: 0o600 });
+  const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
+  const child = runStreaming('bash', [file, ...args], { env, signal: ctx.signal });
+  return { stream: withTrailer(child, '', trailer, part), kill: () => child.kill() };
 }
 
 function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStream {
@@ -206,45 +206,6 @@ function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStrea
   };
 }
 
-/** `supabase db dump -f` exactly as the official guide runs it (needs Docker). */
-export function dockerArgs(
-  part: Part,
-  project: ProjectConfig,
-  url: string,
-  file: string,
-): string[] {
-  return ['db', 'dump', '--remote', url, '-f', file, ...supabaseCliFlags(part, project)];
-}
-
-async function startDocker(
-  ctx: EngineContext,
-  part: Part,
-  trailer: string,
-  urlWithoutPassword: string,
-): Promise<PartStream> {
-  const cli = ctx.cli;
-  if (!cli?.path) throw new DumpError('the docker engine needs the Supabase CLI');
-  const dir = join(ctx.workDir, `docker-${part}`);
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${part}.sql`);
-  // The CLI reads the password from PGPASSWORD, so the URL on its command line carries none.
-  await run(cli.path, dockerArgs(part, ctx.project, urlWithoutPassword, file), {
-    env: ctx.env,
-    signal: ctx.signal,
-  }).catch((err: unknown) => {
-    throw new DumpError(`supabase db dump (docker) failed for ${part}: ${(err as Error).message}`);
-  });
-  async function* gen() {
-    try {
-      for await (const chunk of createReadStream(file)) yield chunk as Buffer;
-      if (trailer) yield Buffer.from(trailer);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-  return { stream: Readable.from(gen(), { objectMode: false }), kill: () => undefined };
-}
-
 /**
  * Fetches the CLI's scripts for all parts at once (each dry run costs the CLI ~0.5 s and 165 MB;
  * run together they cost one), so the dumps that follow start without waiting.
@@ -256,8 +217,11 @@ export async function prepareEngine(
 ): Promise<void> {
   const cli = ctx.cli;
   if (engine !== 'supabase-cli' || !cli) return;
+  // Parsed too, so that an unreadable script fails before any part starts.
   await Promise.all(
-    parts.map((part) => supabaseCliScript(cli, supabaseCliFlags(part, ctx.project), ctx.env)),
+    parts.map(async (part) =>
+      parseCliScript(await supabaseCliScript(cli, cliScriptFlags(part), ctx.env), cli.version),
+    ),
   );
 }
 

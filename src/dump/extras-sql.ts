@@ -14,12 +14,20 @@ const attachable = list(ATTACHABLE_PLATFORM_SCHEMAS);
 const platformSchemaRe = `^(${PLATFORM_SCHEMAS_SCHEMA_DUMP.map((p) => p.replace(/\*/g, '.*')).join('|')})$`;
 const reservedRe = `^(${RESERVED_ROLES.join('|')})$`;
 
-/** schema filter on a namespace alias: the user schemas the schema dump contains. */
+/**
+ * schema filter on a namespace alias: the user schemas the schema dump contains. The configured
+ * list is never SQL text: the query reads it from the psql variable `schemas` (schemaVars).
+ */
 export function userSchemaFilter(alias: string, schemas: string[] | undefined): string {
   const base = `${alias}.nspname !~ '${platformSchemaRe}'`;
   return schemas
-    ? `${base} and ${alias}.nspname in (${list(schemas.map((s) => s.replace(/'/g, "''")))})`
+    ? `${base} and ${alias}.nspname in (select json_array_elements_text(:'schemas'::json))`
     : base;
+}
+
+/** The psql variables the userSchemaFilter queries need. */
+export function schemaVars(schemas: string[] | undefined): Record<string, string> {
+  return schemas ? { schemas: JSON.stringify(schemas) } : {};
 }
 
 // User policies on platform tables, recreated idempotently (a new project may have a same-named one).

@@ -10,6 +10,7 @@ import {
   VAULT_SQL,
   matviewsSql,
   revokesSql,
+  schemaVars,
 } from './extras-sql.js';
 import { queryJson, type PsqlTarget } from './query.js';
 
@@ -55,8 +56,13 @@ export async function collectExtras(
   const policies = await queryJson<{ name: string; sql: string }[]>(target, POLICIES_SQL);
   const triggers = await queryJson<{ name: string; sql: string }[]>(target, TRIGGERS_SQL);
   const memberships = await queryJson<string[]>(target, MEMBERSHIPS_SQL);
-  const revokes = await queryJson<string[]>(target, revokesSql(schemas, serverMajor));
-  const views = await queryJson<{ name: string; deps: string[] }[]>(target, matviewsSql(schemas));
+  const vars = schemaVars(schemas);
+  const revokes = await queryJson<string[]>(target, revokesSql(schemas, serverMajor), vars);
+  const views = await queryJson<{ name: string; deps: string[] }[]>(
+    target,
+    matviewsSql(schemas),
+    vars,
+  );
   const vaultSecrets = await queryJson<number>(target, VAULT_SQL);
   const materializedViews = orderMatviews(views);
 
