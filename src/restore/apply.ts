@@ -1,6 +1,7 @@
 /**
  * Applies a verified set to a database: checks the target first (nothing is applied when it
- * refuses), decompresses the chosen parts to private temp files (checking raw digests), filters
+ * refuses), decompresses the chosen parts to private temp files (checking raw digests and
+ * refusing any psql meta-command: src/pipeline/psql-guard.ts), filters
  * data.sql for --tables, runs Supabase's documented psql procedure in one transaction, then
  * compares row counts. Shared by `restore` and the drill.
  */
@@ -12,6 +13,7 @@ import type { PsqlTarget } from '../dump/query.js';
 import { RestoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CopyRowCounter, type TableRows } from '../pipeline/copy-rows.js';
+import { PsqlGuard } from '../pipeline/psql-guard.js';
 import { ProcessFailure, run } from '../proc/run.js';
 import { decompressPart } from './decompress.js';
 import { filterDataFile } from './filter-data.js';
@@ -72,7 +74,8 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
           work,
           input.identities,
           input.signal,
-          part.part === 'data' ? reader : undefined,
+          // The guard first: nothing psql would run as a command gets past decompression.
+          [new PsqlGuard(`${part.part}.sql`), ...(part.part === 'data' && reader ? [reader] : [])],
         ),
       );
     }

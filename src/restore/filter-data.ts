@@ -7,6 +7,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PsqlGuard } from '../pipeline/psql-guard.js';
 import { tableKey } from './plan.js';
 
 export interface DataFilter {
@@ -98,9 +99,12 @@ export async function filterDataFile(
   signal?: AbortSignal,
 ): Promise<Set<string>> {
   const stage = new DataSqlFilter(filter);
+  // Dropping lines can change how psql reads the rest (a dropped line may have opened a comment),
+  // so what psql will read is checked again.
   await pipeline(
     createReadStream(from, { highWaterMark: 1024 * 1024 }),
     stage,
+    new PsqlGuard('data.sql (filtered for --tables)'),
     createWriteStream(to, { mode: 0o600 }),
     { signal },
   );
