@@ -20,8 +20,8 @@ async function guard(pieces: Buffer[]): Promise<string | null> {
 }
 
 /** The verdict for `text` whole, split in two at every byte, and fed one byte at a time; all must agree. */
-async function verdict(text: string): Promise<string | null> {
-  const bytes = Buffer.from(text, 'utf8');
+async function verdict(text: string | Buffer): Promise<string | null> {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
   const whole = await guard([bytes]);
   for (let k = 1; k < bytes.length; k++)
     expect(await guard([bytes.subarray(0, k), bytes.subarray(k)]), `split at ${k}`).toBe(whole);
@@ -78,8 +78,10 @@ const honest: Record<string, string> = {
     'SELECT 1; -- \\o /tmp/x',
     '',
   ].join('\n'),
-  'BEGIN ATOMIC body, then SQL': 'CREATE FUNCTION public.a() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\nEND;\nSELECT 2;\n',
-  'non-ASCII text': "COMMENT ON TABLE public.t IS 'ぁ café ü';\nCOPY public.t (x) FROM stdin;\nぁ\n\\.\n",
+  'BEGIN ATOMIC body, then SQL':
+    'CREATE FUNCTION public.a() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\nEND;\nSELECT 2;\n',
+  'non-ASCII text':
+    "COMMENT ON TABLE public.t IS 'ぁ café ü';\nCOPY public.t (x) FROM stdin;\nぁ\n\\.\n",
 };
 
 describe('PsqlGuard passes honest dumps', () => {
@@ -90,7 +92,11 @@ describe('PsqlGuard passes honest dumps', () => {
 
 /** Hostile parts: each must be refused, naming the line. */
 const hostile: [string, string, RegExp][] = [
-  ['\\! at a line start', `${HEADER}\\! touch MARKER\n`, /schema\.sql line 11: psql meta-command \\!/],
+  [
+    '\\! at a line start',
+    `${HEADER}\\! touch MARKER\n`,
+    /schema\.sql line 11: psql meta-command \\!/,
+  ],
   ['\\i', 'SELECT 1;\n\\i /etc/passwd\n', /line 2: psql meta-command \\i /],
   ['\\o to a pipe', '\\o |sh\n', /line 1: psql meta-command \\o /],
   ['\\copy ... program', "\\copy t from program 'id'\n", /\\copy /],
@@ -106,7 +112,11 @@ const hostile: [string, string, RegExp][] = [
   ['after a dollar body', 'SELECT $a$ $b$ \\! $a$; \\! id\n', /\\!/],
   ['after an E string', "SELECT E'\\\\'; \\! id\n", /\\!/],
   ['a \\. outside COPY', 'SELECT 1;\n\\.\n', /\\\./],
-  ['in data after the COPY block ends', 'COPY public.t (a) FROM stdin;\n1\n\\.\n\\! id\n', /line 4: psql meta-command \\!/],
+  [
+    'in data after the COPY block ends',
+    'COPY public.t (a) FROM stdin;\n1\n\\.\n\\! id\n',
+    /line 4: psql meta-command \\!/,
+  ],
   [
     'COPY header not at a statement start',
     'SELECT 1\nCOPY public.t (a) FROM stdin;\n\\! id\n\\.\n',
@@ -135,8 +145,16 @@ const hostile: [string, string, RegExp][] = [
   ],
   ['$ right after a name', 'SELECT 1 AS x$$ \\! $$;\n', /a "\$" right after a name/],
   ['NUL byte', 'SELECT 1; -- \0\n\\! id\n', /line 1: a NUL byte/],
-  ['NUL byte in COPY data', 'COPY public.t (a) FROM stdin;\nx\0\n\\.\n', /line 2: a NUL byte in COPY data/],
-  ['ends inside COPY data', 'COPY public.t (a) FROM stdin;\n1\n', /ends inside the COPY data begun at line 2/],
+  [
+    'NUL byte in COPY data',
+    'COPY public.t (a) FROM stdin;\nx\0\n\\.\n',
+    /line 2: a NUL byte in COPY data/,
+  ],
+  [
+    'ends inside COPY data',
+    'COPY public.t (a) FROM stdin;\n1\n',
+    /ends inside the COPY data begun at line 2/,
+  ],
   ['ends inside a string', "SELECT 'abc\n", /ends inside a quoted string/],
   ['ends inside a dollar body', 'SELECT $x$ abc $y$\n', /ends inside a dollar-quoted body/],
   ['ends inside a comment', 'SELECT 1; /* /* */\n', /ends inside a \/\* comment/],
@@ -147,5 +165,48 @@ describe('PsqlGuard refuses meta-commands', () => {
     const refused = await verdict(text);
     expect(refused).toMatch(message);
     expect(refused).toMatch(/^refusing the set: schema\.sql line \d+: .*nothing was applied$/);
+  });
+});
+
+describe('PsqlGuard for a psql without \\restrict (asciiOnly)', () => {
+  async function ascii(text: Buffer): Promise<string | null> {
+    const out: string[] = [];
+    for (let k = 1; k < text.length; k++) {
+      try {
+        await pipeline(
+          Readable.from([text.subarray(0, k), text.subarray(k)]),
+          new PsqlGuard('roles.sql', { asciiOnly: true }),
+          new Writable({ write: (_c, _e, cb) => cb() }),
+        );
+        out.push('ok');
+      } catch (err) {
+        out.push((err as Error).message);
+      }
+    }
+    expect(new Set(out).size).toBe(1);
+    return out[0] === 'ok' ? null : out[0]!;
+  }
+
+  it('refuses what a client-only encoding reads another way (SJIS swallows the quote)', async () => {
+    // Under SJIS, 0x81 0x27 is one character: psql sees no string and runs \! (checked for real in e2e/hostile-restore).
+    const sjis = Buffer.concat([
+      Buffer.from("SET client_encoding = 'SJIS';\nSELECT 1 "),
+      Buffer.from([0x81]),
+      Buffer.from("' \\! touch MARKER\n';\n"),
+    ]);
+    // Read as UTF-8 (or any server encoding), this is a string: the default guard passes it.
+    expect(await verdict(sjis)).toBeNull();
+    expect(await ascii(sjis)).toMatch(/roles\.sql line 2: non-ASCII text right before "'"/);
+    expect(await ascii(Buffer.from("COMMENT ON TABLE t IS 'ぁ';\n"))).toMatch(/non-ASCII/);
+    expect(await ascii(Buffer.from('SELECT $ぁ$ x $ぁ$;\n'))).toMatch(/non-ASCII \$tag\$/);
+  });
+
+  it('passes ASCII SQL, non-ASCII followed by letters, and any COPY data', async () => {
+    expect(
+      await ascii(
+        Buffer.from("SELECT 'plain';\nCOPY public.t (a) FROM stdin;\nぁ 日本\t\\N\n\\.\n"),
+      ),
+    ).toBeNull();
+    expect(await ascii(Buffer.from("SELECT 'caféx';\n"))).toBeNull();
   });
 });

@@ -84,8 +84,18 @@ export class PsqlGuard extends Transform {
   private copyHead = '';
   private meta = '';
 
-  /** `name` is what messages call the part, e.g. "schema.sql". */
-  constructor(private readonly name: string) {
+  private prevHigh = false;
+
+  /**
+   * `name` is what messages call the part, e.g. "schema.sql". `asciiOnly` (for a psql without
+   * `\restrict`) also refuses non-ASCII text psql could read another way: under a client-only
+   * encoding such as SJIS or GBK (which a part can switch to), a byte above 0x7F swallows the
+   * byte after it, quote or newline included.
+   */
+  constructor(
+    private readonly name: string,
+    private readonly options: { asciiOnly?: boolean } = {},
+  ) {
     super();
   }
 
@@ -123,7 +133,7 @@ export class PsqlGuard extends Transform {
 
   private scan(chunk: Buffer): void {
     let lineStart = this.candidate ? 0 : -1;
-    for (let i = 0; i < chunk.length; ) {
+    for (let i = 0; i < chunk.length;) {
       if (this.state === COPY) {
         i = this.copyData(chunk, i);
         lineStart = this.candidate ? i : -1;
@@ -132,8 +142,9 @@ export class PsqlGuard extends Transform {
       const b = chunk[i]!;
       if (b === NL) {
         if (lineStart !== -1) this.keepHeader(chunk.subarray(lineStart, i));
+        if (this.options.asciiOnly) this.checkEncoding(b);
         const copy = this.candidate && this.isCopyHeader();
-        this.step(b, chunk, i);
+        this.step(b);
         i++;
         this.endLine();
         if (copy) {
@@ -145,11 +156,23 @@ export class PsqlGuard extends Transform {
         continue;
       }
       if (b === 0) throw this.refuse('a NUL byte (no dump holds one)');
-      this.step(b, chunk, i);
+      if (this.options.asciiOnly) this.checkEncoding(b);
+      this.step(b);
       this.lineOffset++;
       i++;
     }
     if (lineStart !== -1) this.keepHeader(chunk.subarray(lineStart));
+  }
+
+  private checkEncoding(b: number): void {
+    const high = b >= 0x80;
+    if (this.prevHigh && !high && !(isLetter(b) || isDigit(b) || b === 0x5f))
+      throw this.refuse(
+        `non-ASCII text right before ${JSON.stringify(String.fromCharCode(b))}, which this psql reads by the client encoding (a part can switch it to one where that byte is swallowed); psql 15.14, 16.10, 17.6, 18 and later have \\restrict, which lets this tool restore it`,
+      );
+    if (high && this.state === DOLLAR_OPEN)
+      throw this.refuse('a non-ASCII $tag$, which this psql reads by the client encoding');
+    this.prevHigh = high;
   }
 
   private keepHeader(piece: Buffer): void {
@@ -184,6 +207,7 @@ export class PsqlGuard extends Transform {
     if (seg.includes(0)) throw this.refuse('a NUL byte in COPY data (no dump holds one)');
     if (this.copyLen < 3) this.copyHead += seg.subarray(0, 3 - this.copyLen).toString('latin1');
     this.copyLen += seg.length;
+    this.prevHigh = false;
     if (nl === -1) return chunk.length;
     const last = this.copyHead === '\\.' || (this.copyHead === '\\.\r' && this.copyLen === 3);
     this.copyLen = 0;
@@ -215,24 +239,24 @@ export class PsqlGuard extends Transform {
     this.wordLen = 0;
   }
 
-  private step(b: number, chunk: Buffer, i: number): void {
+  private step(b: number): void {
     switch (this.state) {
       case NORMAL:
-        return this.normal(b, chunk, i);
+        return this.normal(b);
       case LINE_COMMENT:
         // psql's -- comment stops at \r as well as \n.
         if (b === NL || b === 0x0d) {
           this.state = NORMAL;
-          this.normal(b, chunk, i);
+          this.normal(b);
         }
         return;
       case BLOCK_COMMENT:
         return this.blockComment(b);
       case QUOTE:
       case DQUOTE:
-        return this.quoted(b, chunk, i);
+        return this.quoted(b);
       case DOLLAR_OPEN:
-        return this.dollarOpen(b, chunk, i);
+        return this.dollarOpen(b);
       case DOLLAR:
         return this.dollarBody(b);
       case META:
@@ -249,7 +273,7 @@ export class PsqlGuard extends Transform {
     );
   }
 
-  private normal(b: number, chunk: Buffer, i: number): void {
+  private normal(b: number): void {
     if (this.pendingDash) {
       this.pendingDash = false;
       if (b === 0x2d) return void (this.state = LINE_COMMENT);
@@ -296,7 +320,10 @@ export class PsqlGuard extends Transform {
       this.pendingQuote = false;
       this.oddBackslashes = false;
     } else if (b === 0x24) {
-      if (afterIdent) throw this.refuse('a "$" right after a name or number, which psql versions read differently');
+      if (afterIdent)
+        throw this.refuse(
+          'a "$" right after a name or number, which psql versions read differently',
+        );
       this.state = DOLLAR_OPEN;
       this.tag = '';
     }
@@ -318,13 +345,13 @@ export class PsqlGuard extends Transform {
     else if (b === 0x2f) this.pendingSlash = true;
   }
 
-  private quoted(b: number, chunk: Buffer, i: number): void {
+  private quoted(b: number): void {
     const quote = this.state === QUOTE ? 0x27 : 0x22;
     if (this.pendingQuote) {
       this.pendingQuote = false;
       if (b === quote) return; // doubled: still inside
       this.state = NORMAL;
-      return this.normal(b, chunk, i);
+      return this.normal(b);
     }
     if (b === quote) {
       if (this.oddBackslashes && quote === 0x27)
@@ -335,7 +362,7 @@ export class PsqlGuard extends Transform {
     } else this.oddBackslashes = b === BACKSLASH && !this.oddBackslashes;
   }
 
-  private dollarOpen(b: number, chunk: Buffer, i: number): void {
+  private dollarOpen(b: number): void {
     if (b === 0x24) {
       this.state = DOLLAR;
       this.closer = `$${this.tag}$`;
@@ -349,8 +376,8 @@ export class PsqlGuard extends Transform {
     }
     // Not a delimiter: psql keeps the "$" alone ($1 is a parameter) and rescans the rest.
     this.state = NORMAL;
-    for (let k = 0; k < this.tag.length; k++) this.normal(this.tag.charCodeAt(k), chunk, i);
-    this.normal(b, chunk, i);
+    for (let k = 0; k < this.tag.length; k++) this.normal(this.tag.charCodeAt(k));
+    this.normal(b);
   }
 
   private dollarBody(b: number): void {

@@ -7,7 +7,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PsqlGuard } from '../pipeline/psql-guard.js';
+import type { PsqlGuard } from '../pipeline/psql-guard.js';
 import { tableKey } from './plan.js';
 
 export interface DataFilter {
@@ -96,6 +96,7 @@ export async function filterDataFile(
   from: string,
   to: string,
   filter: DataFilter,
+  guard: PsqlGuard,
   signal?: AbortSignal,
 ): Promise<Set<string>> {
   const stage = new DataSqlFilter(filter);
@@ -104,7 +105,7 @@ export async function filterDataFile(
   await pipeline(
     createReadStream(from, { highWaterMark: 1024 * 1024 }),
     stage,
-    new PsqlGuard('data.sql (filtered for --tables)'),
+    guard,
     createWriteStream(to, { mode: 0o600 }),
     { signal },
   );
