@@ -15,7 +15,11 @@ async function guard(pieces: Buffer[]): Promise<string | null> {
   } catch (err) {
     return (err as Error).message;
   }
-  expect(Buffer.concat(out).equals(Buffer.concat(pieces))).toBe(true);
+  // Unchanged, but for pg_dump's own \restrict pair, which is commented out.
+  const expected = Buffer.concat(pieces)
+    .toString('latin1')
+    .replace(/^(\\(un)?restrict [A-Za-z0-9]+\r?)$/gm, '-- $1');
+  expect(Buffer.concat(out).toString('latin1')).toBe(expected);
   return null;
 }
 
@@ -46,6 +50,20 @@ const HEADER = [
 /** Honest pg_dump shapes: every one must pass. */
 const honest: Record<string, string> = {
   'commented-out \\restrict pair': `${HEADER}\nCREATE TABLE public.t (id int);\n\n-- \\unrestrict 9yQK4qgq\n`,
+  "pg_dump's live \\restrict pair (commented out on the way)": [
+    'SET session_replication_role = replica;',
+    '',
+    '\\restrict 9yQK4qgqQh7kdIbC1c0ozlPE1ERafQzzQJJyG3tc5aRa2BDDdv5oYYk6cHWOeND',
+    '',
+    'COPY public.t (a) FROM stdin;',
+    '\\N',
+    '\\.',
+    '',
+    '\\unrestrict 9yQK4qgqQh7kdIbC1c0ozlPE1ERafQzzQJJyG3tc5aRa2BDDdv5oYYk6cHWOeND',
+    '',
+    'RESET ALL;',
+    '',
+  ].join('\n'),
   'COPY data with backslashes': [
     HEADER,
     'COPY "public"."notes" ("id", "body", "tag") FROM stdin;',
@@ -103,7 +121,13 @@ const hostile: [string, string, RegExp][] = [
   ['\\gexec', "SELECT 'x' \\gexec\n", /\\gexec/],
   ['\\set', '\\set ON_ERROR_STOP 0\n', /\\set /],
   ['\\connect', '\\connect other\n', /\\connect/],
-  ['\\unrestrict', '\\unrestrict key\n', /\\unrestrict/],
+  ['\\unrestrict with more on the line', '\\unrestrict key; \\! id\n', /\\unrestrict/],
+  [
+    '\\restrict inside a statement',
+    'SELECT 1\n\\restrict key\n',
+    /line 2: psql meta-command \\restrict/,
+  ],
+  ['a long line after a backslash', `\\!${' '.repeat(300)}x\n`, /line 1: psql meta-command \\!/],
   ['after a statement', 'SELECT 1; \\! id\n', /line 1: psql meta-command \\!/],
   ['\\; inside a statement', 'SELECT 1 \\; SELECT 2;\n', /\\;/],
   ['after a -- comment ended by \\r', '-- comment\r\\! id\n', /\\!/],

@@ -29,6 +29,10 @@ const DOLLAR = 6;
 const COPY = 7;
 /** After a backslash in SQL text: reading the command's name for the message. */
 const META = 8;
+/** A line that starts with a backslash at a statement start: pg_dump's \restrict pair? */
+const RESTRICT_LINE = 9;
+/** What pg_dump 15.14, 16.10, 17.6, 18 and later write around a dump (a key of letters and digits). */
+const PG_DUMP_RESTRICT = /^\\(un)?restrict [A-Za-z0-9]+\r?$/;
 
 const NL = 0x0a;
 const BACKSLASH = 0x5c;
@@ -83,6 +87,8 @@ export class PsqlGuard extends Transform {
   private copyLen = 0;
   private copyHead = '';
   private meta = '';
+  private held: Buffer[] = [];
+  private heldLen = 0;
 
   private prevHigh = false;
 
@@ -105,11 +111,18 @@ export class PsqlGuard extends Transform {
     } catch (err) {
       return done(err as Error);
     }
-    done(null, chunk);
+    done();
   }
 
   override _flush(done: TransformCallback): void {
     if (this.state === META) return done(this.metaCommand());
+    if (this.state === RESTRICT_LINE) {
+      try {
+        this.restrictLine();
+      } catch (err) {
+        return done(err as Error);
+      }
+    }
     const open =
       this.state === COPY
         ? `the COPY data begun at line ${this.copyLine}`
@@ -131,9 +144,29 @@ export class PsqlGuard extends Transform {
     );
   }
 
+  /**
+   * The bytes pass unchanged except pg_dump's own `\restrict KEY` / `\unrestrict KEY` lines,
+   * which are commented out (as the Supabase CLI's scripts store them): they only restrict psql,
+   * and psql refuses them when the restore already runs it restricted with a key of its own.
+   */
   private scan(chunk: Buffer): void {
     let lineStart = this.candidate ? 0 : -1;
+    let emitFrom = 0;
     for (let i = 0; i < chunk.length;) {
+      if (this.state === RESTRICT_LINE) {
+        const nl = chunk.indexOf(NL, i);
+        const end = nl === -1 ? chunk.length : nl;
+        this.heldLen += end - i;
+        this.held.push(Buffer.from(chunk.subarray(i, end)));
+        if (this.heldLen > 256) throw this.heldMetaCommand();
+        if (nl === -1) {
+          emitFrom = i = chunk.length;
+          break;
+        }
+        this.restrictLine();
+        emitFrom = i = nl;
+        continue;
+      }
       if (this.state === COPY) {
         i = this.copyData(chunk, i);
         lineStart = this.candidate ? i : -1;
@@ -157,11 +190,41 @@ export class PsqlGuard extends Transform {
       }
       if (b === 0) throw this.refuse('a NUL byte (no dump holds one)');
       if (this.options.asciiOnly) this.checkEncoding(b);
+      if (b === BACKSLASH && this.lineOffset === 0 && this.atStatementStart()) {
+        this.push(chunk.subarray(emitFrom, i));
+        emitFrom = i;
+        this.state = RESTRICT_LINE;
+        this.held = [];
+        this.heldLen = 0;
+        continue;
+      }
       this.step(b);
       this.lineOffset++;
       i++;
     }
     if (lineStart !== -1) this.keepHeader(chunk.subarray(lineStart));
+    if (emitFrom < chunk.length) this.push(chunk.subarray(emitFrom));
+  }
+
+  private atStatementStart(): boolean {
+    return this.state === NORMAL && this.stmtEmpty && !this.pendingDash && !this.pendingSlash;
+  }
+
+  /** A whole line held in RESTRICT_LINE: pg_dump's, commented out, or a meta-command refused. */
+  private restrictLine(): void {
+    const line = Buffer.concat(this.held);
+    const text = line.toString('latin1');
+    if (!PG_DUMP_RESTRICT.test(text)) throw this.heldMetaCommand();
+    this.push(Buffer.concat([Buffer.from('-- '), line]));
+    this.state = NORMAL;
+    this.lineOffset = line.length;
+    this.held = [];
+  }
+
+  private heldMetaCommand(): RestoreError {
+    const text = Buffer.concat(this.held).toString('latin1', 0, 14);
+    this.meta = /^\\([A-Za-z]{1,12}|[!-~])?/.exec(text)![1] ?? '';
+    return this.metaCommand();
   }
 
   private checkEncoding(b: number): void {
@@ -182,8 +245,7 @@ export class PsqlGuard extends Transform {
   }
 
   private isCopyHeader(): boolean {
-    if (this.state !== NORMAL || this.pendingDash || this.pendingSlash) return false;
-    if (!this.stmtEmpty || this.noMoreCopy || this.terms !== 1) return false;
+    if (!this.atStatementStart() || this.noMoreCopy || this.terms !== 1) return false;
     const line = Buffer.concat(this.header).toString('latin1');
     const end = line.endsWith('\r') ? line.length - 2 : line.length - 1;
     return this.lastTerm === end && COPY_HEADER.test(line);

@@ -1,0 +1,242 @@
+/**
+ * A hostile set: a real backup whose roles, schema or data part gets a psql meta-command
+ * (`\! touch MARKER`), recompressed, with backup.json and SHA256SUMS recomputed so that every
+ * digest matches and only the meta-command guard can catch it. Plain psql runs the command (the
+ * control); `restore` and `verify --drill` refuse the set naming the part and line, the marker is
+ * never created and the target is untouched. An honest set whose COPY data holds backslashes
+ * (`\N`, `\\!`, `\\.`) still restores, and psql's own `\restrict` stops what the guard cannot see.
+ */
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupFixture, cli } from '../support/cli.js';
+import { createSupabaseDb } from '../support/fixture.js';
+import { startCluster, type Cluster } from '../support/pg-cluster.js';
+
+interface Part {
+  part: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+  raw_bytes: number;
+  raw_sha256: string;
+  compression: string;
+}
+
+let source: Cluster;
+let target: Cluster;
+let setDir: string;
+let markers: string;
+const systemTmp = process.env.TMPDIR;
+
+beforeAll(async () => {
+  // Drills start their own cluster in a temp dir the postgres user (when root) must reach.
+  const own = mkdtempSync(join(tmpdir(), 'hostile-tests-'));
+  chmodSync(own, 0o777);
+  process.env.TMPDIR = own;
+  markers = mkdtempSync(join(own, 'markers-'));
+  chmodSync(markers, 0o777);
+  [source, target] = await Promise.all([startCluster(), startCluster()]);
+  await createSupabaseDb(source, 'app', { withUserContent: true });
+  // COPY data lines that start with a backslash, and a string holding backslashes: honest.
+  await source.psql(
+    `CREATE TABLE public.backslashes (id int PRIMARY KEY, body text);
+     INSERT INTO public.backslashes VALUES
+       (1, E'\\\\! touch ${markers}/FROM-DATA'), (2, NULL), (3, E'\\\\.'), (4, E'a\\nb'), (5, E'\\\\');
+     COMMENT ON TABLE public.backslashes IS 'rows like \\! and \\\\ are data';`,
+    'app',
+  );
+  await Promise.all([createSupabaseDb(target, 'app'), createSupabaseDb(target, 'fresh')]);
+  ({ setDir } = await backupFixture(source.url('app'), 'hostile-out-'));
+});
+afterAll(async () => {
+  await Promise.all([source?.stop(), target?.stop()]);
+  const own = tmpdir();
+  if (systemTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = systemTmp;
+  rmSync(own, { recursive: true, force: true });
+});
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const unpack = (p: Part, b: Buffer) =>
+  p.compression === 'zstd' ? zstdDecompressSync(b) : p.compression === 'gzip' ? gunzipSync(b) : b;
+const pack = (p: Part, b: Buffer) =>
+  p.compression === 'zstd' ? zstdCompressSync(b) : p.compression === 'gzip' ? gzipSync(b) : b;
+
+/**
+ * A copy of the set whose `part` is rewritten by `edit` (on the plain SQL), stored again the way
+ * the backup stores it, with backup.json and SHA256SUMS agreeing: only the guard can tell.
+ */
+function tampered(part: string, edit: (sql: Buffer) => Buffer): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hostile-set-'));
+  cpSync(setDir, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8')) as { parts: Part[] };
+  const record = manifest.parts.find((p) => p.part === part)!;
+  const raw = edit(unpack(record, readFileSync(join(dir, record.file))));
+  const stored = pack(record, raw);
+  writeFileSync(join(dir, record.file), stored);
+  const oldSha = record.sha256;
+  Object.assign(record, {
+    bytes: stored.length,
+    sha256: sha(stored),
+    raw_bytes: raw.length,
+    raw_sha256: sha(raw),
+  });
+  writeFileSync(join(dir, 'backup.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
+  expect(sums).toContain(oldSha);
+  writeFileSync(join(dir, 'SHA256SUMS'), sums.replace(oldSha, record.sha256));
+  return dir;
+}
+
+/** Inserts `line` after the first line matching `after`; gives the new text and the line's number. */
+function insertAfter(sql: Buffer, after: RegExp, line: string | Buffer): [Buffer, number] {
+  const lines = sql.toString('latin1').split('\n');
+  const at = lines.findIndex((l) => after.test(l));
+  expect(at, `no line matches ${after}`).toBeGreaterThanOrEqual(0);
+  lines.splice(at + 1, 0, Buffer.from(line).toString('latin1'));
+  return [Buffer.from(lines.join('\n'), 'latin1'), at + 2];
+}
+
+/** The names of the target's relations and roles: what any restore would change. */
+const targetState = () =>
+  target.psql(
+    `select string_agg(x, ',' order by x) from (
+       select c.oid::regclass::text as x from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+       union all select 'role ' || rolname from pg_roles) s`,
+    'app',
+  );
+
+const restore = (from: string) =>
+  cli(['restore', '--from', from, '--target-url-env', 'T', '--yes'], {
+    ...process.env,
+    T: target.url('app'),
+  });
+
+describe('a set with a psql meta-command', () => {
+  const cases: [string, RegExp, (marker: string) => string][] = [
+    ['roles', /^SET /, (m) => `\\! touch ${m}`],
+    ['schema', /^CREATE TABLE /, (m) => `SELECT 1; \\! touch ${m}`],
+    ['data', /^\\\.$/, (m) => `\\! touch ${m}`],
+  ];
+
+  it('is run by plain psql (the control: only the guard stands in the way)', async () => {
+    const marker = join(markers, 'PLAIN-PSQL');
+    const dir = tampered('schema', (sql) => insertAfter(sql, /^SET /, `\\! touch ${marker}`)[0]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8')) as {
+      parts: Part[];
+    };
+    const part = manifest.parts.find((p) => p.part === 'schema')!;
+    const plain = join(dir, 'schema.sql');
+    writeFileSync(plain, unpack(part, readFileSync(join(dir, part.file))));
+    await target.createDatabase('scratch');
+    spawnSync(
+      'psql',
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', target.url('scratch'), '-f', plain],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it.each(cases)(
+    'in %s.sql: restore refuses it before applying anything',
+    async (part, after, line) => {
+      const marker = join(markers, `RESTORE-${part}`);
+      let lineNo = 0;
+      const dir = tampered(part, (sql) => {
+        const [text, n] = insertAfter(sql, after, line(marker));
+        lineNo = n;
+        return text;
+      });
+      const parts = (
+        JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8')) as { parts: Part[] }
+      ).parts;
+      expect(parts.map((p) => p.part)).toEqual(expect.arrayContaining(['roles', 'schema', 'data']));
+      const verify = await cli(['verify', '--from', dir], process.env);
+      expect(verify.code, 'the digests all match').toBe(0);
+      const before = await targetState();
+      const res = await restore(dir);
+      const text = res.stdout + res.stderr;
+      expect(res.code, text).not.toBe(0);
+      expect(text).toMatch(
+        new RegExp(
+          String.raw`refusing the set: ${part}\.sql line ${lineNo}: psql meta-command \\! outside COPY data.*nothing was applied`,
+        ),
+      );
+      expect(existsSync(marker)).toBe(false);
+      expect(await targetState()).toBe(before);
+      console.log(`${part}: ${text.split('\n').find((l) => l.startsWith('error: '))}`);
+    },
+  );
+
+  it('verify --drill refuses it too, and nothing runs', async () => {
+    const marker = join(markers, 'DRILL');
+    const dir = tampered('data', (sql) => insertAfter(sql, /^\\\.$/, `\\! touch ${marker}`)[0]);
+    const res = await cli(['verify', '--drill', '--from', dir], process.env);
+    const text = res.stdout + res.stderr;
+    expect(res.code, text).not.toBe(0);
+    expect(text).toMatch(/drill FAILED/);
+    expect(text).toMatch(/refusing the set: data\.sql line \d+: psql meta-command \\!/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("psql's \\restrict stops what the guard cannot see (a client encoding that swallows a quote)", async () => {
+    const marker = join(markers, 'SJIS');
+    const sjis = Buffer.concat([
+      Buffer.from('SELECT 1 '),
+      Buffer.from([0x81]),
+      Buffer.from(`' \\! touch ${marker}\n';`),
+    ]);
+    const dir = tampered('schema', (sql) => {
+      const [withEncoding] = insertAfter(sql, /^SET /, "SET client_encoding = 'SJIS';");
+      return insertAfter(withEncoding, /^SET client_encoding = 'SJIS';$/, sjis)[0];
+    });
+    const before = await targetState();
+    const res = await restore(dir);
+    const text = res.stdout + res.stderr;
+    expect(res.code, text).not.toBe(0);
+    expect(text).toMatch(/restore failed and was rolled back/);
+    expect(text).toMatch(/backslash commands are restricted/);
+    expect(existsSync(marker)).toBe(false);
+    expect(await targetState()).toBe(before);
+  });
+});
+
+describe('an honest set', () => {
+  it('restores, COPY data starting with backslashes and the commented-out \\restrict included', async () => {
+    const data = (() => {
+      const manifest = JSON.parse(readFileSync(join(setDir, 'backup.json'), 'utf8')) as {
+        parts: Part[];
+      };
+      const p = manifest.parts.find((x) => x.part === 'data')!;
+      return unpack(p, readFileSync(join(setDir, p.file))).toString();
+    })();
+    // pg_dump 15.14+ writes the pair; the pg-dump engine stores it as written in data.sql.
+    expect(data).toMatch(/^(-- )?\\restrict \S+$/m);
+    expect(data).toMatch(/^1\t\\\\! touch /m);
+    expect(data).toMatch(/^2\t\\N$/m);
+    expect(data).toMatch(/^3\t\\\\\.$/m);
+    const res = await cli(['restore', '--from', setDir, '--target-url-env', 'T', '--yes'], {
+      ...process.env,
+      T: target.url('fresh'),
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(await target.psql('select count(*) from public.backslashes', 'fresh')).toBe('5');
+    expect(existsSync(join(markers, 'FROM-DATA'))).toBe(false);
+  });
+});
