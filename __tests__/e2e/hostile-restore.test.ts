@@ -12,6 +12,7 @@ import {
   cpSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -21,7 +22,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupFixture, cli } from '../support/cli.js';
+import { backupEnv, backupFixture, cli, writeConfig } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
 
@@ -237,6 +238,22 @@ describe('an honest set', () => {
     });
     expect(res.code, res.stderr).toBe(0);
     expect(await target.psql('select count(*) from public.backslashes', 'fresh')).toBe('5');
+    expect(existsSync(join(markers, 'FROM-DATA'))).toBe(false);
+  });
+
+  it('made by the supabase-cli engine (the default) passes a drill', async () => {
+    const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC' });
+    const out = mkdtempSync(join(tmpdir(), 'hostile-cli-'));
+    const backup = await cli(
+      ['backup', '--config', config, '--out', out],
+      backupEnv({ SRC: source.url('app') }),
+    );
+    expect(backup.code, backup.stderr).toBe(0);
+    const dir = join(out, 'fixture', readdirSync(join(out, 'fixture'))[0]!);
+    // Its roles already exist in the target cluster (restored above): a drill has a cluster of its own.
+    const res = await cli(['verify', '--drill', '--from', dir], process.env);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout + res.stderr).toMatch(/drill passed/);
     expect(existsSync(join(markers, 'FROM-DATA'))).toBe(false);
   });
 });
