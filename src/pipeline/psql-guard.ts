@@ -44,6 +44,11 @@ const COPY_HEADER = new RegExp(
   String.raw`^COPY (?:ONLY )?${IDENT}\.${IDENT}(?: \(.*\))? FROM stdin;\r?$`,
 );
 
+/** A name's last 6 bytes as one number (exact: 48 bits), to compare with these. */
+const tail = (s: string) => [...s].reduce((t, c) => t * 256 + c.charCodeAt(0), 0);
+const CREATE = tail('create');
+const BEGIN = tail('begin');
+
 const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
 const isLetter = (b: number) => (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
 /** psql's dolq_start: a letter, `_` or any non-ASCII byte. */
@@ -64,8 +69,8 @@ export class PsqlGuard extends Transform {
   private depth = 0;
   private parens = 0;
   private prevIdent = false;
-  /** The current name's last 6 bytes (lower case), its length and whether it began with a digit. */
-  private word = '';
+  /** The current name's last 6 bytes (lower case, see tail()), its length, whether it began with a digit. */
+  private word = 0;
   private wordLen = 0;
   private wordDigit = false;
   private tag = '';
@@ -85,7 +90,8 @@ export class PsqlGuard extends Transform {
   private lastTerm = -1;
   private copyLine = 0;
   private copyLen = 0;
-  private copyHead = '';
+  private copyHead = 0;
+  private chunkHasNul = false;
   private meta = '';
   private held: Buffer[] = [];
   private heldLen = 0;
@@ -107,6 +113,7 @@ export class PsqlGuard extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
+      this.chunkHasNul = chunk.includes(0);
       this.scan(chunk);
     } catch (err) {
       return done(err as Error);
@@ -263,24 +270,32 @@ export class PsqlGuard extends Transform {
 
   /** COPY data: whole lines, until one that is exactly `\.` (psql's end of data). */
   private copyData(chunk: Buffer, i: number): number {
-    const nl = chunk.indexOf(NL, i);
-    const end = nl === -1 ? chunk.length : nl;
-    const seg = chunk.subarray(i, end);
-    if (seg.includes(0)) throw this.refuse('a NUL byte in COPY data (no dump holds one)');
-    if (this.copyLen < 3) this.copyHead += seg.subarray(0, 3 - this.copyLen).toString('latin1');
-    this.copyLen += seg.length;
-    this.prevHigh = false;
-    if (nl === -1) return chunk.length;
-    const last = this.copyHead === '\\.' || (this.copyHead === '\\.\r' && this.copyLen === 3);
-    this.copyLen = 0;
-    this.copyHead = '';
-    if (last) {
-      this.state = NORMAL;
-      this.stmtEmpty = true;
-      this.prevIdent = false;
+    while (i < chunk.length) {
+      const nl = chunk.indexOf(NL, i);
+      const end = nl === -1 ? chunk.length : nl;
+      if (this.chunkHasNul && chunk.subarray(i, end).includes(0))
+        throw this.refuse('a NUL byte in COPY data (no dump holds one)');
+      // Only a line's first three bytes matter: "\." or "\.\r" alone ends the data.
+      let k = i;
+      for (; k < end && this.copyLen < 3; k++, this.copyLen++)
+        this.copyHead = this.copyHead * 256 + chunk[k]!;
+      this.copyLen += end - k;
+      if (nl === -1) return chunk.length;
+      const last =
+        (this.copyLen === 2 && this.copyHead === 0x5c2e) ||
+        (this.copyLen === 3 && this.copyHead === 0x5c2e0d);
+      this.copyLen = this.copyHead = 0;
+      i = nl + 1;
+      if (last) {
+        this.state = NORMAL;
+        this.stmtEmpty = true;
+        this.prevIdent = this.prevHigh = false;
+        this.endLine();
+        return i;
+      }
+      this.line++;
     }
-    this.endLine();
-    return nl + 1;
+    return i;
   }
 
   /**
@@ -290,14 +305,15 @@ export class PsqlGuard extends Transform {
    */
   private endWord(): void {
     if (this.wordLen === 0) return;
-    const create = this.word.endsWith('create');
+    const create = this.wordLen >= 6 && this.word === CREATE;
     if (!this.stmtFirst) {
       if (this.wordLen > 1 && (create || !this.wordDigit)) {
         this.stmtFirst = true;
         this.stmtCreate = create;
       }
-    } else if (this.stmtCreate && this.word.endsWith('begin')) this.noMoreCopy = true;
-    this.word = '';
+    } else if (this.stmtCreate && this.wordLen >= 5 && this.word % 2 ** 40 === BEGIN)
+      this.noMoreCopy = true;
+    this.word = 0;
     this.wordLen = 0;
   }
 
@@ -351,7 +367,7 @@ export class PsqlGuard extends Transform {
     }
     if (isIdent(b) && b !== 0x24) {
       if (this.wordLen++ === 0) this.wordDigit = isDigit(b);
-      this.word = (this.word + String.fromCharCode(b | (isLetter(b) ? 0x20 : 0))).slice(-6);
+      this.word = (this.word % 2 ** 40) * 256 + (isLetter(b) ? b | 0x20 : b);
       this.prevIdent = true;
       this.stmtEmpty = false;
       return;
