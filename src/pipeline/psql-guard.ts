@@ -2,8 +2,9 @@
  * Refuses a part that would make psql run a meta-command. psql runs any backslash it meets
  * outside a quoted string, a quoted identifier, a dollar-quoted body or a comment (`\!` runs a
  * shell command, `\o |cmd`, `\copy ... program`, `\i`, `\gexec`, `\connect`...), and a dump never
- * holds one: pg_dump's `\restrict` pair is commented out in a set. This stage passes the bytes
- * through unchanged while lexing them as psql does (src/fe_utils/psqlscan.l), and fails on:
+ * holds one but pg_dump's own `\restrict KEY` / `\unrestrict KEY` lines. This stage passes the
+ * bytes through while lexing them as psql does (src/fe_utils/psqlscan.l), comments out exactly
+ * those two lines (see scan()), and fails on:
  *  - a backslash in SQL text (outside COPY data);
  *  - what psql could read two ways: a quote after an odd run of backslashes (its meaning depends
  *    on standard_conforming_strings, which the part itself could change), a `$` right after a
