@@ -5,6 +5,8 @@
  * control); `restore` and `verify --drill` refuse the set naming the part and line, the marker is
  * never created and the target is untouched. An honest set whose COPY data holds backslashes
  * (`\N`, `\\!`, `\\.`) still restores, and psql's own `\restrict` stops what the guard cannot see.
+ * Last, the lexer against psql itself: tricky texts run by plain psql, each one psql runs a
+ * command from must be refused.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -21,7 +23,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PsqlGuard } from '../../src/pipeline/psql-guard.js';
 import { backupEnv, backupFixture, cli, writeConfig } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -255,5 +260,109 @@ describe('an honest set', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout + res.stderr).toMatch(/drill passed/);
     expect(existsSync(join(markers, 'FROM-DATA'))).toBe(false);
+  });
+});
+
+/**
+ * The lexer against psql itself: each text is run by plain psql (ON_ERROR_STOP, no \\restrict)
+ * and given to the guard. Whenever psql creates the marker, the guard must have refused the text;
+ * the texts marked honest must pass it.
+ */
+describe('the guard against real psql', () => {
+  /** hostile: psql runs it; stricter: psql does not, but the guard cannot tell and refuses. */
+  const texts: [
+    string,
+    'honest' | 'hostile' | 'stricter',
+    (m: string) => string | Buffer,
+    boolean?,
+  ][] = [
+    ['at a line start', 'hostile', (m) => `\\! touch ${m}\n`],
+    ['after a statement', 'hostile', (m) => `SELECT 1; \\! touch ${m}\n`],
+    ['after \\;', 'hostile', (m) => `SELECT 1 \\; \\! touch ${m}\n`],
+    ['after a -- comment ended by \\r', 'hostile', (m) => `-- c\r\\! touch ${m}\n`],
+    ['after a nested comment', 'hostile', (m) => `/* a /* b */ c */ \\! touch ${m}\n`],
+    ['inside a nested comment', 'honest', (m) => `/* a /* b */ \\! touch ${m} */ SELECT 1;\n`],
+    ['inside a -- comment', 'honest', (m) => `SELECT 1; -- \\! touch ${m}\n`],
+    ['inside a string and an identifier', 'honest', (m) => `SELECT '\\! touch ${m}' AS "\\! x";\n`],
+    ['inside a dollar body', 'honest', (m) => `SELECT $a$ $b$ \\! touch ${m} $a$;\n`],
+    ['after a dollar body', 'hostile', (m) => `SELECT $a$ $b$ $a$; \\! touch ${m}\n`],
+    ['after a doubled quote', 'hostile', (m) => `SELECT 'it''s'; \\! touch ${m}\n`],
+    [
+      'hidden by standard_conforming_strings = off',
+      'hostile',
+      (m) => `SET standard_conforming_strings = off;\nSELECT 'a\\'';\n\\! touch ${m}\n';\n`,
+    ],
+    ['after a name ending in $', 'hostile', (m) => `SELECT 1 AS x$$ \\! touch ${m}\n`],
+    ['after a number and $$', 'stricter', (m) => `SELECT 1$$ \\! touch ${m} $$;\n`],
+    [
+      'in COPY data',
+      'honest',
+      (m) => `COPY public.t (a) FROM stdin;\n\\! touch ${m}\n\\N\n\\.\nSELECT 1;\n`,
+    ],
+    [
+      'after COPY data',
+      'hostile',
+      (m) => `COPY public.t (a) FROM stdin;\nx\n\\.\n\\! touch ${m}\n`,
+    ],
+    [
+      'in a COPY that BEGIN ATOMIC keeps open',
+      'hostile',
+      (m) =>
+        `CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;\nCOPY public.t (a) FROM stdin;\n\\! touch ${m}\n\\.\nEND;\n`,
+    ],
+    [
+      'after a quote swallowed under SJIS (refused only without \\restrict)',
+      'hostile',
+      (m) =>
+        Buffer.concat([
+          Buffer.from("SET client_encoding = 'SJIS';\nSELECT 1 "),
+          Buffer.from([0x81]),
+          Buffer.from(`' \\! touch ${m}\n';\n`),
+        ]),
+      true,
+    ],
+  ];
+
+  async function guarded(text: Buffer, asciiOnly: boolean): Promise<string | null> {
+    try {
+      await pipeline(
+        Readable.from([text]),
+        new PsqlGuard('t.sql', { asciiOnly }),
+        new Writable({ write: (_c, _e, cb) => cb() }),
+      );
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  it('refuses every text psql runs a command from', async () => {
+    await target.createDatabase('oracle');
+    await target.psql('CREATE TABLE public.t (a text)', 'oracle');
+    const rows: string[] = [];
+    for (const [name, kind, make, asciiOnly] of texts) {
+      const marker = join(markers, `ORACLE-${rows.length}`);
+      const text = Buffer.from(make(marker));
+      const file = join(markers, `oracle-${rows.length}.sql`);
+      writeFileSync(file, text);
+      spawnSync('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        target.url('oracle'),
+        '-f',
+        file,
+      ]);
+      const ran = existsSync(marker);
+      const refused = await guarded(text, asciiOnly ?? false);
+      rows.push(`| ${name} | ${ran ? 'runs it' : 'no'} | ${refused ? 'refused' : 'passed'} |`);
+      if (ran) expect(refused, `${name}: psql ran it`).not.toBeNull();
+      if (kind === 'honest') expect(refused, name).toBeNull();
+      if (kind === 'hostile') expect(ran, `${name}: psql runs it`).toBe(true);
+      if (kind === 'stricter') expect([ran, refused !== null], name).toEqual([false, true]);
+    }
+    console.log(`| text | plain psql | guard |\n| --- | --- | --- |\n${rows.join('\n')}`);
   });
 });
