@@ -300,6 +300,21 @@ describe('the guard against real psql', () => {
       (m) => `COPY public.t (a) FROM stdin;\n\\! touch ${m}\n\\N\n\\.\nSELECT 1;\n`,
     ],
     [
+      'in COPY data with CRLF line ends',
+      'honest',
+      (m) => `COPY public.t (a) FROM stdin;\r\n\\! touch ${m}\r\n\\.\r\nSELECT 1;\r\n`,
+    ],
+    [
+      'in COPY data after a bad row (ON_ERROR_STOP stops psql)',
+      'honest',
+      (m) => `COPY public.t (a) FROM stdin;\nx\ty\n\\! touch ${m}\n\\.\n`,
+    ],
+    [
+      'in the data of a COPY that fails (ON_ERROR_STOP stops psql)',
+      'honest',
+      (m) => `COPY public.nope (a) FROM stdin;\n\\! touch ${m}\n\\.\n`,
+    ],
+    [
       'after COPY data',
       'hostile',
       (m) => `COPY public.t (a) FROM stdin;\nx\n\\.\n\\! touch ${m}\n`,
