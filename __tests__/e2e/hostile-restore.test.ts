@@ -287,6 +287,13 @@ describe('the guard against real psql', () => {
     ['inside a dollar body', 'honest', (m) => `SELECT $a$ $b$ \\! touch ${m} $a$;\n`],
     ['after a dollar body', 'hostile', (m) => `SELECT $a$ $b$ $a$; \\! touch ${m}\n`],
     ['after a doubled quote', 'hostile', (m) => `SELECT 'it''s'; \\! touch ${m}\n`],
+    ["inside an E'' string with \\'", 'honest', (m) => `SELECT E'it\\'s \\! touch ${m}';\n`],
+    ["after an E'' string with \\'", 'hostile', (m) => `SELECT E'it\\'s'; \\! touch ${m}\n`],
+    [
+      "after 1.e'...' (an E'' string to psql 15, not to psql 16+)",
+      'stricter',
+      (m) => `SELECT 1.e'\\'; \\! touch ${m}; --';\n`,
+    ],
     [
       'hidden by standard_conforming_strings = off',
       'hostile',

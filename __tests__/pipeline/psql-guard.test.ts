@@ -96,6 +96,11 @@ const honest: Record<string, string> = {
     'SELECT 1; -- \\o /tmp/x',
     '',
   ].join('\n'),
+  "E'' strings with \\' escapes": [
+    "SELECT E'it\\'s \\! not a command', e'\\\\', (E'a''b\\'');",
+    "SELECT 'x' || E'\\'\\\\';",
+    '',
+  ].join('\n'),
   'BEGIN ATOMIC body, then SQL':
     'CREATE FUNCTION public.a() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\nEND;\nSELECT 2;\n',
   'non-ASCII text':
@@ -135,6 +140,18 @@ const hostile: [string, string, RegExp][] = [
   ['after a string with a doubled quote', "SELECT 'it''s'; \\! id\n", /\\!/],
   ['after a dollar body', 'SELECT $a$ $b$ \\! $a$; \\! id\n', /\\!/],
   ['after an E string', "SELECT E'\\\\'; \\! id\n", /\\!/],
+  ["after an E string with \\'", "SELECT E'it\\'s'; \\! id\n", /line 1: psql meta-command \\!/],
+  [
+    "\\' in a string that only looks like E'' (:e is a psql variable)",
+    "SELECT :e'\\'';\n",
+    /odd number of backslashes/,
+  ],
+  [
+    "\\' after 1.e (one token in psql 16+)",
+    "SELECT 1.e'\\'; \\! id; --';\n",
+    /odd number of backslashes/,
+  ],
+  ["\\' after a name ending in e", "SELECT xe'\\'';\n", /odd number of backslashes/],
   ['a \\. outside COPY', 'SELECT 1;\n\\.\n', /\\\./],
   [
     'in data after the COPY block ends',

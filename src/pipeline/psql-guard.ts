@@ -6,9 +6,9 @@
  * bytes through while lexing them as psql does (psql-lexer.ts), comments out exactly those two
  * lines (see scan()), and fails on:
  *  - a backslash in SQL text (outside COPY data);
- *  - what psql could read two ways: a quote after an odd run of backslashes (its meaning depends
- *    on standard_conforming_strings, which the part itself could change), a `$` right after a
- *    name or number, an overlong `$tag$`;
+ *  - what psql could read two ways: a quote after an odd run of backslashes in a string not
+ *    surely E'' (its meaning depends on standard_conforming_strings, which the part itself could
+ *    change), a `$` right after a name or number, an overlong `$tag$`;
  *  - a NUL byte (psql reads lines as C strings: text after one vanishes), a part that ends inside
  *    a string, a comment, a dollar-quoted body or COPY data.
  * COPY data is only entered after a line that is exactly pg_dump's `COPY x.y (...) FROM stdin;`

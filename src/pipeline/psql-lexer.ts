@@ -38,6 +38,11 @@ export class PsqlLexer {
   private pendingStar = false;
   private pendingQuote = false;
   private oddBackslashes = false;
+  /** The string is an E'' string: a backslash escapes the next byte, a quote included. */
+  private escapes = false;
+  /** The last byte ended a token so that a following `e'` opens an E'' string in every psql. */
+  private freshToken = true;
+  private wordFresh = false;
   private depth = 0;
   private prevName = false;
   /** The current name's last 6 bytes (lower case, see tail()), its length, whether it began with a digit. */
@@ -83,6 +88,7 @@ export class PsqlLexer {
   afterCopy(): void {
     this.stmtEmpty = true;
     this.prevName = false;
+    this.freshToken = true;
   }
 
   /** At the end of the part: what it ends inside of (a dump never ends inside anything). */
@@ -152,9 +158,11 @@ export class PsqlLexer {
       this.pendingDash = false;
       if (b === 0x2d) return void (this.state = LINE_COMMENT);
       this.stmtEmpty = false;
+      this.freshToken = true;
     } else if (this.pendingSlash) {
       this.pendingSlash = false;
       this.stmtEmpty = false;
+      this.freshToken = true;
       if (b === 0x2a) {
         this.state = BLOCK_COMMENT;
         this.depth = 1;
@@ -162,15 +170,24 @@ export class PsqlLexer {
       }
     }
     if (isNameByte(b)) {
-      if (this.wordLen++ === 0) this.wordDigit = isDigit(b);
+      if (this.wordLen++ === 0) {
+        this.wordDigit = isDigit(b);
+        this.wordFresh = this.freshToken;
+      }
+      this.freshToken = false;
       this.word = (this.word % 2 ** 40) * 256 + (isLetter(b) ? b | 0x20 : b);
       this.prevName = true;
       this.stmtEmpty = false;
       return;
     }
+    // E'...' where every psql reads it so: an "e" alone, not after a name, "$", ":" (":e" is a
+    // psql variable) or "." (psql 16+ reads "1.e" as one token). Elsewhere a string is read as
+    // a plain one, which refuses more.
+    const eString = b === 0x27 && this.wordLen === 1 && this.word === 0x65 && this.wordFresh;
     this.endWord();
     const afterName = this.prevName;
     this.prevName = false;
+    this.freshToken = b !== 0x24 && b !== 0x3a && b !== 0x2e;
     if (isSpace(b)) return;
     if (b === 0x2d) return void (this.pendingDash = true);
     if (b === 0x2f) return void (this.pendingSlash = true);
@@ -193,6 +210,7 @@ export class PsqlLexer {
       this.state = b === 0x27 ? QUOTE : DQUOTE;
       this.pendingQuote = false;
       this.oddBackslashes = false;
+      this.escapes = eString;
     } else if (b === 0x24) {
       // psql reads x$$ as one name and 1$$ (most versions) as a number and a quote: refuse both.
       if (afterName)
@@ -209,7 +227,10 @@ export class PsqlLexer {
     if (this.pendingStar) {
       this.pendingStar = false;
       if (b === 0x2f) {
-        if (--this.depth === 0) this.state = NORMAL;
+        if (--this.depth === 0) {
+          this.state = NORMAL;
+          this.freshToken = true;
+        }
         return;
       }
     } else if (this.pendingSlash) {
@@ -226,9 +247,14 @@ export class PsqlLexer {
       this.pendingQuote = false;
       if (b === quote) return; // doubled: still inside
       this.state = NORMAL;
+      this.freshToken = true;
       return this.normal(b, offset);
     }
     if (b === quote) {
+      if (this.escapes && this.oddBackslashes) {
+        this.oddBackslashes = false; // \' in E'': an escaped quote
+        return;
+      }
       if (this.oddBackslashes && quote === 0x27)
         throw this.refuse(
           'a quote after an odd number of backslashes in a string, which psql reads differently when standard_conforming_strings is off (a dump writes one only for a text ending in a backslash: check the line, then restore by hand if it is yours)',
@@ -251,6 +277,7 @@ export class PsqlLexer {
     }
     // Not a delimiter: psql keeps the "$" alone ($1 is a parameter) and rescans the rest.
     this.state = NORMAL;
+    this.freshToken = false;
     for (let k = 0; k < this.tag.length; k++) this.normal(this.tag.charCodeAt(k), offset);
     this.normal(b, offset);
   }
@@ -258,7 +285,10 @@ export class PsqlLexer {
   private dollarBody(b: number): void {
     // The body ends at the first "$tag$"; the tag holds no "$", so a "$" restarts the match.
     if (b === this.closer.charCodeAt(this.matched)) {
-      if (++this.matched === this.closer.length) this.state = NORMAL;
+      if (++this.matched === this.closer.length) {
+        this.state = NORMAL;
+        this.freshToken = true;
+      }
     } else this.matched = b === 0x24 ? 1 : 0;
   }
 }
