@@ -2,8 +2,9 @@
  * A hostile set: a real backup whose roles, schema or data part gets a psql meta-command
  * (`\! touch MARKER`), recompressed, with backup.json and SHA256SUMS recomputed so that every
  * digest matches and only the meta-command guard can catch it. Plain psql runs the command (the
- * control); `restore` and `verify --drill` refuse the set naming the part and line, the marker is
- * never created and the target is untouched. An honest set whose COPY data holds backslashes
+ * control); `restore`, `verify --drill` and the drill of a new set (`backup --drill`, fed by a
+ * pg_dump that appends the line) refuse it naming the part and line, the marker is never created,
+ * the target is untouched and no set is stored. An honest set whose COPY data holds backslashes
  * (`\N`, `\\!`, `\\.`) still restores, and psql's own `\restrict` stops what the guard cannot see.
  * Last, the lexer against psql itself: tricky texts run by plain psql, each one psql runs a
  * command from must be refused.
@@ -17,6 +18,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -199,6 +201,33 @@ describe('a set with a psql meta-command', () => {
     expect(text).toMatch(/drill FAILED/);
     expect(text).toMatch(/refusing the set: data\.sql line \d+: psql meta-command \\!/);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('the drill of a new set (backup --drill) refuses it, and the set is not stored', async () => {
+    // A pg_dump that appends a meta-command to the data it dumps (what a tampered tool would do).
+    const marker = join(markers, 'BACKUP-DRILL');
+    const bin = mkdtempSync(join(tmpdir(), 'hostile-pg-'));
+    const real = '/usr/lib/postgresql/15/bin';
+    symlinkSync(join(real, 'psql'), join(bin, 'psql'));
+    symlinkSync(join(real, 'pg_dumpall'), join(bin, 'pg_dumpall'));
+    writeFileSync(
+      join(bin, 'pg_dump'),
+      `#!/bin/bash\nset -o pipefail\n"${real}/pg_dump" "$@" || exit $?\n` +
+        `if [[ " $* " == *" --data-only "* ]]; then printf '\\\\! touch %s\\n' '${marker}'; fi\n`,
+    );
+    chmodSync(join(bin, 'pg_dump'), 0o755);
+    const config = writeConfig({ name: 'fixture', db_url_secret: 'SRC', engine: 'pg-dump' });
+    const out = mkdtempSync(join(tmpdir(), 'hostile-backup-'));
+    const res = await cli(
+      ['backup', '--config', config, '--out', out, '--drill', '--pg-bin-dir', bin],
+      backupEnv({ SRC: source.url('app') }),
+    );
+    expect(res.code, res.stderr).not.toBe(0);
+    expect(res.stderr).toMatch(/drill FAILED/);
+    expect(res.stderr).toMatch(/refusing the set: data\.sql line \d+: psql meta-command \\!/);
+    expect(existsSync(marker)).toBe(false);
+    const left = existsSync(join(out, 'fixture')) ? readdirSync(join(out, 'fixture')) : [];
+    expect(left).toEqual([]);
   });
 
   it("psql's \\restrict stops what the guard cannot see (a client encoding that swallows a quote)", async () => {
