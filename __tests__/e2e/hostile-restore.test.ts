@@ -387,9 +387,12 @@ describe('the guard against real psql', () => {
     }
   }
 
-  it('refuses every text psql runs a command from', async () => {
+  beforeAll(async () => {
     await target.createDatabase('oracle');
     await target.psql('CREATE TABLE public.t (a text)', 'oracle');
+  });
+
+  it('refuses every text psql runs a command from', async () => {
     const rows: string[] = [];
     for (const [name, kind, make, asciiOnly] of texts) {
       const marker = join(markers, `ORACLE-${rows.length}`);
@@ -415,5 +418,52 @@ describe('the guard against real psql', () => {
       if (kind === 'stricter') expect([ran, refused !== null], name).toEqual([false, true]);
     }
     console.log(`| text | plain psql | guard |\n| --- | --- | --- |\n${rows.join('\n')}`);
+  });
+
+  it('refuses every random text psql runs a command from (seeded, 120 texts of tricky tokens)', async () => {
+    // mulberry32: the same texts on every run; FUZZ_SEED picks others.
+    let seed = Number(process.env.FUZZ_SEED ?? 20261207);
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const tokens = [
+      ...[`'`, `"`, `$$`, `$a$`, `E'`, `e'`, `\\`, `\\'`, `\\\\`, `--`, `/*`, `*/`, `''`, `U&'`],
+      ...['\n', '\r', ';', '(', ')', ' ', 'x', '1', 'e', ':', '.', '-', '/', '*', '$', '$1'],
+      ...['COPY public.t (a) FROM stdin;\n', '\\.\n', 'SELECT 1;\n', 'BEGIN ', 'END;', 'ATOMIC '],
+      ...['CREATE FUNCTION f() RETURNS int LANGUAGE sql ', '\\restrict k\n'],
+      ...['SET standard_conforming_strings = off;\n', 'SET standard_conforming_strings = on;\n'],
+    ];
+    let ran = 0;
+    for (let n = 0; n < 120; n++) {
+      const marker = join(markers, `FUZZ-${n}`);
+      const parts = Array.from({ length: 2 + Math.floor(random() * 14) }, () =>
+        random() < 0.05 ? `\\! touch ${marker}\n` : tokens[Math.floor(random() * tokens.length)]!,
+      );
+      parts.splice(Math.floor(random() * (parts.length + 1)), 0, `\\! touch ${marker}\n`);
+      const text = Buffer.from(parts.join(''));
+      const file = join(markers, 'fuzz.sql');
+      writeFileSync(file, text);
+      spawnSync('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        target.url('oracle'),
+        '-f',
+        file,
+      ]);
+      if (!existsSync(marker)) continue;
+      ran++;
+      expect(await guarded(text, false), JSON.stringify(text.toString())).not.toBeNull();
+    }
+    // Enough of them reach psql's meta-command for the check to mean something.
+    console.log(
+      `random texts: psql ran the command from ${ran} of 120, the guard refused them all`,
+    );
+    expect(ran).toBeGreaterThan(25);
   });
 });
