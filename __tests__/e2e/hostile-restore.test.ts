@@ -192,6 +192,11 @@ describe('a set with a psql meta-command', () => {
     },
   );
 
+  // Not the guard's to catch, and not caught yet (docs/security.md): a drill runs the set's SQL
+  // as its cluster's superuser, and `COPY (SELECT 1) TO PROGRAM 'touch MARKER'` runs a program
+  // here through the server.
+  it.todo('a drill of a set whose SQL runs a program through the server (COPY ... TO PROGRAM)');
+
   it('verify --drill refuses it too, and nothing runs', async () => {
     const marker = join(markers, 'DRILL');
     const dir = tampered('data', (sql) => insertAfter(sql, /^\\\.$/, `\\! touch ${marker}`)[0]);
