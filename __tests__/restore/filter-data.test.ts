@@ -1,8 +1,12 @@
 /** The --tables filter of data.sql: same output whatever the chunk boundaries, bytes untouched. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { DataSqlFilter, type DataFilter } from '../../src/restore/filter-data.js';
+import { PsqlGuard } from '../../src/pipeline/psql-guard.js';
+import { DataSqlFilter, filterDataFile, type DataFilter } from '../../src/restore/filter-data.js';
 import { parseTableName, tableKey } from '../../src/restore/plan.js';
 
 const DATA_SQL = [
@@ -91,5 +95,38 @@ describe('data.sql filter for --tables', () => {
     ]);
     expect(() => parseTableName('orders')).toThrow(/is not schema\.table/);
     expect(() => parseTableName('a.b.c')).toThrow(/is not schema\.table/);
+  });
+});
+
+describe('filterDataFile', () => {
+  it('checks what psql will read again: a dropped line may have opened a comment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'filter-guard-'));
+    const from = join(dir, 'data.sql');
+    const hostile = [
+      "SELECT pg_catalog.setval('public.unwanted_seq', 1, true); /*",
+      '\\! touch MARKER',
+      '*/',
+      '',
+    ].join('\n');
+    writeFileSync(from, hostile);
+    // The whole part is honest SQL to psql: the command sits inside a comment.
+    const passed = await buffer(
+      Readable.from([Buffer.from(hostile)]).pipe(new PsqlGuard('data.sql')),
+    );
+    expect(passed.toString()).toBe(hostile);
+    // Without the setval line (its sequence is not wanted), the comment is gone.
+    const none = {
+      tables: new Set<string>(),
+      sequences: new Set<string>(),
+      matviews: new Set<string>(),
+    };
+    await expect(
+      filterDataFile(
+        from,
+        join(dir, 'out.sql'),
+        none,
+        new PsqlGuard('data.sql (filtered for --tables)'),
+      ),
+    ).rejects.toThrow(/data\.sql \(filtered for --tables\) line 1: psql meta-command \\!/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Applies a verified set to a database: checks the target first (nothing is applied when it
- * refuses), decompresses the chosen parts to private temp files (checking raw digests), filters
+ * refuses), decompresses the chosen parts to private temp files (checking raw digests and
+ * refusing any psql meta-command: src/pipeline/psql-guard.ts), filters
  * data.sql for --tables, runs Supabase's documented psql procedure in one transaction, then
  * compares row counts. Shared by `restore` and the drill.
  */
@@ -12,9 +13,11 @@ import type { PsqlTarget } from '../dump/query.js';
 import { RestoreError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CopyRowCounter, type TableRows } from '../pipeline/copy-rows.js';
+import { PsqlGuard } from '../pipeline/psql-guard.js';
 import { ProcessFailure, run } from '../proc/run.js';
 import { decompressPart } from './decompress.js';
 import { filterDataFile } from './filter-data.js';
+import { psqlHasRestrict, restrictArgs } from './psql-restrict.js';
 import { tableKey, type Selection } from './plan.js';
 import { formatFailure, locatePsqlError } from './psql-error.js';
 import {
@@ -57,6 +60,8 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
   );
   for (const note of notes) logger.warning(note);
   const before = await countRows(target, nonEmpty);
+  const restricted = await psqlHasRestrict(target.psql, input.signal);
+  const guard = (name: string) => new PsqlGuard(name, { asciiOnly: !restricted });
 
   const work = await mkdtemp(join(tmpdir(), 'supabase-restore-'));
   try {
@@ -72,7 +77,8 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
           work,
           input.identities,
           input.signal,
-          part.part === 'data' ? reader : undefined,
+          // The guard first: nothing psql would run as a command gets past decompression.
+          [guard(`${part.part}.sql`), ...(part.part === 'data' && reader ? [reader] : [])],
         ),
       );
     }
@@ -86,6 +92,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
           sequences: new Set(await ownedSequences(target, selection.tables)),
           matviews: new Set(await dependentMatviews(target, selection.tables)),
         },
+        guard('data.sql (filtered for --tables)'),
         input.signal,
       );
       const absent = selection.tables.filter((t) => !kept.has(tableKey(t.schema, t.name)));
@@ -96,7 +103,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
       await rm(files.get('data')!);
       files.set('data', filtered);
     }
-    await runPsql(target, files, selection.subset, input.signal);
+    await runPsql(target, files, selection.subset, restricted, input.signal);
     logger.info('applied in one transaction');
     await checkRowCounts(target, selection.tables, before);
     if (selection.tables.length > 0)
@@ -114,9 +121,11 @@ async function runPsql(
   target: PsqlTarget,
   files: Map<string, string>,
   filtered: boolean,
+  restricted: boolean,
   signal?: AbortSignal,
 ): Promise<void> {
   const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
+  if (restricted) args.push(...restrictArgs());
   if (files.has('roles')) args.push('-f', files.get('roles')!);
   if (files.has('schema')) args.push('-f', files.get('schema')!);
   if (files.has('data'))

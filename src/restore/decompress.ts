@@ -19,7 +19,8 @@ function joinedFiles(paths: string[]): Readable {
 
 /**
  * Writes <dir>/<part>.sql from the stored file; throws if it does not match backup.json.
- * `reader`, if given, sees the plain SQL on the way (the drill's content digests of the data part).
+ * `readers` see the plain SQL on the way, in order (the psql guard; the drill's content digests
+ * of the data part); a RestoreError one of them throws is the reason given.
  */
 export async function decompressPart(
   setDir: string,
@@ -27,7 +28,7 @@ export async function decompressPart(
   dir: string,
   identities: string[],
   signal?: AbortSignal,
-  reader?: Transform,
+  readers: Transform[] = [],
 ): Promise<string> {
   const name = `${part.part}.sql`;
   const digest = new DigestStream();
@@ -43,7 +44,7 @@ export async function decompressPart(
   const decompressor = await createDecompressor(part.compression);
   if (decompressor) stages.push(decompressor);
   stages.push(digest);
-  if (reader) stages.push(reader);
+  stages.push(...readers);
   try {
     await writeStreamAtomically(
       dir,
@@ -53,6 +54,7 @@ export async function decompressPart(
       signal,
     );
   } catch (err) {
+    if (err instanceof RestoreError) throw err;
     throw new RestoreError(`${part.file} cannot be read back: ${(err as Error).message}`, {
       cause: err,
     });

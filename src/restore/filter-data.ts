@@ -7,6 +7,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { PsqlGuard } from '../pipeline/psql-guard.js';
 import { tableKey } from './plan.js';
 
 export interface DataFilter {
@@ -95,12 +96,16 @@ export async function filterDataFile(
   from: string,
   to: string,
   filter: DataFilter,
+  guard: PsqlGuard,
   signal?: AbortSignal,
 ): Promise<Set<string>> {
   const stage = new DataSqlFilter(filter);
+  // Dropping lines can change how psql reads the rest (a dropped line may have opened a comment),
+  // so what psql will read is checked again.
   await pipeline(
     createReadStream(from, { highWaterMark: 1024 * 1024 }),
     stage,
+    guard,
     createWriteStream(to, { mode: 0o600 }),
     { signal },
   );
