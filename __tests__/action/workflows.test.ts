@@ -154,3 +154,22 @@ describe("the repository's own CI workflow", () => {
       expect(step.uses, step.uses).toMatch(/@v(6|[7-9])$/);
   });
 });
+
+describe('fan-out.yml', () => {
+  const workflow = parse(readFileSync(join(DIR, 'fan-out.yml'), 'utf8')) as Workflow & {
+    jobs: Record<string, Job & { strategy?: { matrix?: unknown } }>;
+  };
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
+  const ours = (command: string) =>
+    steps.find((s) => s.uses === ACTION && s.with?.command === command);
+
+  it("plans at most 256 jobs and backs up each entry's projects", () => {
+    const maxJobs = Number(ours('plan')?.with?.['max-jobs'] ?? 256);
+    expect(maxJobs).toBeGreaterThanOrEqual(1);
+    expect(maxJobs).toBeLessThanOrEqual(256);
+    expect(workflow.jobs.backup?.strategy?.matrix).toBe(
+      '${{ fromJSON(needs.plan.outputs.matrix) }}',
+    );
+    expect(ours('backup')?.with?.projects).toBe('${{ matrix.projects }}');
+  });
+});
