@@ -19,6 +19,7 @@
 //                                 bin dir and Supabase CLI to use
 //   BENCH_FLEET=2000              projects of the fleet bench (plan, validate, job summaries; 0 skips)
 //   BENCH_FLEET_SETS=20000        sets in its catalog, on the branch and locally alike
+//   BENCH_FLEET_RUNS=3            runs of each fleet measurement; medians are reported
 //   BENCH_ONLY=fleet              run only the fleet bench (needs no PostgreSQL)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -659,6 +660,7 @@ async function runFleet(work, info) {
     rssHook: RSS_HOOK,
     n: FLEET,
     sets: FLEET_SETS,
+    runs: Math.max(1, Number(env.BENCH_FLEET_RUNS ?? 3)),
     log,
   });
   const md = fleetMarkdown(fleet, info);
