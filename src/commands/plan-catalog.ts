@@ -5,16 +5,15 @@
  * Reading a place that fails is a warning, never a skipped backup: a project whose sets cannot
  * be found is due. Each manifest and artifact listing is read once per reader.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseBackupJson } from '../catalog/backup-json.js';
 import type { ManifestEntry } from '../catalog/manifest.js';
-import { setIdToDate, SET_MARKER } from '../catalog/naming.js';
+import { isSetId, setIdToDate, SET_MARKER } from '../catalog/naming.js';
 import type { ProjectConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LastRun } from '../plan/pack.js';
-import { findSetDirs } from '../set/verify.js';
 import {
   createOctokit,
   listBackupArtifacts,
@@ -167,11 +166,14 @@ async function newestArtifacts(
   return byName;
 }
 
-/** The newest complete set under `<out>/<project>` (its backup.json reads). */
+/**
+ * The newest complete set under `<out>/<project>` (its backup.json reads): one listing of the
+ * project's set folders, newest name first, rather than a walk into each of them.
+ */
 async function newestLocalSet(dir: string): Promise<Found | undefined> {
-  const dirs = await findSetDirs(dir).catch(() => [] as string[]);
-  for (const set of [...dirs].reverse()) {
-    const text = await readFile(join(set, SET_MARKER), 'utf8').catch(() => null);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter(isSetId).sort().reverse()) {
+    const text = await readFile(join(dir, name, SET_MARKER), 'utf8').catch(() => null);
     if (text === null) continue;
     try {
       const m = parseBackupJson(text);
