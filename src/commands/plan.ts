@@ -55,8 +55,17 @@ export async function plan(options: PlanOptions): Promise<PlanOutcome> {
           `after 6 hours${maxJobs < MAX_MATRIX_JOBS ? ': raise max-jobs' : ''}`,
       );
   }
+  const outputBytes = Buffer.byteLength(JSON.stringify(matrix.matrix));
+  if (outputBytes > MAX_OUTPUT_BYTES)
+    options.logger.warning(
+      `the matrix output is ${outputBytes} bytes; GitHub keeps at most 1 MB of a job output: ` +
+        'split the config into several workflows',
+    );
   return { decisions, ...matrix };
 }
+
+/** GitHub's limit on one job output (the matrix travels as one). */
+const MAX_OUTPUT_BYTES = 1_000_000;
 
 /** The due decisions, from the newest good sets of the projects with a schedule. */
 async function decide(options: PlanOptions, read: ReturnType<typeof catalogReader>) {
