@@ -5,7 +5,7 @@ import { UsageError } from '../../src/errors.js';
 
 const KEY = 'INPUT_MAX-JOBS';
 afterEach(() => {
-  delete process.env[KEY];
+  delete process.env['INPUT_MAX-JOBS'];
   delete process.env.INPUT_COMMAND;
 });
 
