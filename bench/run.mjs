@@ -17,6 +17,10 @@
 //   BENCH_NICE=-10                run at this nice value (negative: root only)
 //   BENCH_NODE, BENCH_CLI, BENCH_PG_BIN, BENCH_SUPABASE  the node (24), dist/cli.js, PostgreSQL
 //                                 bin dir and Supabase CLI to use
+//   BENCH_FLEET=2000              projects of the fleet bench (plan, validate, job summaries; 0 skips)
+//   BENCH_FLEET_SETS=20000        sets in its catalog, on the branch and locally alike
+//   BENCH_FLEET_RUNS=3            runs of each fleet measurement; medians are reported
+//   BENCH_ONLY=fleet              run only the fleet bench (needs no PostgreSQL)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -34,6 +38,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cleanEnv, onCleanup, startCluster } from './lib/cluster.mjs';
 import { createDatabase } from './lib/datagen.mjs';
+import { fleetBench, fleetMarkdown, writeFleetDocs } from './lib/fleet.mjs';
 import { measure } from './lib/measure.mjs';
 import { cpuProfileSummary, fmt, markdownTable, median, writeDocs } from './lib/report.mjs';
 
@@ -67,6 +72,9 @@ const RSS_HOOK = pathToFileURL(path.join(ROOT, 'bench/lib/rss-hook.mjs')).href;
 const STAGES_JS = path.join(ROOT, 'bench/lib/stages.mjs');
 const MB = 1024 * 1024;
 const rel = (p) => path.relative(ROOT, p) || '.';
+const FLEET = Number(env.BENCH_FLEET ?? 2000);
+const FLEET_SETS = Number(env.BENCH_FLEET_SETS ?? 20000);
+const INDEX = path.resolve(path.dirname(CLI_SOURCE), 'index.js');
 
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
@@ -632,12 +640,49 @@ async function main() {
 
   cluster.stop();
   results.elapsedSeconds = (Date.now() - started) / 1000;
+  if (FLEET > 0) results.fleet = await runFleet(work, info);
 
   // ---- report ---------------------------------------------------------------------------------
   const report = markdownTable(results);
   process.stdout.write(`${report.text}\n`);
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
   if (DOCS) saveDocs(report.doc);
+}
+
+/** The fleet bench (bench/lib/fleet.mjs) with the CLI and action entry as built; its own doc section. */
+async function runFleet(work, info) {
+  log(`bench: fleet of ${FLEET} projects, ${FLEET_SETS} sets`);
+  const fleet = await fleetBench({
+    work,
+    node: NODE,
+    cli: CLI,
+    index: INDEX,
+    rssHook: RSS_HOOK,
+    n: FLEET,
+    sets: FLEET_SETS,
+    runs: Math.max(1, Number(env.BENCH_FLEET_RUNS ?? 3)),
+    log,
+  });
+  const md = fleetMarkdown(fleet, info);
+  process.stdout.write(`${md}\n`);
+  if (DOCS) {
+    writeFleetDocs(DOCS, md);
+    saveDocs(null);
+  }
+  return fleet;
+}
+
+/** BENCH_ONLY=fleet: the fleet bench alone, no PostgreSQL. */
+async function fleetOnly() {
+  for (const f of [CLI_SOURCE, INDEX, NODE])
+    if (!existsSync(f)) throw new Error(`${rel(f)} is missing (npm ci, npm run build)`);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-fleet-'));
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const info = machine();
+  snapshotCli(work);
+  info.cli = `${rel(CLI_SOURCE)} git ${version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'])}${version('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) === '' ? '' : ' (+ uncommitted src changes)'}`;
+  const fleet = await runFleet(work, info);
+  if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify({ info, fleet }, null, 2));
 }
 
 /** `node bench/run.mjs --from-json FILE`: rewrite the report (stdout, docs) from a BENCH_JSON file. */
@@ -650,7 +695,7 @@ function fromJson(file) {
 
 /** Writes the generated section, then lets the repository's prettier format the file. */
 function saveDocs(section) {
-  writeDocs(DOCS, section);
+  if (section !== null) writeDocs(DOCS, section);
   const prettier = path.join(ROOT, 'node_modules/.bin/prettier');
   if (existsSync(prettier)) {
     try {
@@ -665,7 +710,9 @@ function saveDocs(section) {
 const fromJsonAt = process.argv.indexOf('--from-json');
 (fromJsonAt > 0
   ? Promise.resolve().then(() => fromJson(process.argv[fromJsonAt + 1]))
-  : main()
+  : env.BENCH_ONLY === 'fleet'
+    ? fleetOnly()
+    : main()
 ).catch((err) => {
   log(`bench: ${err.stack ?? err}`);
   process.exitCode = 1;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { baseRevision } from './action/base.js';
 import { readInputs, type Inputs } from './action/inputs.js';
+import { fitSummary } from './action/summary.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
 import { actionIdentities, restoreFromAction } from './action/restore.js';
 import { refuseUnsafeTrigger, repositoryIsPublic, type TriggerContext } from './action/trigger.js';
@@ -103,7 +104,7 @@ async function command(
         core.warning(i.message, { file: inputs.config, startLine: i.line, startColumn: i.column });
       }
       if (process.env.GITHUB_STEP_SUMMARY) {
-        await core.summary.addRaw(redactor.redact(outcome.markdown)).write();
+        await core.summary.addRaw(fitSummary(redactor.redact(outcome.markdown))).write();
       }
       return;
     }
@@ -155,14 +156,14 @@ async function command(
         projects: inputs.projects,
         at,
         eventName: process.env.GITHUB_EVENT_NAME || undefined,
+        maxJobs: inputs.maxJobs,
         ...lookup,
       });
       core.setOutput('projects', outcome.projects);
       core.setOutput('matrix', JSON.stringify(outcome.matrix));
       if (process.env.GITHUB_STEP_SUMMARY) {
-        await core.summary
-          .addRaw(redactor.redact(renderPlanSummary(outcome.decisions, at)))
-          .write();
+        const markdown = renderPlanSummary(outcome.decisions, at, outcome.jobs);
+        await core.summary.addRaw(fitSummary(redactor.redact(markdown))).write();
       }
       return;
     }
@@ -218,7 +219,7 @@ async function command(
           { sets: summarySets(outcome.results), failures },
           await readHistory(attempted, lookup),
         );
-        await core.summary.addRaw(redactor.redact(summary)).write();
+        await core.summary.addRaw(fitSummary(redactor.redact(summary))).write();
       }
       // Never throws: the backup's own failures below stay what fails the step.
       await sendAlerts({

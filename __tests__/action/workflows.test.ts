@@ -235,3 +235,22 @@ it("action.yml's command input describes every command the action takes", () => 
   for (const command of commands)
     expect(described, command).toMatch(new RegExp(`\\b${command} \\(`));
 });
+
+describe('fan-out.yml', () => {
+  const workflow = parse(readFileSync(join(DIR, 'fan-out.yml'), 'utf8')) as Workflow & {
+    jobs: Record<string, Job & { strategy?: { matrix?: unknown } }>;
+  };
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps ?? []);
+  const ours = (command: string) =>
+    steps.find((s) => s.uses === ACTION && s.with?.command === command);
+
+  it("plans at most 256 jobs and backs up each entry's projects", () => {
+    const maxJobs = Number(ours('plan')?.with?.['max-jobs'] ?? 256);
+    expect(maxJobs).toBeGreaterThanOrEqual(1);
+    expect(maxJobs).toBeLessThanOrEqual(256);
+    expect(workflow.jobs.backup?.strategy?.matrix).toBe(
+      '${{ fromJSON(needs.plan.outputs.matrix) }}',
+    );
+    expect(ours('backup')?.with?.projects).toBe('${{ matrix.projects }}');
+  });
+});

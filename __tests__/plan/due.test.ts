@@ -77,10 +77,17 @@ projects:
       next_fire: '2026-11-23T03:00:00.000Z',
       last_good: '2026-11-22T03:02:00.000Z',
     });
-    expect(matrixOf(decisions)).toEqual({
+    const { jobs, ...matrix } = matrixOf(decisions);
+    expect(matrix).toEqual({
       projects: 'hourly,always',
-      matrix: { include: [{ project: 'hourly' }, { project: 'always' }] },
+      matrix: {
+        include: [
+          { project: 'hourly', projects: 'hourly', job: 1 },
+          { project: 'always', projects: 'always', job: 2 },
+        ],
+      },
     });
+    expect(jobs.map((j) => j.projects)).toEqual([['hourly'], ['always']]);
   });
 
   it('makes everything due on workflow_dispatch, and on schedule only what is due', () => {
@@ -103,7 +110,7 @@ projects:
   });
 
   it('gives an empty matrix when nothing is due', () => {
-    expect(matrixOf([])).toEqual({ projects: '', matrix: { include: [] } });
+    expect(matrixOf([])).toEqual({ projects: '', matrix: { include: [] }, jobs: [] });
   });
 });
 

@@ -138,7 +138,12 @@ describe('supabase-backup plan', () => {
       decisions: { project: string; due: boolean; last_good: string | null }[];
     };
     expect(result.projects).toBe('hourly,always');
-    expect(result.matrix).toEqual({ include: [{ project: 'hourly' }, { project: 'always' }] });
+    expect(result.matrix).toEqual({
+      include: [
+        { project: 'hourly', projects: 'hourly', job: 1 },
+        { project: 'always', projects: 'always', job: 2 },
+      ],
+    });
     expect(result.decisions.map((d) => [d.project, d.due, d.last_good])).toEqual([
       ['prod', false, '2026-11-22T03:04:00.000Z'],
       ['local', false, '2026-11-22T03:02:00.000Z'],

@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { parseMaxJobs } from '../plan/pack.js';
 
 export const COMMANDS = ['backup', 'validate', 'verify', 'prune', 'plan', 'restore'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -21,6 +22,8 @@ export interface Inputs {
   cliDownloadBase: string | undefined;
   /** command plan: decide as of this time; undefined = now. */
   at: Date | undefined;
+  /** command plan: at most this many matrix entries (1-256). */
+  maxJobs: number;
   restore: RestoreInputs;
 }
 
@@ -72,6 +75,7 @@ export function readInputs(): Inputs {
   return {
     command: command as Command,
     at,
+    maxJobs: parseMaxJobs('input max-jobs', core.getInput('max-jobs')),
     restore: {
       from: core.getInput('from') || undefined,
       set: core.getInput('set') || undefined,

@@ -7,6 +7,7 @@ import { review, validate } from '../commands/validate.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { loadConfigFile, selectProjects } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { parseMaxJobs } from '../plan/pack.js';
 import { SUPABASE_BASE_SQL } from '../restore/supabase-base.sql.js';
 import {
   COMMON,
@@ -83,9 +84,18 @@ export async function planCommand(args: string[], ctx: CommandContext): Promise<
   const { io, logger } = ctx;
   const { values } = parseArgs({
     args,
-    options: { ...COMMON, ...CONFIG, ...PROJECTS, ...OUT, ...JSON_OUT, at: { type: 'string' } },
+    options: {
+      ...COMMON,
+      ...CONFIG,
+      ...PROJECTS,
+      ...OUT,
+      ...JSON_OUT,
+      at: { type: 'string' },
+      'max-jobs': { type: 'string' },
+    },
   });
   if (values.help) return printHelp(io, ctx.help);
+  const maxJobs = parseMaxJobs('--max-jobs', values['max-jobs']);
   const at = values.at === undefined ? new Date() : new Date(values.at);
   if (Number.isNaN(at.getTime()))
     throw new UsageError(`--at: "${values.at}" is not a time such as 2026-11-22T03:15:00Z`);
@@ -96,14 +106,15 @@ export async function planCommand(args: string[], ctx: CommandContext): Promise<
     eventName: io.env.GITHUB_EVENT_NAME || undefined,
     github: githubFromEnv(ctx),
     outDir: values.out,
+    maxJobs,
     logger,
     workDir: tmpdir(),
     signal: io.signal,
   });
-  const { decisions, projects, matrix } = outcome;
+  const { decisions, projects, matrix, jobs } = outcome;
   io.stdout(
     values.json
-      ? JSON.stringify({ at: at.toISOString(), projects, matrix, decisions }, null, 2) + '\n'
+      ? JSON.stringify({ at: at.toISOString(), projects, matrix, jobs, decisions }, null, 2) + '\n'
       : decisions
           .filter((d) => d.due)
           .map((d) => `${d.project}\n`)

@@ -16,7 +16,8 @@ Run "supabase-backup <command> --help" for a command's options.`,
   backup: `supabase-backup backup --config FILE [--project NAME]... [--only roles,schema,data] [--out DIR] [--json]
 
   --config FILE       the config (default: backups.config.yaml)
-  --project NAME      back up only this project (repeatable; default: all)
+  --project NAME      back up only this project, or a comma-separated list (repeatable;
+                      default: all), e.g. a plan matrix entry's projects
   --only PARTS        only these parts, comma-separated: roles,schema,data,storage
   --out DIR           where sets are written as <project>/<set-id>/ (default: backups)
   --pg-bin-dir DIR    look for pg_dump/pg_dumpall/psql here first
@@ -120,19 +121,27 @@ is not listed in manifest.json. Each problem is printed with its path.
 Checks the config and prints what each project backs up; needs no secrets. With --base or
 --base-ref, prints the plan of what the change adds, removes and changes instead. Secrets a
 backup workflow does not pass are warnings (file:line:col), not errors.`,
-  plan: `supabase-backup plan --config FILE [--at ISO_TIME] [--project NAME]... [--out DIR] [--json]
+  plan: `supabase-backup plan --config FILE [--at ISO_TIME] [--project NAME]... [--out DIR]
+                     [--max-jobs N] [--json]
 
   --config FILE     the config (default: backups.config.yaml)
   --at ISO_TIME     decide as of this time (default: now), e.g. 2026-11-22T03:15:00Z
-  --project NAME    consider only this project (repeatable; default: all)
+  --project NAME    consider only this project, or a comma-separated list (repeatable;
+                    default: all)
   --out DIR         also look for sets here, as <project>/<set-id>/ (default: backups)
-  --json            print {at, projects, matrix, decisions} as JSON
+  --max-jobs N      at most N matrix entries, 1-256 (default 256, GitHub's limit per matrix)
+  --json            print {at, projects, matrix, jobs, decisions} as JSON
 
 Prints the due projects, one per line. A project with a schedule is due when it has no good set
 since the schedule's latest time at or before --at; one without is always due; with
 GITHUB_EVENT_NAME=workflow_dispatch every project is. Sets are looked up in the backup branch's
 manifest.json (GITHUB_REPOSITORY or the project's repository, GITHUB_TOKEN), the workflow
-artifacts (GITHUB_TOKEN) and --out. Reads no database secrets.`,
+artifacts (GITHUB_TOKEN) and --out. Reads no database secrets.
+
+The matrix has one entry {"project", "projects", "job"} per due project when there are at most
+--max-jobs of them; otherwise the due projects are packed into --max-jobs entries
+{"projects": "a,b,c", "job": N}, balanced by the duration and size of each project's newest set
+(docs/fleets.md).`,
   'base-sql': `supabase-backup base-sql
 
 Prints the SQL a drill loads into its throwaway cluster before restoring a set: what a new

@@ -7,6 +7,13 @@
 import type { ProjectConfig } from '../config/types.js';
 import { describeCron } from './describe.js';
 import { nextFire, previousFire } from './cron.js';
+import {
+  MAX_MATRIX_JOBS,
+  packJobs,
+  type LastRun,
+  type MatrixEntry,
+  type PackedJob,
+} from './pack.js';
 
 /** Events on which every selected project is due, whatever its schedule. */
 export const MANUAL_EVENTS: readonly string[] = ['workflow_dispatch'];
@@ -85,13 +92,27 @@ const iso = (d: Date) => `${d.toISOString().slice(0, 16)}Z`;
 export interface MatrixOutput {
   /** Comma list of the due projects, in config order ('' when none). */
   projects: string;
-  /** For `strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`. */
-  matrix: { include: { project: string }[] };
+  /** For `strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}`; at most maxJobs entries. */
+  matrix: { include: MatrixEntry[] };
+  /** The jobs of the matrix, with their weights and estimated times. */
+  jobs: PackedJob[];
 }
 
-export function matrixOf(decisions: readonly PlanDecision[]): MatrixOutput {
+/**
+ * The due projects as a job matrix of at most `maxJobs` entries, balanced by what `lastRuns`
+ * knows of each project's newest set (see pack.ts).
+ */
+export function matrixOf(
+  decisions: readonly PlanDecision[],
+  lastRuns: ReadonlyMap<string, LastRun> = new Map(),
+  maxJobs: number = MAX_MATRIX_JOBS,
+): MatrixOutput {
   const due = decisions.filter((d) => d.due).map((d) => d.project);
-  return { projects: due.join(','), matrix: { include: due.map((project) => ({ project })) } };
+  const { entries, jobs } = packJobs(
+    due.map((project) => ({ project, ...lastRuns.get(project) })),
+    maxJobs,
+  );
+  return { projects: due.join(','), matrix: { include: entries }, jobs };
 }
 
 /**
