@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../src/log.js';
 import { backupEnv, builtCli, cli, tree, writeConfig } from '../support/cli.js';
-import { embeddedPgBinDir } from '../support/embedded-pg.js';
+import { pgMajorBinDir } from '../support/pg-majors.js';
 import { faultyPgBinDir } from '../support/faulty-pg.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -123,7 +123,7 @@ describe('failing backups leave nothing that looks complete', () => {
   });
 
   it('a server newer than every pg_dump fails before dumping and says what to install', async () => {
-    const newer = await startCluster({ binDir: embeddedPgBinDir() });
+    const newer = await startCluster({ binDir: pgMajorBinDir(17) });
     try {
       await newer.psql('create table t (a int)');
       const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: newer.url('postgres') });
