@@ -13,6 +13,8 @@ import { readHistory } from './commands/history.js';
 import { dueForBackup, plan } from './commands/plan.js';
 import { prune } from './commands/prune.js';
 import { runBackup } from './commands/run-backup.js';
+import { pgClientInstaller } from './dump/pg-client-install.js';
+import { run as runProcess } from './proc/run.js';
 import type { GitHubContext } from './commands/store.js';
 import { review, validate } from './commands/validate.js';
 import { verify } from './commands/verify.js';
@@ -195,6 +197,7 @@ async function command(
         logger,
         signal,
         pgBinDir: inputs.pgBinDir,
+        installPgClient: inputs.installPgClient ? runnerPgClientInstaller(logger) : undefined,
         cliDownloadBase: inputs.cliDownloadBase,
         github: githubContext(inputs),
         reason: inputs.reason,
@@ -271,4 +274,30 @@ export async function run(): Promise<void> {
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);
   }
+}
+
+/** install-pg-client on this runner: the real commands, their output in the log. */
+function runnerPgClientInstaller(logger: Logger): (major: number) => Promise<void> {
+  let osRelease = '';
+  try {
+    osRelease = readFileSync('/etc/os-release', 'utf8');
+  } catch {
+    // not Linux, or no os-release: the installer says it cannot install here
+  }
+  return pgClientInstaller({
+    osRelease,
+    isRoot: process.getuid?.() === 0,
+    logger,
+    run: async (command, args) => {
+      const { stdout } = await runProcess(command, args, {
+        // Only what apt and sudo need: no secret of the run reaches them.
+        env: {
+          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: process.env.HOME ?? '/root',
+          DEBIAN_FRONTEND: 'noninteractive',
+        },
+      });
+      if (stdout.trim()) logger.debug(stdout.trim());
+    },
+  });
 }

@@ -12,7 +12,7 @@ import {
 import { ToolError } from '../../src/errors.js';
 import { streamLogger } from '../../src/log.js';
 import { childEnv, run } from '../../src/proc/run.js';
-import { embeddedPgBinDir } from '../support/embedded-pg.js';
+import { pgMajorBinDir } from '../support/pg-majors.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
 
 const PG15 = '/usr/lib/postgresql/15/bin';
@@ -69,6 +69,13 @@ describe('choosePgTools', () => {
   it('else takes the lowest newer major', () => {
     expect(choosePgTools(found, 14).version).toBe('15.8');
     expect(choosePgTools([tools('18.1'), tools('17.2')], 16).version).toBe('17.2');
+  });
+  it('takes the tools of pg-bin-dir when they can dump the server, never an older one', () => {
+    const given = { ...tools('18.1'), given: true as const };
+    expect(choosePgTools([given, ...found], 15)).toBe(given);
+    expect(choosePgTools([given, ...found], 18)).toBe(given);
+    const old = { ...tools('15.8'), given: true as const };
+    expect(choosePgTools([tools('17.2'), old], 17).version).toBe('17.2');
   });
   it('never takes an older pg_dump, and says what was found and how to install the right one', () => {
     const err = thrown(() => choosePgTools(found, 18));
@@ -145,6 +152,7 @@ describe('findPgInstallations', () => {
       const found = await findPgInstallations({ extraDirs: [links, PG15], pathEnv: links });
       expect(found.filter((t) => t.binDir === PG15)).toHaveLength(1);
       expect(found.map((t) => t.binDir)).not.toContain(links);
+      expect(found.find((t) => t.binDir === PG15)?.given).toBe(true);
     },
   );
 
@@ -170,6 +178,7 @@ describe('findPgInstallations', () => {
       pg_dump: join(fake, 'pg_dump'),
       pg_dumpall: join(fake, 'pg_dumpall'),
       psql: join(fake, 'psql'),
+      given: true,
     });
     expect(found.map((t) => t.binDir)).not.toContain(partial);
     expect(lines.join('')).toContain(
@@ -186,7 +195,7 @@ describe.runIf(hasPg15 && process.platform === 'linux' && process.arch === 'x64'
   () => {
     let cluster: Cluster;
     beforeAll(async () => {
-      cluster = await startCluster({ binDir: embeddedPgBinDir(), password: 'pw-for-17' });
+      cluster = await startCluster({ binDir: pgMajorBinDir(17), password: 'pw-for-17' });
     });
     afterAll(async () => {
       await cluster?.stop();

@@ -6,9 +6,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretForms } from '../../src/log.js';
+import { backup } from '../../src/commands/backup.js';
+import { parseConfig } from '../../src/config/load.js';
+import { secretForms, streamLogger } from '../../src/log.js';
 import { backupEnv, builtCli, cli, tree, writeConfig } from '../support/cli.js';
-import { embeddedPgBinDir } from '../support/embedded-pg.js';
+import { pgMajorBinDir } from '../support/pg-majors.js';
 import { faultyPgBinDir } from '../support/faulty-pg.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -123,7 +125,7 @@ describe('failing backups leave nothing that looks complete', () => {
   });
 
   it('a server newer than every pg_dump fails before dumping and says what to install', async () => {
-    const newer = await startCluster({ binDir: embeddedPgBinDir() });
+    const newer = await startCluster({ binDir: pgMajorBinDir(17) });
     try {
       await newer.psql('create table t (a int)');
       const res = await failingBackup('pg-dump', { FIXTURE_DB_URL: newer.url('postgres') });
@@ -133,6 +135,42 @@ describe('failing backups leave nothing that looks complete', () => {
       expect(res.stderr).toContain('postgresql-client-17');
       expect(tree(res.out)).toEqual([]);
     } finally {
+      await newer.stop();
+    }
+  });
+
+  it('the action installs the server major’s client when pg_dump is older (install-pg-client)', async () => {
+    const newer = await startCluster({ binDir: pgMajorBinDir(17) });
+    const path = process.env.PATH;
+    try {
+      await newer.psql('create table t (a int)');
+      const run = async (installPgClient: (major: number) => Promise<void>) => {
+        const out = mkdtempSync(join(tmpdir(), 'out-'));
+        const text =
+          'version: 1\nprojects:\n  - name: fixture\n    db_url_secret: NEWER_URL\n    engine: pg-dump\n    destinations: [local]\n';
+        return backup({
+          config: parseConfig(text, 'backups.config.yaml'),
+          projects: [],
+          only: [],
+          outDir: out,
+          env: backupEnv({ NEWER_URL: newer.url('postgres') }),
+          logger: streamLogger(() => undefined),
+          installPgClient,
+        });
+      };
+      // An install that brings nothing: the usual error, after one call for the server's major.
+      const asked: number[] = [];
+      const failed = await run(async (major) => void asked.push(major));
+      expect(asked).toEqual([17]);
+      expect(failed.failures[0]?.error.message).toContain('postgresql-client-17');
+      // An install that brings the 17 client (here: onto PATH): the backup uses it.
+      const dumped = await run(async () => {
+        process.env.PATH = `${pgMajorBinDir(17)}:${path}`;
+      });
+      expect(dumped.failures).toEqual([]);
+      expect(dumped.sets[0]?.manifest.tools['pg_dump']).toMatch(/^17\./);
+    } finally {
+      process.env.PATH = path;
       await newer.stop();
     }
   });

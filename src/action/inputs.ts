@@ -19,6 +19,8 @@ export interface Inputs {
   prune: boolean;
   dryRun: boolean;
   pgBinDir: string | undefined;
+  /** Install the server's PostgreSQL client (PGDG, sudo) when pg_dump here is older. */
+  installPgClient: boolean;
   cliDownloadBase: string | undefined;
   /** command plan: decide as of this time; undefined = now. */
   at: Date | undefined;
@@ -95,6 +97,7 @@ export function readInputs(): Inputs {
     prune: bool('prune', true),
     dryRun: bool('dry-run', false),
     pgBinDir: core.getInput('pg-bin-dir') || undefined,
+    installPgClient: bool('install-pg-client', true),
     cliDownloadBase: core.getInput('cli-download-base') || undefined,
   };
 }

@@ -73,6 +73,8 @@ export async function openDatabase(
     logger: Logger;
     pgBinDir?: string;
     cliDownloadBase?: string;
+    /** The action's install-pg-client: installs the server's major when pg_dump is older. */
+    installPgClient?: (major: number) => Promise<void>;
   },
 ): Promise<Database> {
   const { logger } = options;
@@ -85,7 +87,7 @@ export async function openDatabase(
     ...libpqEnv(conn),
     PGTZ: 'UTC',
   });
-  const { server, pg } = await preflight(env, options.pgBinDir, where);
+  const { server, pg } = await preflight(env, options.pgBinDir, where, options.installPgClient);
   logger.info(
     `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
   );

@@ -33,6 +33,8 @@ export interface BackupOptions {
   signal?: AbortSignal;
   pgBinDir?: string;
   cliDownloadBase?: string;
+  /** The action's install-pg-client: installs the server's major when pg_dump is older. */
+  installPgClient?: (major: number) => Promise<void>;
   /** Stored files above this are split into numbered chunks. */
   maxFileBytes?: number;
   /** How many projects are dumped at once (default 1). */

@@ -15,7 +15,13 @@ import { cachedCliOutput } from './cli-cache.js';
 import { cliScriptFlags, filteredArgs, parseCliScript, projectFilters } from './cli-script.js';
 import { startDocker } from './docker-engine.js';
 import { schemaPattern, tablePattern } from './patterns.js';
-import { LineRewriter, rolesRewrite, schemaRewrite } from './line-rewrite.js';
+import {
+  HeaderRewriter,
+  LineRewriter,
+  dataHeaderRewrite,
+  rolesRewrite,
+  schemaRewrite,
+} from './line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
 import {
   PLATFORM_SCHEMAS_DATA_DUMP,
@@ -185,7 +191,13 @@ async function startSupabaseCli(
   await writeFile(file, script.text, { mode: 0o600 });
   const env = { ...ctx.env, PATH: `${ctx.pg.binDir}:${ctx.env.PATH ?? ''}` };
   const child = runStreaming('bash', [file, ...args], { env, signal: ctx.signal });
-  return { stream: withTrailer(child, '', trailer, part), kill: () => child.kill() };
+  // The script's sed already comments the schema's transaction_timeout out, not the data's.
+  const stdout =
+    part === 'data' ? child.stdout.pipe(new HeaderRewriter(dataHeaderRewrite)) : child.stdout;
+  return {
+    stream: withTrailer({ ...child, stdout }, '', trailer, part),
+    kill: () => child.kill(),
+  };
 }
 
 function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStream {
@@ -199,7 +211,9 @@ function startPgDump(ctx: EngineContext, part: Part, trailer: string): PartStrea
   // Rewrite only pg_dump's own lines; the trailer is ours and final.
   const rewrite =
     part === 'roles' ? rolesRewrite(RESERVED_ROLES) : part === 'schema' ? schemaRewrite : null;
-  const stdout = rewrite ? child.stdout.pipe(new LineRewriter(rewrite)) : child.stdout;
+  const stdout = rewrite
+    ? child.stdout.pipe(new LineRewriter(rewrite))
+    : child.stdout.pipe(new HeaderRewriter(dataHeaderRewrite));
   return {
     stream: withTrailer({ ...child, stdout }, prefix, suffix + trailer, part),
     kill: () => child.kill(),

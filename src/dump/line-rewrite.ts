@@ -48,3 +48,49 @@ export function schemaRewrite(line: string): string {
   }
   return line.replace(/^CREATE SCHEMA "/, 'CREATE SCHEMA IF NOT EXISTS "');
 }
+
+/**
+ * Rewrites only the lines before the first COPY (pg_dump's session header) and passes the rest
+ * through as bytes: rows are data and are never rewritten (nor decoded, for speed).
+ */
+export class HeaderRewriter extends Transform {
+  private pending = Buffer.alloc(0);
+  private inHeader = true;
+  constructor(private readonly rewrite: (line: string) => string) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (!this.inHeader) return done(null, chunk);
+    let rest = Buffer.concat([this.pending, chunk]);
+    let head = '';
+    for (let nl = rest.indexOf(0x0a); nl !== -1; nl = rest.indexOf(0x0a)) {
+      const line = rest.subarray(0, nl).toString('utf8');
+      if (line.startsWith('COPY ')) {
+        this.inHeader = false;
+        break;
+      }
+      head += this.rewrite(line) + '\n';
+      rest = rest.subarray(nl + 1);
+    }
+    const out = head ? Buffer.from(head) : Buffer.alloc(0);
+    if (this.inHeader) {
+      this.pending = rest;
+      return done(null, out.length ? out : undefined);
+    }
+    this.pending = Buffer.alloc(0);
+    done(null, Buffer.concat([out, rest]));
+  }
+  override _flush(done: TransformCallback): void {
+    const last = this.pending.toString('utf8');
+    done(null, last ? (this.inHeader ? this.rewrite(last) : last) : undefined);
+  }
+}
+
+/**
+ * pg_dump 17+ writes `SET transaction_timeout = 0;` whatever the server's version, and a 15 or
+ * 16 server refuses it (unrecognized configuration parameter), which stops the restore. 0 is the
+ * parameter's default, so commenting it out changes nothing where it exists.
+ */
+export function dataHeaderRewrite(line: string): string {
+  return /^SET transaction_timeout = 0;/.test(line) ? comment(line) : line;
+}

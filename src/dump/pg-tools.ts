@@ -18,6 +18,8 @@ export interface PgTools {
   pg_dump: string;
   pg_dumpall: string;
   psql: string;
+  /** Found in a directory the user named (pg-bin-dir): preferred when it can dump the server. */
+  given?: true;
 }
 
 const TOOLS = ['pg_dump', 'pg_dumpall', 'psql'] as const;
@@ -40,12 +42,14 @@ export async function findPgInstallations(
     ...(await wellKnownDirs()),
   ];
   const seen = new Set<string>();
+  const given = new Set<string>();
   const dirs: string[] = [];
   for (const [i, dir] of candidates.entries()) {
     const real = await installationDir(dir, logger);
     if (real === undefined && i < extraDirs.length) {
       logger?.warning(`${dir} does not hold pg_dump, pg_dumpall and psql; ignored.`);
     }
+    if (real !== undefined && i < extraDirs.length) given.add(real);
     if (real !== undefined && !seen.has(real)) {
       seen.add(real);
       dirs.push(real);
@@ -54,14 +58,18 @@ export async function findPgInstallations(
   const found = await Promise.all(dirs.map((d) => probe(d, logger)));
   return found
     .filter((t): t is PgTools => t !== undefined)
+    .map((t) => (given.has(t.binDir) ? { ...t, given: true as const } : t))
     .sort((a, b) => compareVersions(b.version, a.version));
 }
 
 /**
- * pg_dump must be at least the server's major version. The exact major is preferred (its output
- * is what that server's own tools write), else the lowest newer one.
+ * pg_dump must be at least the server's major version. Tools the user named (pg-bin-dir) win
+ * when they can dump the server; otherwise the exact major is preferred (its output is what that
+ * server's own tools write), else the lowest newer one.
  */
 export function choosePgTools(found: PgTools[], serverMajor: number): PgTools {
+  const given = found.find((t) => t.given && t.major >= serverMajor);
+  if (given) return given;
   const exact = found.find((t) => t.major === serverMajor);
   if (exact) return exact;
   const newer = found.filter((t) => t.major > serverMajor);

@@ -20,12 +20,18 @@ const INFO_SQL = `select json_build_object(
   'num', current_setting('server_version_num')::int,
   'size', pg_database_size(current_database()))`;
 
+/**
+ * `installClient` (the action's install-pg-client) is called when no pg_dump here can dump the
+ * server; the tools are then looked for again, and the usual error stands if none fits still.
+ */
 export async function preflight(
   env: NodeJS.ProcessEnv,
   pgBinDir: string | undefined,
   where: string,
+  installClient?: (major: number) => Promise<void>,
 ): Promise<Preflight> {
-  const found = await findPgInstallations({ extraDirs: pgBinDir ? [pgBinDir] : [] });
+  const find = () => findPgInstallations({ extraDirs: pgBinDir ? [pgBinDir] : [] });
+  const found = await find();
   const newest = found[0];
   if (!newest) {
     throw new ToolError(
@@ -43,5 +49,9 @@ export async function preflight(
   }
   const major = Math.floor(info.num / 10000);
   const server = { version: info.version, major, databaseBytes: info.size };
+  if (installClient && !found.some((t) => t.major >= major)) {
+    await installClient(major);
+    return { server, pg: choosePgTools(await find(), major) };
+  }
   return { server, pg: choosePgTools(found, major) };
 }

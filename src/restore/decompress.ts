@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, type Duplex, type Transform } from 'node:stream';
 import { storedFiles, type PartRecord } from '../catalog/backup-json.js';
+import { HeaderRewriter, dataHeaderRewrite } from '../dump/line-rewrite.js';
 import { RestoreError } from '../errors.js';
 import { writeStreamAtomically } from '../pipeline/atomic-file.js';
 import { createDecompressor } from '../pipeline/compress.js';
@@ -19,8 +20,11 @@ function joinedFiles(paths: string[]): Readable {
 
 /**
  * Writes <dir>/<part>.sql from the stored file; throws if it does not match backup.json.
- * `readers` see the plain SQL on the way, in order (the psql guard; the drill's content digests
- * of the data part); a RestoreError one of them throws is the reason given.
+ * The data part's header is disarmed as backups now write it (sets of older versions dumped by
+ * pg_dump 17+ hold `SET transaction_timeout = 0;`, which a 15 or 16 server refuses); rows and
+ * line numbers are unchanged. `readers` then see that SQL on the way, in order (the psql guard;
+ * the drill's content digests of the data part); a RestoreError one of them throws is the reason
+ * given.
  */
 export async function decompressPart(
   setDir: string,
@@ -44,6 +48,7 @@ export async function decompressPart(
   const decompressor = await createDecompressor(part.compression);
   if (decompressor) stages.push(decompressor);
   stages.push(digest);
+  if (part.part === 'data') stages.push(new HeaderRewriter(dataHeaderRewrite));
   stages.push(...readers);
   try {
     await writeStreamAtomically(
