@@ -15,6 +15,7 @@ import { bundledScript } from '../dump/bundled-scripts.js';
 import { checkConfiguredNames } from '../dump/names-check.js';
 import { cliScriptFlags } from '../dump/engines.js';
 import { collectExtras, type Extras } from '../dump/extras.js';
+import { sessionMode, withTimeoutsOff } from '../dump/connect.js';
 import { preflight, type Preflight } from '../dump/preflight.js';
 import { locateSupabaseCli, type SupabaseCli } from '../dump/supabase-cli.js';
 import { formatBytes } from '../format.js';
@@ -77,15 +78,19 @@ export async function openDatabase(
 ): Promise<Database> {
   const { logger } = options;
   const rawUrl = options.env[project.db_url_secret] ?? '';
-  const conn = resolveConnection(project, options.env);
-  for (const s of secretsOf(conn, rawUrl)) logger.mask(s);
+  const given = resolveConnection(project, options.env);
+  for (const s of secretsOf(given, rawUrl)) logger.mask(s);
+  const conn = sessionMode(given, (m) => logger.notice(`${project.name}: ${m}`));
   const where = displayUrl(conn);
   // PGTZ=UTC: the data's timestamps are printed in UTC, as the drill reads them back to compare.
-  const env = childEnv(options.env, configuredSecretNames(options.config), {
-    ...libpqEnv(conn),
+  const tried = childEnv(options.env, configuredSecretNames(options.config), {
+    ...withTimeoutsOff(libpqEnv(conn)),
     PGTZ: 'UTC',
   });
-  const { server, pg } = await preflight(env, options.pgBinDir, where);
+  const { server, pg, env } = await preflight(tried, options.pgBinDir, where, {
+    conn,
+    warn: (m) => logger.warning(m),
+  });
   logger.info(
     `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
   );
