@@ -50,7 +50,7 @@ export const systemProbe: NetworkProbe = {
  * IPv6 route. Any other host passes untouched (psql reports its own problems).
  */
 export async function checkDirectHost(
-  conn: Pick<Connection, 'host' | 'port' | 'user'>,
+  conn: Pick<Connection, 'host' | 'port' | 'user'> & { params?: Record<string, string> },
   probe: NetworkProbe = systemProbe,
 ): Promise<void> {
   const host = supabaseHost(conn);
@@ -58,8 +58,12 @@ export async function checkDirectHost(
   const advice = useSessionPoolerAdvice(host.ref);
   let addresses: { address: string; family: number }[] = [];
   let code = 'no address';
+  // With hostaddr libpq asks no DNS: the address given is the one to check.
+  const given = conn.params?.['hostaddr'];
   try {
-    addresses = await probe.lookup(conn.host);
+    addresses = given
+      ? [{ address: given, family: given.includes(':') ? 6 : 4 }]
+      : await probe.lookup(conn.host);
   } catch (err) {
     const c = (err as { code?: unknown }).code;
     code = typeof c === 'string' && /^[A-Z_]{1,30}$/.test(c) ? c : 'no answer';
