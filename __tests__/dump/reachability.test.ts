@@ -65,6 +65,14 @@ describe('checkDirectHost', () => {
     expect(empty.message).toContain('no address');
   });
 
+  it('with hostaddr (libpq connects there, asking no DNS) checks that address', async () => {
+    const { p, asked } = probe(new Error('must not be asked'), false);
+    const err = await failure(checkDirectHost({ ...direct, params: { hostaddr: V6 } }, p));
+    expect(err.message).toContain(`only an IPv6 address (${V6})`);
+    await checkDirectHost({ ...direct, params: { hostaddr: '127.0.0.1' } }, p);
+    expect(asked).toEqual([]);
+  });
+
   it('asks nothing about pooler or other hosts', async () => {
     const { p, asked } = probe(new Error('must not be asked'), false);
     await checkDirectHost(
