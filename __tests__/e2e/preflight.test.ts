@@ -10,7 +10,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretForms } from '../../src/log.js';
-import { backupEnv, builtCli, writeConfig } from '../support/cli.js';
+import { backupEnv, builtCli, tree, writeConfig } from '../support/cli.js';
 import { startFakePooler, type Answer, type FakePooler } from '../support/fake-pooler.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -63,7 +63,7 @@ describe('the pooler refuses: each message names the fix, nothing is dumped', ()
     // psql names the address given by hostaddr; the rest is the pooler's text, word for word.
     expect(res.text).toContain(`port ${p.port} failed: FATAL:  Tenant or user not found`);
     expect(res.text).toMatch(/must be postgres\.<ref>.*not "postgres"/);
-    expect(readdirSync(join(res.out, 'prod'))).toEqual([]);
+    expect(tree(res.out)).toEqual([]);
     expect(p.startups).toHaveLength(1);
     expect(p.startups[0]!.user).toBe('postgres');
   });
@@ -85,11 +85,25 @@ describe('the pooler refuses: each message names the fix, nothing is dumped', ()
     );
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout + res.stderr).toMatch(/session pool is full \(EMAXCONNSESSION\); attempt 1/);
-    expect(readdirSync(join(out, 'prod'))).toHaveLength(1);
+    const sets = readdirSync(join(out, 'prod'));
+    expect(sets).toHaveLength(1);
     // Every session after the refused one (preflight, catalog queries, each part's pg_dump).
     expect(p.startups.length).toBeGreaterThan(3);
     for (const s of p.startups)
       expect(s.options).toBe('-c statement_timeout=0 -c idle_in_transaction_session_timeout=0');
+
+    // Restore connects through the same preflight: a pooler user without the ref is named.
+    const refusing = await pooler(() => ({ error: { message: 'Tenant or user not found' } }));
+    const restore = await builtCli(
+      ['restore', '--from', join(out, 'prod', sets[0]!), '--target-url-env', 'T', '--yes'],
+      { ...process.env, T: url('postgres', POOLER, refusing.port) },
+    );
+    const text = restore.stdout + restore.stderr;
+    expect(restore.code, text).toBe(1);
+    expect(text).toContain('FATAL:  Tenant or user not found');
+    expect(text).toMatch(/must be postgres\.<ref>/);
+    for (const form of secretForms(PASSWORD)) expect(text).not.toContain(form);
+    expect(refusing.startups[0]!.options).toContain('statement_timeout=0');
   });
 
   it('a URL on the transaction pooler port 6543 is moved to session mode (5432) with a notice, and works', async (ctx) => {
