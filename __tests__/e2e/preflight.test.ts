@@ -34,7 +34,10 @@ afterAll(async () => {
   await source?.stop();
 });
 
-async function pooler(answer: (n: number) => Answer, port?: number): Promise<FakePooler> {
+async function pooler(
+  answer: (n: number, params: Record<string, string>) => Answer,
+  port?: number,
+): Promise<FakePooler> {
   const p = await startFakePooler(answer, port);
   poolers.push(p);
   return p;
@@ -128,6 +131,28 @@ describe('the pooler refuses: each message names the fix, nothing is dumped', ()
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout + res.stderr).toContain(`${POOLER}:6543 is Supabase's transaction pooler`);
     expect(readdirSync(join(out, 'prod'))).toHaveLength(1);
+    expect(p.startups.length).toBeGreaterThan(3);
+  });
+
+  it('a pooler that refuses startup options (PgBouncer): one retry without them, a warning, a complete backup', async () => {
+    const p = await pooler((_n, params) =>
+      params.options !== undefined
+        ? { error: { message: 'unsupported startup parameter: options', code: '08P01' } }
+        : { proxyTo: { host: source.host, port: source.port } },
+    );
+    const dbUrl = `postgresql://postgres:${encodeURIComponent(source.password)}@127.0.0.1:${p.port}/app`;
+    const config = writeConfig({ name: 'prod', db_url_secret: 'PROD_DB_URL', engine: 'pg-dump' });
+    const out = mkdtempSync(join(tmpdir(), 'preflight-out-'));
+    const res = await builtCli(
+      ['backup', '--config', config, '--out', out],
+      backupEnv({ PROD_DB_URL: dbUrl }),
+    );
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout + res.stderr).toContain('refuses startup options');
+    expect(readdirSync(join(out, 'prod'))).toHaveLength(1);
+    // Only the first session asked for the options; every later one (the parts' too) did not.
+    expect(p.startups[0]!.options).toContain('statement_timeout=0');
+    expect(p.startups.slice(1).every((s) => s.options === undefined)).toBe(true);
     expect(p.startups.length).toBeGreaterThan(3);
   });
 
