@@ -16,7 +16,7 @@ import { checkConfiguredNames } from '../dump/names-check.js';
 import { cliScriptFlags } from '../dump/engines.js';
 import { collectExtras, type Extras } from '../dump/extras.js';
 import { sessionMode, withTimeoutsOff } from '../dump/connect.js';
-import { preflight, type Preflight } from '../dump/preflight.js';
+import { explained, preflight, retryingPoolFull, type Preflight } from '../dump/preflight.js';
 import { locateSupabaseCli, type SupabaseCli } from '../dump/supabase-cli.js';
 import { formatBytes } from '../format.js';
 import type { Logger } from '../log.js';
@@ -87,10 +87,8 @@ export async function openDatabase(
     ...withTimeoutsOff(libpqEnv(conn)),
     PGTZ: 'UTC',
   });
-  const { server, pg, env } = await preflight(tried, options.pgBinDir, where, {
-    conn,
-    warn: (m) => logger.warning(m),
-  });
+  const connect = { conn, warn: (m: string) => logger.warning(m) };
+  const { server, pg, env } = await preflight(tried, options.pgBinDir, where, connect);
   logger.info(
     `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
   );
@@ -110,9 +108,18 @@ export async function openDatabase(
     );
   const target = { psql: pg.psql, env };
   const schemas = configuredSchemas(project);
-  // Before anything is dumped: a listed name that matches nothing is never silence.
-  const nameWarnings = await checkConfiguredNames(target, schemas, excludedTables(project));
-  const extras = await collectExtras(target, schemas, server.major);
+  // The catalog queries connect again: the pool may have filled up since the preflight.
+  const { nameWarnings, extras } = await retryingPoolFull(
+    async () => ({
+      // Before anything is dumped: a listed name that matches nothing is never silence.
+      nameWarnings: await checkConfiguredNames(target, schemas, excludedTables(project)),
+      extras: await collectExtras(target, schemas, server.major),
+    }),
+    where,
+    connect,
+  ).catch((err: unknown) => {
+    throw explained(where, err, connect);
+  });
   extras.warnings.unshift(...nameWarnings);
   return { conn, env, server, pg, cli, extras };
 }

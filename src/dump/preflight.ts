@@ -86,7 +86,8 @@ export async function preflight(
   return { server, pg: choosePgTools(found, major), env: used };
 }
 
-function retryingPoolFull<T>(
+/** Runs psql work again while the pooler's session pool is full (bounded backoff). */
+export function retryingPoolFull<T>(
   fn: () => Promise<T>,
   where: string,
   connect: ConnectOptions | undefined,
@@ -104,8 +105,18 @@ function retryingPoolFull<T>(
   });
 }
 
+/**
+ * After preflight: a psql failure whose words are a known connection problem becomes a
+ * ConnectionError with its fix; any other error is returned as it is.
+ */
+export function explained(where: string, err: unknown, connect: ConnectOptions): unknown {
+  return connectionAdvice(psqlReason(err), connect.conn).advice
+    ? failure(where, err, connect)
+    : err;
+}
+
 /** The server's words, then what to do about them. */
-export function failure(
+function failure(
   where: string,
   err: unknown,
   connect: Pick<ConnectOptions, 'conn'> | undefined,
