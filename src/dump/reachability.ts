@@ -40,7 +40,7 @@ export function hasIpv6Route(address: string, port = 5432): Promise<boolean> {
 }
 
 export const systemProbe: NetworkProbe = {
-  lookup: (host) => lookup(host, { all: true, verbatim: true }),
+  lookup: (host) => lookup(host, { all: true }),
   ipv6Route: (address) => hasIpv6Route(address),
 };
 
