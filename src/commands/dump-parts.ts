@@ -30,8 +30,6 @@ export interface DumpPartsOptions {
   digestRows: boolean;
   logger: Logger;
   signal?: AbortSignal;
-  /** How waits between attempts pass (tests inject one that does not wait). */
-  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Records in the order of `parts`, and the data part's tables. */
@@ -65,7 +63,6 @@ function retryPoolFull(part: DumpPart, o: DumpPartsOptions): Promise<Dumped> {
   return withRetry(() => dumpPart(part, o), {
     policy: POOL_FULL_RETRY,
     retryable: (err) => !o.signal?.aborted && POOL_FULL.test(errorMessage(err)),
-    sleep: o.sleep,
     onRetry: (_err, attempt, delay) =>
       o.logger.warning(
         `${o.ctx.project.name}/${part}: the pooler's session pool is full (EMAXCONNSESSION); ` +
