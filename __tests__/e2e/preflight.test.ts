@@ -109,6 +109,34 @@ describe('the pooler refuses: each message names the fix, nothing is dumped', ()
     expect(refusing.startups[0]!.options).toContain('statement_timeout=0');
   });
 
+  it('a part whose pg_dump finds the pool full starts again after a wait; the set is complete', async () => {
+    // pg_dump names itself in the startup message (application_name): refuse its first session.
+    let refused = 0;
+    const p = await pooler((_n, params) =>
+      params.application_name === 'pg_dump' && refused++ === 0
+        ? { error: { message: POOL_FULL } }
+        : { proxyTo: { host: source.host, port: source.port } },
+    );
+    const dbUrl = `postgresql://postgres:${encodeURIComponent(source.password)}@127.0.0.1:${p.port}/app`;
+    const config = writeConfig({ name: 'prod', db_url_secret: 'PROD_DB_URL', engine: 'pg-dump' });
+    const out = mkdtempSync(join(tmpdir(), 'preflight-out-'));
+    const res = await builtCli(
+      ['backup', '--config', config, '--out', out],
+      backupEnv({ PROD_DB_URL: dbUrl }),
+    );
+    const text = res.stdout + res.stderr;
+    expect(res.code, text).toBe(0);
+    expect(text).toMatch(
+      /prod\/(schema|data): the pooler's session pool is full \(EMAXCONNSESSION\); attempt 1/,
+    );
+    expect(refused).toBeGreaterThan(1);
+    const sets = readdirSync(join(out, 'prod'));
+    expect(sets).toHaveLength(1);
+    expect(
+      readdirSync(join(out, 'prod', sets[0]!)).filter((f) => f.startsWith('data')),
+    ).toHaveLength(1);
+  });
+
   it('a URL on the transaction pooler port 6543 is moved to session mode (5432) with a notice, and works', async (ctx) => {
     // The session port must be 5432 itself: skipped when something else holds it here.
     const p = await pooler(
