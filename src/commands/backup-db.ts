@@ -15,7 +15,8 @@ import { bundledScript } from '../dump/bundled-scripts.js';
 import { checkConfiguredNames } from '../dump/names-check.js';
 import { cliScriptFlags } from '../dump/engines.js';
 import { collectExtras, type Extras } from '../dump/extras.js';
-import { preflight, type Preflight } from '../dump/preflight.js';
+import { sessionMode, withTimeoutsOff } from '../dump/connect.js';
+import { explained, preflight, retryingPoolFull, type Preflight } from '../dump/preflight.js';
 import { locateSupabaseCli, type SupabaseCli } from '../dump/supabase-cli.js';
 import { formatBytes } from '../format.js';
 import type { Logger } from '../log.js';
@@ -79,15 +80,23 @@ export async function openDatabase(
 ): Promise<Database> {
   const { logger } = options;
   const rawUrl = options.env[project.db_url_secret] ?? '';
-  const conn = resolveConnection(project, options.env);
-  for (const s of secretsOf(conn, rawUrl)) logger.mask(s);
+  const given = resolveConnection(project, options.env);
+  for (const s of secretsOf(given, rawUrl)) logger.mask(s);
+  const conn = sessionMode(given, (m) => logger.notice(`${project.name}: ${m}`));
   const where = displayUrl(conn);
   // PGTZ=UTC: the data's timestamps are printed in UTC, as the drill reads them back to compare.
-  const env = childEnv(options.env, configuredSecretNames(options.config), {
-    ...libpqEnv(conn),
+  const tried = childEnv(options.env, configuredSecretNames(options.config), {
+    ...withTimeoutsOff(libpqEnv(conn)),
     PGTZ: 'UTC',
   });
-  const { server, pg } = await preflight(env, options.pgBinDir, where, options.installPgClient);
+  const connect = { conn, warn: (m: string) => logger.warning(m) };
+  const { server, pg, env } = await preflight(
+    tried,
+    options.pgBinDir,
+    where,
+    connect,
+    options.installPgClient,
+  );
   logger.info(
     `${where}: PostgreSQL ${server.version}, ${formatBytes(server.databaseBytes)}; pg_dump ${pg.version}`,
   );
@@ -107,9 +116,18 @@ export async function openDatabase(
     );
   const target = { psql: pg.psql, env };
   const schemas = configuredSchemas(project);
-  // Before anything is dumped: a listed name that matches nothing is never silence.
-  const nameWarnings = await checkConfiguredNames(target, schemas, excludedTables(project));
-  const extras = await collectExtras(target, schemas, server.major);
+  // The catalog queries connect again: the pool may have filled up since the preflight.
+  const { nameWarnings, extras } = await retryingPoolFull(
+    async () => ({
+      // Before anything is dumped: a listed name that matches nothing is never silence.
+      nameWarnings: await checkConfiguredNames(target, schemas, excludedTables(project)),
+      extras: await collectExtras(target, schemas, server.major),
+    }),
+    where,
+    connect,
+  ).catch((err: unknown) => {
+    throw explained(where, err, connect);
+  });
   extras.warnings.unshift(...nameWarnings);
   return { conn, env, server, pg, cli, extras };
 }

@@ -8,12 +8,14 @@ import type { PartRecord, TableRecord } from '../catalog/backup-json.js';
 import { partFileName } from '../catalog/naming.js';
 import { displayUrl } from '../config/secrets.js';
 import type { Compression, DumpPart, Part } from '../config/types.js';
+import { connectionAdvice, POOL_FULL } from '../dump/connect-errors.js';
 import { startPart, type EngineContext } from '../dump/engines.js';
 import { BackupError, DumpError, errorMessage } from '../errors.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
 import { writePart } from '../pipeline/part.js';
 import { ProcessFailure } from '../proc/run.js';
+import { POOL_FULL_RETRY, withRetry } from '../retry.js';
 import type { Database } from './backup-db.js';
 
 export interface DumpPartsOptions {
@@ -39,7 +41,7 @@ export async function dumpParts(
   let first: unknown;
   const settled = await Promise.allSettled(
     o.parts.map((part) =>
-      dumpPart(part, { ...o, signal }).catch((err: unknown) => {
+      retryPoolFull(part, { ...o, signal }).catch((err: unknown) => {
         // The siblings' own errors are only the echo of this stop.
         if (first === undefined) first = err;
         stop.abort();
@@ -51,6 +53,22 @@ export async function dumpParts(
   const done = settled.map((s) => (s as PromiseFulfilledResult<Dumped>).value);
   const data = done.find((d) => d.record.part === 'data');
   return { records: done.map((d) => d.record), tables: data?.tables ?? [] };
+}
+
+/**
+ * A part whose pg_dump found the pooler's session pool full (it fails when connecting, before
+ * any byte) starts again after a wait; nothing of the failed attempt is kept.
+ */
+function retryPoolFull(part: DumpPart, o: DumpPartsOptions): Promise<Dumped> {
+  return withRetry(() => dumpPart(part, o), {
+    policy: POOL_FULL_RETRY,
+    retryable: (err) => !o.signal?.aborted && POOL_FULL.test(errorMessage(err)),
+    onRetry: (_err, attempt, delay) =>
+      o.logger.warning(
+        `${o.ctx.project.name}/${part}: the pooler's session pool is full (EMAXCONNSESSION); ` +
+          `attempt ${attempt} failed, trying again in ${Math.round(delay / 1000)} s`,
+      ),
+  });
 }
 
 interface Dumped {
@@ -74,7 +92,7 @@ async function dumpPart(part: DumpPart, o: DumpPartsOptions): Promise<Dumped> {
     trailer,
     displayUrl({ ...ctx.conn, password: '' }),
   ).catch((err: unknown) => {
-    throw dumpFailure(part, err);
+    throw dumpFailure(part, err, ctx);
   });
   let last = { at: t0, bytes: 0 };
   const result = await writePart(running.stream, {
@@ -96,7 +114,7 @@ async function dumpPart(part: DumpPart, o: DumpPartsOptions): Promise<Dumped> {
     },
   }).catch((err: unknown) => {
     running.kill();
-    throw dumpFailure(part, err);
+    throw dumpFailure(part, err, ctx);
   });
   const duration_ms = Date.now() - t0;
   logger.info(
@@ -129,12 +147,19 @@ async function dumpPart(part: DumpPart, o: DumpPartsOptions): Promise<Dumped> {
   };
 }
 
-function dumpFailure(part: Part, err: unknown): BackupError {
+function dumpFailure(part: Part, err: unknown, ctx: Database): BackupError {
   if (err instanceof BackupError) return err;
   if (err instanceof ProcessFailure) {
     const reason = err.stderr.trim().split('\n').slice(-5).join('; ') || err.message;
     const how = err.signalName ? `was killed by ${err.signalName}` : `exited with code ${err.code}`;
-    return new DumpError(`the ${part} dump failed (${how}): ${reason}`, { cause: err });
+    // Parts open their own connections after preflight: the pool may fill up in between.
+    const { advice } = connectionAdvice(reason, ctx.conn);
+    return new DumpError(
+      `the ${part} dump failed (${how}): ${reason}${advice ? `\n${advice}` : ''}`,
+      {
+        cause: err,
+      },
+    );
   }
   if ((err as { name?: string }).name === 'AbortError')
     return new DumpError(`the ${part} dump was cancelled`);

@@ -6,6 +6,7 @@
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { displayUrl, libpqEnv, parseConnectionUrl, secretsOf } from '../config/secrets.js';
 import type { Part } from '../config/types.js';
+import { sessionMode, withTimeoutsOff } from '../dump/connect.js';
 import { preflight } from '../dump/preflight.js';
 import { RestoreError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -58,8 +59,9 @@ export async function verifiedManifest(dir: string, label: string): Promise<Back
 
 export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
   const { logger } = options;
-  const conn = parseConnectionUrl(options.targetUrl, '--target-url');
-  for (const s of secretsOf(conn, options.targetUrl)) logger.mask(s);
+  const given = parseConnectionUrl(options.targetUrl, '--target-url');
+  for (const s of secretsOf(given, options.targetUrl)) logger.mask(s);
+  const conn = sessionMode(given, (m) => logger.notice(m));
   refuseUnsupported(options);
 
   const spec: SourceSpec =
@@ -77,8 +79,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
       );
     }
 
-    const env = childEnv(options.env, [], libpqEnv(conn));
-    const { server, pg } = await preflight(env, options.pgBinDir, target);
+    const tried = childEnv(options.env, [], withTimeoutsOff(libpqEnv(conn)));
+    const { server, pg, env } = await preflight(tried, options.pgBinDir, target, {
+      conn,
+      warn: (m) => logger.warning(m),
+    });
     if (server.major < manifest.server.major) {
       logger.warning(
         `the target runs PostgreSQL ${server.major}, older than the source's ${manifest.server.major}: the restore may fail`,

@@ -25,6 +25,8 @@ const PARAM_ENV: Readonly<Record<string, string>> = {
   connect_timeout: 'PGCONNECT_TIMEOUT',
   application_name: 'PGAPPNAME',
   options: 'PGOPTIONS',
+  // The address to connect to, the host name kept for TLS and messages (libpq's hostaddr).
+  hostaddr: 'PGHOSTADDR',
   target_session_attrs: 'PGTARGETSESSIONATTRS',
   channel_binding: 'PGCHANNELBINDING',
   gssencmode: 'PGGSSENCMODE',
