@@ -73,6 +73,7 @@ export async function pruneCommand(args: string[], ctx: CommandContext): Promise
     outDir: values.out,
     dryRun: values['dry-run'],
     now: new Date(),
+    env: io.env,
     signal: io.signal,
   });
   if (values.json) io.stdout(JSON.stringify({ results: outcome.results }, null, 2) + '\n');
@@ -96,6 +97,7 @@ export async function planCommand(args: string[], ctx: CommandContext): Promise<
     eventName: io.env.GITHUB_EVENT_NAME || undefined,
     github: githubFromEnv(ctx),
     outDir: values.out,
+    env: io.env,
     logger,
     workDir: tmpdir(),
     signal: io.signal,
