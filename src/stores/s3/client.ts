@@ -7,7 +7,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/types.js';
-import { SecretError, StorageError, errorMessage } from '../../errors.js';
+import { BackupError, SecretError, StorageError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { S3_MAX_ATTEMPTS, s3Sdk } from '../../objects/s3.js';
 
@@ -95,12 +95,13 @@ function credentialHint(s3: S3Settings): string {
 }
 
 /** A failed S3 call as a StorageError that says what was done, where, and what to check. */
-export function s3Error(what: string, err: unknown, s3: S3Settings): StorageError {
-  if (err instanceof StorageError || err instanceof SecretError) return err;
+export function s3Error(what: string, err: unknown, s3: S3Settings): BackupError {
+  if (err instanceof BackupError) return err;
   const code = errorCode(err) ?? 'error';
   const status = httpStatus(err);
   const at = `s3://${s3.bucket}${s3.endpoint ? ` at ${s3.endpoint}` : ''}`;
-  let hint = '';
+  // The SDK's messages name the request, never the keys; unknown codes keep theirs.
+  let hint = `: ${errorMessage(err)}`;
   if (code === 'NoSuchBucket')
     hint = `: the bucket "${s3.bucket}" does not exist; create it (docs/s3.md) or fix s3.bucket`;
   else if (
