@@ -14,7 +14,7 @@
  *   are kept, GET ?retention returns them (404 NoSuchObjectLockConfiguration without), GET
  *   ?versions lists the keys, and DELETE of a version locked until later is 403 AccessDenied.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 interface Ctx {
@@ -46,6 +46,8 @@ export interface EmulatedStore {
 export interface EmulationState {
   /** "bucket/key" of every PUT (object or part) that came without Content-MD5. */
   withoutMd5: string[];
+  /** "bucket/key" of every UploadPart received (s3rver's counter skips them). */
+  parts: string[];
   /** Conditional PUTs refused (412). */
   preconditionFailed: number;
   /** Locks by "bucket/key". */
@@ -109,7 +111,8 @@ export function awsEmulation(store: EmulatedStore, state: EmulationState) {
       for (const id of ids.sort()) {
         const k = await readFile(join(uploadsDir(bucket), id, 'key'), 'utf8').catch(() => null);
         if (k === null || !k.startsWith(prefix)) continue;
-        uploads += `<Upload><Key>${esc(k)}</Key><UploadId>${esc(id)}</UploadId><Initiated>${new Date().toISOString()}</Initiated></Upload>`;
+        const initiated = (await stat(join(uploadsDir(bucket), id))).mtime.toISOString();
+        uploads += `<Upload><Key>${esc(k)}</Key><UploadId>${esc(id)}</UploadId><Initiated>${initiated}</Initiated></Upload>`;
       }
       return xml(
         ctx,
@@ -191,6 +194,7 @@ export function awsEmulation(store: EmulatedStore, state: EmulationState) {
       state.throttledPuts++;
       return fail(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
     }
+    if (isPart) state.parts.push(id);
     const md5 = ctx.get('content-md5');
     if (!md5 && !ctx.get('x-amz-copy-source')) state.withoutMd5.push(id);
     const checkDigest = async () => {

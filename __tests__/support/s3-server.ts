@@ -107,6 +107,7 @@ export async function startS3Server(): Promise<S3Server> {
   );
   const emulation: EmulationState = {
     withoutMd5: [],
+    parts: [],
     preconditionFailed: 0,
     locks: new Map(),
     throttlePuts: 0,

@@ -111,6 +111,7 @@ export class S3Destination implements Destination<'s3'> {
     }
     for (const set of sets) {
       try {
+        await this.abortStale(place, set.project);
         const record = await this.storeOne(place, set);
         added.set(setPath(set.project, set.setId), { reason: this.ctx.reason ?? null });
         results.push({ project: set.project, ok: true, record });
@@ -195,18 +196,26 @@ export class S3Destination implements Destination<'s3'> {
     };
   }
 
-  /** Unfinished multipart uploads under the project (a killed run's) are aborted before a new one starts. */
-  async abortStale(project: string): Promise<number> {
-    const place = await this.place();
+  /**
+   * Unfinished multipart uploads under the project older than a day (a killed run's: a cancel
+   * aborts its own) are aborted before storing; younger ones may be another run's, still going.
+   */
+  async abortStale(place: CatalogPlace, project: string): Promise<number> {
     const { ListMultipartUploadsCommand } = await s3Sdk();
     const out = await place.client
       .send(
         new ListMultipartUploadsCommand({ Bucket: place.bucket, Prefix: this.key(project) + '/' }),
+        { abortSignal: this.ctx.signal },
       )
       .catch(() => null); // not every server lists uploads; a lifecycle rule is the backstop
-    const uploads = out?.Uploads ?? [];
-    for (const u of uploads) await abortUpload(place.client, place.bucket, u.Key!, u.UploadId!);
-    return uploads.length;
+    const dayAgo = this.now().getTime() - 86_400_000;
+    const stale = (out?.Uploads ?? []).filter((u) => (u.Initiated?.getTime() ?? 0) < dayAgo);
+    for (const u of stale) await abortUpload(place.client, place.bucket, u.Key!, u.UploadId!);
+    if (stale.length > 0)
+      this.ctx.logger.info(
+        `${project}: aborted ${stale.length} unfinished upload(s) of an earlier run`,
+      );
+    return stale.length;
   }
 
   async list(project: string): Promise<ListedSet[]> {
