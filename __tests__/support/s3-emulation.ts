@@ -18,6 +18,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 interface Ctx {
+  req: { destroyed: boolean };
   method: string;
   path: string;
   query: Record<string, string | string[] | undefined>;
@@ -55,6 +56,8 @@ export interface EmulationState {
   /** The next `n` PUTs of objects or parts get 503 SlowDown. */
   throttlePuts: number;
   throttledPuts: number;
+  /** Awaited before each UploadPart is handled (a test holds uploads here to cancel mid-way). */
+  beforePart?: (() => Promise<void>) | undefined;
 }
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -194,7 +197,13 @@ export function awsEmulation(store: EmulatedStore, state: EmulationState) {
       state.throttledPuts++;
       return fail(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
     }
-    if (isPart) state.parts.push(id);
+    if (isPart) {
+      state.parts.push(id);
+      await state.beforePart?.();
+      // The client gave up while the part was held: nothing to store (s3rver would wait forever
+      // for the rest of a body that never comes).
+      if (ctx.req.destroyed) return fail(ctx, 400, 'RequestTimeout', 'The client went away.');
+    }
     const md5 = ctx.get('content-md5');
     if (!md5 && !ctx.get('x-amz-copy-source')) state.withoutMd5.push(id);
     const checkDigest = async () => {
