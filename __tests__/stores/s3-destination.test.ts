@@ -274,4 +274,25 @@ describe('s3 destination', () => {
     expect(await keys(bucket, 'supabase-backups/app/')).toEqual([]);
     expect((await catalog(bucket)).sets).toEqual([]);
   });
+
+  it("a bucket's default retention (no object_lock in the config) is reported the same way (EMULATION of Object Lock)", async () => {
+    const bucket = await newBucket();
+    const set = await makeSet(root('src-'), 'app', '2026-04-01T03:00:00Z');
+    const { d } = dest(bucket);
+    await d.store([set]);
+    const until = new Date(Date.now() + 7 * 86_400_000);
+    for (const k of await keys(bucket, `supabase-backups/app/${set.setId}/`))
+      s3.emulation.locks.set(`${bucket}/${k}`, { mode: 'COMPLIANCE', until });
+    const report = await d.remove('app', [set.setId]);
+    expect(report).toEqual({
+      removed: [],
+      retained: [
+        {
+          setId: set.setId,
+          reason: `retained until ${until.toISOString()} (object lock, COMPLIANCE)`,
+        },
+      ],
+    });
+    expect((await d.list('app')).map((s) => s.status)).toEqual(['ok']);
+  });
 });

@@ -297,7 +297,7 @@ export class S3Destination implements Destination<'s3'> {
     try {
       for (const setId of setIds) {
         const kept = await removeSetObjects(place, this.key(project, setId), {
-          versioned: this.config.object_lock !== undefined,
+          checkLock: this.config.object_lock !== undefined,
           now: this.now(),
         });
         if (kept) report.retained.push({ setId, reason: kept });

@@ -2,7 +2,9 @@
  * Removing a set from a bucket: backup.json first (from then on the set no longer exists), then
  * the rest. In a versioned bucket (object lock) a delete without a version id only hides an
  * object behind a delete marker while it stays billed, so every version and delete marker is
- * deleted by version id; a set whose lock has not expired is kept and reported with its date.
+ * deleted by version id (servers that cannot list versions get plain deletes). A set whose lock
+ * has not expired is kept and reported with its date, whether the lock came from the config or
+ * the bucket's default retention.
  */
 import { SET_MARKER } from '../../catalog/naming.js';
 import { s3Sdk } from '../../objects/s3.js';
@@ -65,14 +67,17 @@ const refused = (err: unknown) => errorCode(err) === 'AccessDenied' || httpStatu
 export async function removeSetObjects(
   place: CatalogPlace,
   setKey: string,
-  options: { versioned: boolean; now: Date },
+  options: { checkLock: boolean; now: Date },
 ): Promise<string | null> {
   const { DeleteObjectCommand } = await s3Sdk();
-  const items: Version[] = options.versioned
-    ? await listVersions(place, `${setKey}/`)
-    : (await listKeys(place, `${setKey}/`)).map((key) => ({ key }));
+  const versions = await listVersions(place, `${setKey}/`).catch((err: unknown) => {
+    if (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501) return null;
+    throw err;
+  });
+  const items: Version[] =
+    versions ?? (await listKeys(place, `${setKey}/`)).map((key) => ({ key }));
   const marker = `${setKey}/${SET_MARKER}`;
-  if (options.versioned) {
+  if (options.checkLock) {
     for (const v of items.filter((i) => i.key === marker)) {
       const locked = await lockedUntil(place, v, options.now);
       if (locked) return locked;
@@ -90,11 +95,10 @@ export async function removeSetObjects(
         { abortSignal: place.signal },
       );
     } catch (err) {
-      if (!options.versioned || !refused(err)) throw err;
-      return (
-        (await lockedUntil(place, v, options.now)) ??
-        'a delete was refused (access denied) and no object lock explains it'
-      );
+      // A lock (the config's or the bucket's default retention) keeps the set; anything else fails.
+      const locked = refused(err) ? await lockedUntil(place, v, options.now) : null;
+      if (locked) return locked;
+      throw err;
     }
   }
   return null;
