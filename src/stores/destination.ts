@@ -5,7 +5,7 @@
  * src/stores/ and one line in registry.ts, and __tests__/stores/conformance.test.ts holds them
  * all to the same contract.
  */
-import type { Destination as DestinationName, ProjectConfig } from '../config/types.js';
+import type { Destination as DestinationName } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { RemoteBase } from '../objects/branch-base.js';
 import type { FinishedSet, GitHubContext, Receipts } from './types.js';

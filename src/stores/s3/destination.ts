@@ -6,8 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parseBackupJson } from '../../catalog/backup-json.js';
-import { isSetId, SET_MARKER, setIdToDate } from '../../catalog/naming.js';
+import { SET_MARKER } from '../../catalog/naming.js';
 import { setPath } from '../../catalog/manifest.js';
 import type { S3Config } from '../../config/types.js';
 import { UsageError } from '../../errors.js';
@@ -23,16 +22,10 @@ import type {
   StoreResult,
 } from '../destination.js';
 import type { FinishedSet } from '../types.js';
-import {
-  getText,
-  listKeys,
-  listSetMarkers,
-  readCatalog,
-  updateCatalog,
-  type CatalogPlace,
-} from './catalog.js';
+import { listKeys, updateCatalog, type CatalogPlace } from './catalog.js';
 import { createDestinationClient, s3Error, type S3Settings } from './client.js';
 import { downloadSet } from './download.js';
+import { listProjectSets } from './listing.js';
 import { removeSetObjects } from './remove.js';
 import {
   abortUpload,
@@ -40,7 +33,6 @@ import {
   Slots,
   UPLOAD_SLOTS,
   uploadFile,
-  putBytes,
   type ObjectHeaders,
 } from './upload.js';
 import { keyOf, setUrl } from './url.js';
@@ -220,56 +212,7 @@ export class S3Destination implements Destination<'s3'> {
 
   async list(project: string): Promise<ListedSet[]> {
     try {
-      const place = await this.place();
-      const keys = await listKeys(place, this.key(project) + '/');
-      const ids = new Set<string>();
-      const cut = this.key(project).length + 1;
-      for (const k of keys) {
-        const id = k.slice(cut).split('/')[0] ?? '';
-        if (isSetId(id)) ids.add(id);
-      }
-      const markers = await listSetMarkers(place, project);
-      const catalog = new Map(
-        ((await readCatalog(place).catch(() => null))?.manifest.sets ?? []).map((e) => [e.path, e]),
-      );
-      const out: ListedSet[] = [];
-      for (const setId of [...ids].sort()) {
-        const path = setPath(project, setId);
-        const marker = markers.get(path);
-        const entry = catalog.get(path);
-        if (marker && entry) {
-          out.push({
-            project,
-            setId,
-            time: new Date(entry.started_at),
-            status: 'ok',
-            drilled: entry.drill?.ok === true,
-            bytes: entry.bytes,
-            durationMs:
-              Math.max(0, Date.parse(entry.finished_at) - Date.parse(entry.started_at)) || 0,
-          });
-          continue;
-        }
-        const text = marker ? await getText(place, marker) : null;
-        let m = null;
-        try {
-          m = text ? parseBackupJson(text.text) : null;
-        } catch {
-          m = null; // an unreadable set is never counted
-        }
-        out.push({
-          project,
-          setId,
-          time: m ? new Date(m.started_at) : setIdToDate(setId),
-          status: m ? 'ok' : 'incomplete',
-          drilled: m?.drill?.ok === true,
-          ...(m && {
-            bytes: m.parts.reduce((n, p) => n + p.bytes, 0),
-            durationMs: Math.max(0, Date.parse(m.finished_at) - Date.parse(m.started_at)) || 0,
-          }),
-        });
-      }
-      return out;
+      return await listProjectSets(await this.place(), project);
     } catch (err) {
       throw s3Error(`listing the sets of ${project}`, err, this.config);
     }
