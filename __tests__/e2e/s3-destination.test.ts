@@ -131,6 +131,7 @@ describe('destinations: [s3] with the built CLI', () => {
             p,
             '--out',
             mkdtempSync(join(tmpdir(), 'out-')),
+            '--json',
           ],
           env(),
         ),
@@ -140,6 +141,12 @@ describe('destinations: [s3] with the built CLI', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).not.toContain(source.password);
     }
+    // --json says where each set went.
+    const urls = runs.map(
+      (r) => (JSON.parse(r.stdout) as { sets: { s3: { url: string } }[] }).sets[0]!.s3.url,
+    );
+    expect(urls[0]).toMatch(new RegExp(`^s3://${BUCKET}/${PREFIX}/alpha/\\d{4}-`));
+    expect(urls[1]).toMatch(new RegExp(`^s3://${BUCKET}/${PREFIX}/beta/\\d{4}-`));
     const m = await catalog();
     expect(m.sets.map((e) => e.project)).toEqual(['alpha', 'beta']);
     setId = m.sets[0]!.set_id;

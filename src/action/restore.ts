@@ -55,13 +55,14 @@ export async function restoreFromAction(
   // An s3:// source reads with the project's s3: settings (endpoint, key variables).
   const s3 = inputs.from && isS3Url(inputs.from) ? s3SourceSpec(inputs.from, false, config) : null;
   return restore({
-    from: s3 ?? inputs.from ?? {
-      kind: 'branch',
-      repo: target!.remoteUrl,
-      branch: target!.branch,
-      project: project.name,
-      setId: inputs.set,
-    },
+    from: s3 ??
+      inputs.from ?? {
+        kind: 'branch',
+        repo: target!.remoteUrl,
+        branch: target!.branch,
+        project: project.name,
+        setId: inputs.set,
+      },
     targetUrl,
     yes: true,
     dryRun: inputs.dryRun,

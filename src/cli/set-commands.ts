@@ -87,6 +87,7 @@ export async function backupCommand(args: string[], ctx: CommandContext): Promis
       ...(s.manifest.drill && { drill: s.manifest.drill }),
       artifact: s.stored.artifact,
       branch: s.stored.branch,
+      s3: s.stored.s3,
     }));
     const failures = outcome.failures.map((f) => ({ project: f.project, error: f.error.message }));
     io.stdout(
