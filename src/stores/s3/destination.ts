@@ -131,7 +131,10 @@ export class S3Destination implements Destination<'s3'> {
   }
 
   private async storeOne(place: CatalogPlace, set: FinishedSet) {
-    const slots = new Slots(this.options.slots ?? UPLOAD_SLOTS);
+    const slots = new Slots(
+      this.options.slots ?? UPLOAD_SLOTS,
+      this.options.partBytes ?? PART_BYTES,
+    );
     const open = new Set<string>();
     const headers = this.headers();
     const base = {
@@ -141,7 +144,6 @@ export class S3Destination implements Destination<'s3'> {
       headers,
       signal: this.ctx.signal,
       open,
-      partBytes: this.options.partBytes ?? PART_BYTES,
     };
     const files = (await readdir(set.dir, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())

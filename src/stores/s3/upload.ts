@@ -11,27 +11,35 @@ import { s3Sdk } from '../../objects/s3.js';
 
 /** 8 MiB parts: 1,250 parts for 10 GB (S3 allows 10,000; 5 MiB is the smallest but the last). */
 export const PART_BYTES = 8 * 1024 * 1024;
-/** Parts in flight at once (memory: SLOTS x PART_BYTES = 32 MiB of buffers). */
+/** Parts in flight at once (memory: SLOTS x PART_BYTES = 32 MiB of buffers, allocated once). */
 export const UPLOAD_SLOTS = 4;
 
 export const md5Base64 = (data: Buffer): string => createHash('md5').update(data).digest('base64');
 
-/** A counting semaphore: at most `size` holders. */
+/**
+ * The upload buffers: `size` buffers of `bytes` each, allocated once and lent to one part at a
+ * time, so memory stays at size x bytes whatever the file sizes (fresh buffers per part would
+ * wait for the garbage collector and pile up).
+ */
 export class Slots {
-  private free: number;
-  private waiting: (() => void)[] = [];
-  constructor(size: number) {
-    this.free = size;
+  private free: Buffer[] = [];
+  private waiting: ((b: Buffer) => void)[] = [];
+  constructor(
+    size: number,
+    readonly bytes: number,
+  ) {
+    for (let i = 0; i < size; i++) this.free.push(Buffer.allocUnsafe(bytes));
   }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async run<T>(fn: (buffer: Buffer) => Promise<T>): Promise<T> {
+    const buffer =
+      this.free.pop() ?? (await new Promise<Buffer>((resolve) => this.waiting.push(resolve)));
     try {
-      return await fn();
+      return await fn(buffer);
     } finally {
+      // The request that used it has finished (answered or failed): its bytes are not read again.
       const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
+      if (next) next(buffer);
+      else this.free.push(buffer);
     }
   }
 }
@@ -51,16 +59,20 @@ export interface UploadOptions {
   bucket: string;
   slots: Slots;
   headers: ObjectHeaders;
-  partBytes?: number;
   signal?: AbortSignal | undefined;
   /** Called with every upload id this call opened and has not closed (for a cancel's cleanup). */
   open?: Set<string>;
 }
 
-async function readPart(file: string, offset: number, length: number): Promise<Buffer> {
+async function readPart(
+  file: string,
+  offset: number,
+  length: number,
+  into: Buffer,
+): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(length);
+    const buf = into.subarray(0, length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await handle.read(buf, done, length - done, offset + done);
@@ -77,11 +89,11 @@ async function readPart(file: string, offset: number, length: number): Promise<B
 export async function uploadFile(file: string, key: string, o: UploadOptions): Promise<number> {
   const sdk = await s3Sdk();
   const size = (await stat(file)).size;
-  const partBytes = o.partBytes ?? PART_BYTES;
+  const partBytes = o.slots.bytes;
   const send = { abortSignal: o.signal };
   if (size <= partBytes) {
-    await o.slots.run(async () => {
-      const body = await readPart(file, 0, size);
+    await o.slots.run(async (buffer) => {
+      const body = await readPart(file, 0, size, buffer);
       await o.client.send(
         new sdk.PutObjectCommand({
           Bucket: o.bucket,
@@ -106,10 +118,10 @@ export async function uploadFile(file: string, key: string, o: UploadOptions): P
     const count = Math.ceil(size / partBytes);
     const parts = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        o.slots.run(async () => {
+        o.slots.run(async (buffer) => {
           o.signal?.throwIfAborted();
           const offset = i * partBytes;
-          const body = await readPart(file, offset, Math.min(partBytes, size - offset));
+          const body = await readPart(file, offset, Math.min(partBytes, size - offset), buffer);
           const out = await o.client.send(
             new sdk.UploadPartCommand({
               Bucket: o.bucket,
