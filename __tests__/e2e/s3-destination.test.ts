@@ -274,16 +274,18 @@ describe('destinations: [s3] with the built CLI', () => {
       env(),
       (p) => (pid = p),
     );
+    let res;
     try {
       const deadline = Date.now() + 120_000;
       while (held === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(held, 'no part upload started').toBeGreaterThan(0);
       process.kill(pid, 'SIGTERM');
+      res = await running;
     } finally {
+      // Released once the client is gone: the server then drops them (s3-emulation.ts).
       s3.emulation.beforePart = undefined;
-      setTimeout(() => waiting.forEach((r) => r()), 200);
+      waiting.forEach((r) => r());
     }
-    const res = await running;
     expect(res.code, res.stderr).toBe(130);
     expect((await keys(`${PREFIX}/big/`)).filter((k) => k.endsWith('backup.json'))).toEqual([]);
     const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
