@@ -14,6 +14,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/catalog/manifest.js';
+import { lastGoodSets } from '../../src/commands/plan.js';
+import { prune } from '../../src/commands/prune.js';
+import { parseConfig } from '../../src/config/load.js';
 import type { S3Config } from '../../src/config/types.js';
 import { S3Destination } from '../../src/stores/s3/destination.js';
 import { startS3Server, S3_KEY_ID, S3_SECRET, type S3Server } from '../support/s3-server.js';
@@ -294,5 +297,92 @@ describe('s3 destination', () => {
       ],
     });
     expect((await d.list('app')).map((s) => s.status)).toEqual(['ok']);
+  });
+});
+
+describe('commands over the s3 destination', () => {
+  const config = (bucket: string, extra: string[] = []) =>
+    parseConfig(
+      [
+        'version: 1',
+        'projects:',
+        '  - name: app',
+        '    db_url_secret: APP_URL',
+        '    destinations: [s3]',
+        '    schedule: "0 3 * * *"',
+        '    retention: {keep_last: 1}',
+        '    s3:',
+        `      bucket: ${bucket}`,
+        `      endpoint: ${s3.endpoint}`,
+        '      force_path_style: true',
+        '      access_key_id_secret: S3_KEY',
+        '      secret_access_key_secret: S3_SECRET',
+        ...extra.map((l) => `      ${l}`),
+      ].join('\n'),
+      'c.yaml',
+    );
+  const env = { S3_KEY: S3_KEY_ID, S3_SECRET: S3_SECRET };
+  const github = {
+    serverUrl: '',
+    apiUrl: '',
+    repository: undefined,
+    runId: undefined,
+    token: undefined,
+  };
+
+  it("plan reads each project's newest good set from the bucket", async () => {
+    const bucket = await newBucket();
+    const set = await makeSet(root('src-'), 'app', '2026-04-01T03:00:00Z');
+    await dest(bucket).d.store([set]);
+    const logger = captureLogger();
+    const last = await lastGoodSets(config(bucket).projects, { env, logger, workDir: root('w-') });
+    expect(last.get('app')?.toISOString()).toBe('2026-04-01T03:00:00.000Z');
+  });
+
+  it('prune applies the policy in the bucket and reports locked sets as retained, not failed (EMULATION of Object Lock)', async () => {
+    const bucket = await newBucket();
+    const src = root('src-');
+    const sets = [
+      await makeSet(src, 'app', '2026-04-01T03:00:00Z'),
+      await makeSet(src, 'app', '2026-04-02T03:00:00Z'),
+      await makeSet(src, 'app', '2026-04-03T03:00:00Z'),
+    ];
+    const { d } = dest(bucket);
+    await d.store(sets.slice(0, 2));
+    // The oldest is locked for a week (the bucket's default retention).
+    const until = new Date(Date.now() + 7 * 86_400_000);
+    for (const k of await keys(bucket, `supabase-backups/app/${sets[0]!.setId}/`))
+      s3.emulation.locks.set(`${bucket}/${k}`, { mode: 'GOVERNANCE', until });
+    await d.store([sets[2]!]);
+    const logger = captureLogger();
+    const outcome = await prune(config(bucket).projects, {
+      github,
+      env,
+      logger,
+      workDir: root('w-'),
+      outDir: root('out-'),
+      dryRun: false,
+      now: new Date('2026-04-04T00:00:00Z'),
+    });
+    expect(outcome.failures).toEqual([]);
+    expect(outcome.results).toEqual([
+      {
+        project: 'app',
+        destination: 's3',
+        kept: [{ id: sets[2]!.setId, reasons: ['last snapshot'] }],
+        removed: [sets[1]!.setId],
+        retained: [
+          {
+            id: sets[0]!.setId,
+            reason: `retained until ${until.toISOString()} (object lock, GOVERNANCE)`,
+          },
+        ],
+      },
+    ]);
+    expect(logger.lines.join('\n')).toContain(`kept ${sets[0]!.setId}: retained until`);
+    expect((await catalog(bucket)).sets.map((e) => e.set_id)).toEqual([
+      sets[0]!.setId,
+      sets[2]!.setId,
+    ]);
   });
 });
