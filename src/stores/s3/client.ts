@@ -52,9 +52,13 @@ export async function createDestinationClient(
     logger.mask(value);
     return value;
   };
-  const accessKeyId = read('access_key_id_secret');
-  const secretAccessKey = read('secret_access_key_secret');
-  const sessionToken = read('session_token_secret');
+  // Without names in the config, the standard AWS_* variables of the environment given (the
+  // process's, or a test's), else the rest of the SDK's chain (profiles, web identity, roles).
+  const standard = s3.access_key_id_secret === undefined;
+  const accessKeyId = standard ? env.AWS_ACCESS_KEY_ID : read('access_key_id_secret');
+  const secretAccessKey = standard ? env.AWS_SECRET_ACCESS_KEY : read('secret_access_key_secret');
+  const sessionToken = standard ? env.AWS_SESSION_TOKEN : read('session_token_secret');
+  for (const v of [accessKeyId, secretAccessKey, sessionToken]) if (v) logger.mask(v);
   const region = s3.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
   return new S3Client({
     ...(s3.endpoint && { endpoint: s3.endpoint }),

@@ -6,7 +6,6 @@
  */
 import { tmpdir } from 'node:os';
 import type { Config } from '../../config/types.js';
-import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { OpenedSet } from '../destination.js';
 import { settingsFromEnv, type S3Settings } from './client.js';
@@ -22,20 +21,15 @@ export interface S3SourceSpec {
   settings?: Omit<S3Settings, 'bucket'> | undefined;
 }
 
-/** The spec, with the settings of the URL's project when a config is given. */
+/**
+ * The spec, with the `s3:` settings of the URL's project when the config has them; a config
+ * without them (given for another reason, e.g. the storage part's target) leaves the AWS SDK
+ * environment in charge.
+ */
 export function s3SourceSpec(url: string, latest: boolean, config?: Config): S3SourceSpec {
   const parsed = parseS3SetUrl(url, latest);
-  if (!config) return { kind: 's3', url, latest };
-  const project = config.projects.find((p) => p.name === parsed.project);
-  if (!project)
-    throw new UsageError(
-      `--from ${url}: ${config.file} has no project "${parsed.project}" (its s3: settings give the endpoint and keys); leave out --config to use the AWS SDK environment`,
-    );
-  if (!project.s3)
-    throw new UsageError(
-      `--from ${url}: project "${parsed.project}" in ${config.file} has no s3: settings`,
-    );
-  return { kind: 's3', url, latest, settings: project.s3 };
+  const settings = config?.projects.find((p) => p.name === parsed.project)?.s3;
+  return { kind: 's3', url, latest, ...(settings && { settings }) };
 }
 
 export async function openS3Source(
