@@ -159,6 +159,12 @@ describe('storage sets at their destinations', () => {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
     };
     await restoresToOriginal(`s3://team-backups/db/app/${set.setId}`);
+    // Prune: once no remaining set references them, the objects go with the sets.
+    const one = await destination.remove('app', ['2030-01-01T000000Z']);
+    expect(one.removed).toEqual(['2030-01-01T000000Z']);
+    expect(await objectKeys()).toEqual(stored);
+    await destination.remove('app', [set.setId]);
+    expect(await objectKeys()).toEqual([]);
   });
 
   it('the branch holds the object area; a push adds only what the branch lacks', async () => {

@@ -25,6 +25,7 @@ import type { FinishedSet } from '../types.js';
 import { listKeys, updateCatalog, type CatalogPlace } from './catalog.js';
 import { createDestinationClient, s3Error, type S3Settings } from './client.js';
 import { downloadSet } from './download.js';
+import { collectS3Objects } from './gc.js';
 import { listProjectSets } from './listing.js';
 import { removeSetObjects } from './remove.js';
 import {
@@ -247,6 +248,10 @@ export class S3Destination implements Destination<'s3'> {
         });
         if (kept) report.retained.push({ setId, reason: kept });
         else report.removed.push(setId);
+      }
+      if (report.removed.length > 0) {
+        const removed = new Set(report.removed.map((id) => setPath(project, id)));
+        await collectS3Objects(place, project, removed, this.ctx.logger);
       }
     } finally {
       if (report.removed.length > 0)

@@ -11,12 +11,12 @@ import { s3Sdk } from '../../objects/s3.js';
 import { errorCode, httpStatus } from './client.js';
 import { listKeys, type CatalogPlace } from './catalog.js';
 
-interface Version {
+export interface Version {
   key: string;
   versionId?: string | undefined;
 }
 
-async function listVersions(place: CatalogPlace, prefix: string): Promise<Version[]> {
+export async function listVersions(place: CatalogPlace, prefix: string): Promise<Version[]> {
   const { ListObjectVersionsCommand } = await s3Sdk();
   const out: Version[] = [];
   let keyMarker: string | undefined;
