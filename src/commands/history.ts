@@ -8,7 +8,7 @@ import type { ProjectConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CHART_SETS, type HistoryPoint } from '../report/charts.js';
-import { Destinations } from '../stores/registry.js';
+import { Destinations, withOutputDirectory } from '../stores/registry.js';
 import type { GitHubContext } from './store.js';
 
 export interface HistoryOptions {
@@ -28,8 +28,7 @@ export async function readHistory(
   const out = new Map<string, HistoryPoint[]>();
   for (const project of projects) {
     const byId = new Map<string, HistoryPoint>();
-    const names = [...new Set([...project.destinations, 'local' as const])];
-    for (const d of destinations.reachable(project, names)) {
+    for (const d of destinations.reachable(project, withOutputDirectory(project.destinations))) {
       if (!d.catalogued) continue;
       try {
         for (const s of await d.list(project.name)) {

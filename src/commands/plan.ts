@@ -9,7 +9,7 @@ import type { Config, ProjectConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { matrixOf, planProjects, type MatrixOutput, type PlanDecision } from '../plan/due.js';
-import { Destinations } from '../stores/registry.js';
+import { Destinations, withOutputDirectory } from '../stores/registry.js';
 import type { GitHubContext } from './store.js';
 
 export interface PlanOptions {
@@ -71,8 +71,10 @@ export async function lastGoodSets(
   for (const project of projects) {
     const found: Date[] = [];
     // The output directory is always looked at (a CLI run's sets are there whatever the config says).
-    const names = new Set([...project.destinations, 'local' as const]);
-    for (const destination of destinations.reachable(project, [...names])) {
+    for (const destination of destinations.reachable(
+      project,
+      withOutputDirectory(project.destinations),
+    )) {
       try {
         const sets = await destination.list(project.name);
         found.push(...sets.filter((s) => s.status === 'ok').map((s) => s.time));

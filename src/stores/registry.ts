@@ -15,6 +15,8 @@ import { S3Destination } from './s3/destination.js';
 export type Purpose = 'store' | 'read';
 
 export interface DestinationKind {
+  /** The set leaves the runner (a public repository then needs encryption). */
+  offRunner: boolean;
   /** Why the destination cannot be reached from here (to store, or to read), or undefined. */
   unreachable(
     project: ProjectConfig,
@@ -28,6 +30,7 @@ export interface DestinationKind {
 
 const KINDS: { [N in DestinationName]: DestinationKind } = {
   artifact: {
+    offRunner: true,
     unreachable: (_p, ctx) =>
       ctx.github?.repository
         ? undefined
@@ -36,6 +39,7 @@ const KINDS: { [N in DestinationName]: DestinationKind } = {
     create: (p, ctx) => new ArtifactDestination(p, ctx.github!, ctx),
   },
   branch: {
+    offRunner: true,
     unreachable: (p, ctx) =>
       !ctx.github
         ? 'the backup branch needs GitHub (GITHUB_SERVER_URL)'
@@ -50,17 +54,29 @@ const KINDS: { [N in DestinationName]: DestinationKind } = {
       new BranchDestination(branchTargetFor(p, ctx.github!), ctx, ctx.github!.serverUrl),
   },
   s3: {
+    offRunner: true,
     unreachable: (p) => (p.s3 ? undefined : 'the s3 destination needs s3: settings'),
     key: (p) =>
       `s3:${p.s3?.endpoint ?? ''}:${p.s3?.bucket}/${p.s3?.prefix}:${JSON.stringify(p.s3)}`,
     create: (p, ctx) => new S3Destination(p.s3!, ctx),
   },
   local: {
+    offRunner: false,
     unreachable: (_p, ctx) => (ctx.outDir === undefined ? 'no output directory' : undefined),
     key: (_p, ctx) => `local:${ctx.outDir}`,
     create: (_p, ctx) => new LocalDestination(ctx.outDir!, ctx.logger),
   },
 };
+
+/** Whether any of these destinations stores sets off the runner. */
+export function leavesRunner(names: readonly DestinationName[]): boolean {
+  return names.some((n) => KINDS[n].offRunner);
+}
+
+/** The places a run's sets can be read back from: the project's destinations and the output directory. */
+export function withOutputDirectory(names: readonly DestinationName[]): DestinationName[] {
+  return [...new Set<DestinationName>([...names, 'local'])];
+}
 
 /** One project's destination, reusing the instance another project with the same key got. */
 export class Destinations {
