@@ -146,10 +146,11 @@ describe('storage sets at their destinations', () => {
     expect((await destination.store([set]))[0]!.ok).toBe(true);
     const stored = await objectKeys();
     expect(stored).toHaveLength((await areaFiles(join(projectDir(), 'objects'))).length);
-    // Stored again (as the next set would, with the same objects): no object is uploaded twice.
+    // Stored again (its objects are all there now): no object is uploaded twice.
     const putsBefore = s3.puts.length;
-    await destination.store([{ ...set, setId: '2030-01-01T000000Z' }]).catch(() => undefined);
+    expect((await destination.store([set]))[0]!.ok).toBe(true);
     expect(s3.puts.slice(putsBefore).filter((p) => p.includes('/objects/'))).toEqual([]);
+    expect(s3.puts.slice(putsBefore).length).toBeGreaterThan(0);
     // Restored from the bucket: the set's folder and the project's object area come down.
     setup.env = {
       ...setup.env,
@@ -160,10 +161,7 @@ describe('storage sets at their destinations', () => {
     };
     await restoresToOriginal(`s3://team-backups/db/app/${set.setId}`);
     // Prune: once no remaining set references them, the objects go with the sets.
-    const one = await destination.remove('app', ['2030-01-01T000000Z']);
-    expect(one.removed).toEqual(['2030-01-01T000000Z']);
-    expect(await objectKeys()).toEqual(stored);
-    await destination.remove('app', [set.setId]);
+    expect((await destination.remove('app', [set.setId])).removed).toEqual([set.setId]);
     expect(await objectKeys()).toEqual([]);
   });
 

@@ -152,6 +152,11 @@ export class S3Destination implements Destination<'s3'> {
       .sort();
     if (!files.includes(SET_MARKER))
       throw new UsageError(`${set.dir} has no ${SET_MARKER}: only complete sets are stored`);
+    if (set.manifest.project !== set.project || set.manifest.set_id !== set.setId)
+      throw new UsageError(
+        `${set.dir}: its ${SET_MARKER} describes ${set.manifest.project}/${set.manifest.set_id}, not ${set.project}/${set.setId}`,
+      );
+
     let bytes = 0;
     // Storage objects first (content-addressed: a key already there holds the same bytes).
     if (set.objects) {
