@@ -15,6 +15,8 @@
 //   BENCH_DOCS=docs/benchmarks.md where to write the results ('' or 0: don't write)
 //   BENCH_JSON=FILE               also write every measurement as JSON
 //   BENCH_NICE=-10                run at this nice value (negative: root only)
+//   BENCH_S3=1                    the s3 destination against local, on the largest size (0: skip;
+//                                 only: skip the other variants, e.g. BENCH_SIZES_MB=1000)
 //   BENCH_NODE, BENCH_CLI, BENCH_PG_BIN, BENCH_SUPABASE  the node (24), dist/cli.js, PostgreSQL
 //                                 bin dir and Supabase CLI to use
 //   BENCH_FLEET=2000              projects of the fleet bench (plan, validate, job summaries; 0 skips)
@@ -41,6 +43,7 @@ import { createDatabase } from './lib/datagen.mjs';
 import { fleetBench, fleetMarkdown, writeFleetDocs } from './lib/fleet.mjs';
 import { measure } from './lib/measure.mjs';
 import { cpuProfileSummary, fmt, markdownTable, median, writeDocs } from './lib/report.mjs';
+import { s3Rows, startS3 } from './lib/s3.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -50,7 +53,8 @@ const SIZES = (env.BENCH_SIZES_MB ?? '100,500,1000')
   .filter((n) => n > 0);
 const RUNS = Math.max(1, Number(env.BENCH_RUNS ?? 3));
 const [MULTI_N, MULTI_MB] = (env.BENCH_MULTI ?? '4x20').split('x').map(Number);
-const STAGES = env.BENCH_STAGES !== '0';
+const S3_MODE = env.BENCH_S3 ?? '1';
+const STAGES = env.BENCH_STAGES !== '0' && S3_MODE !== 'only';
 const STAGE_RUNS = Math.max(1, Number(env.BENCH_STAGE_RUNS ?? 1));
 const STAGES_MB = env.BENCH_STAGES_MB ? Number(env.BENCH_STAGES_MB) : null;
 const SECONDARY_RUNS = Math.max(1, Math.min(RUNS, Number(env.BENCH_SECONDARY_RUNS ?? 1)));
@@ -301,7 +305,7 @@ async function main() {
         only,
       });
 
-  function configFile(name, engine, compression, projects) {
+  function configFile(name, engine, compression, projects, extraLines = null) {
     const file = path.join(work, `${name}.yaml`);
     const lines = ['version: 1', 'projects:'];
     for (const p of projects) {
@@ -311,7 +315,8 @@ async function main() {
         `    engine: ${engine}`,
         `    compression: ${compression}`,
       );
-      if (localDestination) lines.push('    destinations: [local]');
+      if (extraLines) lines.push(...extraLines);
+      else if (localDestination) lines.push('    destinations: [local]');
     }
     writeFileSync(file, `${lines.join('\n')}\n`);
     return file;
@@ -333,12 +338,14 @@ async function main() {
     projects,
     extraArgs = [],
     cpuProf = null,
+    s3 = null,
   ) {
     const cfg = configFile(
       key,
       engine,
       compression,
       projects.map((p) => ({ name: p.name, secret: p.secret })),
+      s3?.lines,
     );
     const outDir = path.join(work, `out-${key}`);
     rmSync(outDir, { recursive: true, force: true });
@@ -371,6 +378,7 @@ async function main() {
       XDG_CACHE_HOME: mkdtempSync(path.join(work, 'xdg-cache-')),
     });
     for (const p of projects) toolEnv[p.secret] = cluster.url(p.db);
+    Object.assign(toolEnv, s3?.env ?? {});
     const m = await measure(NODE, args, {
       env: toolEnv,
       stdout: path.join(work, 'tool-stdout.json'),
@@ -468,12 +476,13 @@ async function main() {
         `bench: ${db}: run ${r}/${Math.max(RUNS, SECONDARY_RUNS)} (load average ${os.loadavg()[0].toFixed(2)})`,
       );
       for (const v of variants) {
+        if (S3_MODE === 'only') continue;
         if (r > (PRIMARY.has(v.key) ? RUNS : SECONDARY_RUNS)) continue;
         runs[v.key].push(await v.run(db));
         log(`  ${v.key}: ${fmt(runs[v.key].at(-1).wall, 2)} s`);
       }
     }
-    results.sizes.push({ mb, db, data, genSeconds, runs });
+    if (S3_MODE !== 'only') results.sizes.push({ mb, db, data, genSeconds, runs });
   }
 
   // ---- where the time goes: stage by stage, CPU per stage, a CPU profile --------------------
@@ -599,8 +608,36 @@ async function main() {
       : null;
   }
 
+  // ---- the s3 destination: the largest database's set uploaded to a local S3 server ----------
+  if (S3_MODE !== '0' && SIZES.length) {
+    const mb = Math.max(...SIZES);
+    const db = `bench_${mb}mb`;
+    log(`bench: the s3 destination on ${db}`);
+    const s3 = await startS3(work);
+    try {
+      const project = [{ name: 'bench', secret: 'BENCH_DB_URL', db }];
+      const v = (dest) => ({
+        key: `s3-${dest}`,
+        engine: 'supabase-cli',
+        compression: 'none',
+        only: null,
+      });
+      const runs = { local: [], s3: [] };
+      for (let r = 1; r <= RUNS; r++) {
+        runs.local.push(await runTool(v('local'), project));
+        runs.s3.push(await runTool(v('s3'), project, [], null, s3));
+        log(
+          `  local ${fmt(runs.local.at(-1).wall, 1)} s, s3 ${fmt(runs.s3.at(-1).wall, 1)} s, node peak RSS ${fmt(runs.s3.at(-1).nodeRssKb / 1024, 0)} MB`,
+        );
+      }
+      results.s3 = { mb, runs };
+    } finally {
+      await s3.close();
+    }
+  }
+
   // ---- several projects in one run ----------------------------------------------------------
-  if (MULTI_N > 0 && MULTI_MB > 0) {
+  if (MULTI_N > 0 && MULTI_MB > 0 && S3_MODE !== 'only') {
     log(`bench: ${MULTI_N} projects of ${MULTI_MB} MB in one config`);
     const dbs = [];
     const first = `multi_1`;
@@ -643,7 +680,16 @@ async function main() {
   if (FLEET > 0) results.fleet = await runFleet(work, info);
 
   // ---- report ---------------------------------------------------------------------------------
+  const s3Lines = s3Rows(results.s3).join('\n');
+  if (S3_MODE === 'only') {
+    // Only the s3 section ran: print it, and leave docs/benchmarks.md to a full run.
+    process.stdout.write(`${s3Lines}\n`);
+    if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
+    return;
+  }
   const report = markdownTable(results);
+  report.text += `\n${s3Lines}`;
+  report.doc += `\n${s3Lines}`;
   process.stdout.write(`${report.text}\n`);
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
   if (DOCS) saveDocs(report.doc);
@@ -689,6 +735,9 @@ async function fleetOnly() {
 function fromJson(file) {
   const results = JSON.parse(readFileSync(file, 'utf8'));
   const report = markdownTable(results);
+  const s3Lines = s3Rows(results.s3).join('\n');
+  report.text += `\n${s3Lines}`;
+  report.doc += `\n${s3Lines}`;
   process.stdout.write(`${report.text}\n`);
   if (DOCS) saveDocs(report.doc);
 }

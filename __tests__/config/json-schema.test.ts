@@ -80,6 +80,7 @@ describe('configJsonSchema', () => {
       'allow_unencrypted_public',
       'schedule',
       'alerts',
+      's3',
       'drill',
       'retention',
     ]);

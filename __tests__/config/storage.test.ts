@@ -92,7 +92,7 @@ describe('storage keys: errors at the value', () => {
       '5:19 projects[0].destinations: destinations must not be empty; remove the key to use the default',
     ]);
     expect(problems(project(['    destinations: [artifacts, branch]']))).toEqual([
-      '5:20 projects[0].destinations[0]: unknown destination "artifacts"; allowed: artifact, branch, local; did you mean "artifact"?',
+      '5:20 projects[0].destinations[0]: unknown destination "artifacts"; allowed: artifact, branch, s3, local; did you mean "artifact"?',
     ]);
     expect(problems(project(['    destinations: [branch, artifact, branch]']))).toEqual([
       '5:38 projects[0].destinations[2]: "branch" is listed twice in destinations',

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamLogger } from '../../src/log.js';
 import { setObjectLists } from '../../src/objects/base.js';
@@ -23,7 +23,8 @@ import {
 } from '../support/artifact-service.js';
 import { cli } from '../support/cli.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
-import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { S3Destination } from '../../src/stores/s3/destination.js';
+import { startS3Server, S3_KEY_ID, S3_SECRET, type S3Server } from '../support/s3-server.js';
 import { manifestOf, put, seedBuckets, snapshotBuckets, storageConfig } from './fixture.js';
 
 const sh = promisify(execFile);
@@ -118,6 +119,50 @@ describe('storage sets at their destinations', () => {
     } finally {
       await service?.close();
     }
+  });
+
+  it('a bucket (the s3 destination) holds the object area, adds only what it lacks, and restores from s3://', async () => {
+    await s3.client.send(new CreateBucketCommand({ Bucket: 'team-backups' }));
+    const destination = new S3Destination(
+      {
+        bucket: 'team-backups',
+        prefix: 'db',
+        endpoint: s3.endpoint,
+        force_path_style: true,
+        access_key_id_secret: 'K',
+        secret_access_key_secret: 'S',
+        write_only: false,
+      },
+      { env: { K: S3_KEY_ID, S: S3_SECRET }, workDir: setup.dir, logger },
+    );
+    const objectKeys = async () =>
+      (
+        (
+          await s3.client.send(
+            new ListObjectsV2Command({ Bucket: 'team-backups', Prefix: 'db/app/objects/' }),
+          )
+        ).Contents ?? []
+      ).map((o) => o.Key!);
+    expect((await destination.store([set]))[0]!.ok).toBe(true);
+    const stored = await objectKeys();
+    expect(stored).toHaveLength((await areaFiles(join(projectDir(), 'objects'))).length);
+    // Stored again (its objects are all there now): no object is uploaded twice.
+    const putsBefore = s3.puts.length;
+    expect((await destination.store([set]))[0]!.ok).toBe(true);
+    expect(s3.puts.slice(putsBefore).filter((p) => p.includes('/objects/'))).toEqual([]);
+    expect(s3.puts.slice(putsBefore).length).toBeGreaterThan(0);
+    // Restored from the bucket: the set's folder and the project's object area come down.
+    setup.env = {
+      ...setup.env,
+      AWS_ACCESS_KEY_ID: S3_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: S3_SECRET,
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+    };
+    await restoresToOriginal(`s3://team-backups/db/app/${set.setId}`);
+    // Prune: once no remaining set references them, the objects go with the sets.
+    expect((await destination.remove('app', [set.setId])).removed).toEqual([set.setId]);
+    expect(await objectKeys()).toEqual([]);
   });
 
   it('the branch holds the object area; a push adds only what the branch lacks', async () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { awsEmulation, type EmulatedStore, type EmulationState } from './s3-emulation.js';
 
 export const S3_KEY_ID = 'S3RVER';
 export const S3_SECRET = 'S3RVER';
@@ -25,6 +26,8 @@ export interface S3Server {
   throttle(count: number): void;
   /** GETs answered SlowDown so far. */
   throttled: number;
+  /** What the AWS-behaviour EMULATION in front of s3rver saw and holds (s3-emulation.ts). */
+  emulation: EmulationState;
   /** Writes an object through s3rver's own store (what a PUT does, minus HTTP): fast seeding. */
   seed(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
   /** An object's bytes and content type as the server holds them (read from its store). */
@@ -102,6 +105,20 @@ export async function startS3Server(): Promise<S3Server> {
       await next();
     },
   );
+  const emulation: EmulationState = {
+    withoutMd5: [],
+    parts: [],
+    preconditionFailed: 0,
+    locks: new Map(),
+    throttlePuts: 0,
+    throttledPuts: 0,
+  };
+  // After the counter, before s3rver's router (Koa composes the list when the server starts).
+  (server as unknown as { middleware: unknown[] }).middleware.splice(
+    1,
+    0,
+    awsEmulation((server as unknown as { store: EmulatedStore }).store, emulation),
+  );
   const { port } = (await server.run()) as { port: number };
   const endpoint = `http://127.0.0.1:${port}`;
   const store = (server as unknown as { store: Store }).store;
@@ -118,6 +135,7 @@ export async function startS3Server(): Promise<S3Server> {
     client,
     gets,
     puts,
+    emulation,
     throttle(count) {
       state.throttle = count;
     },

@@ -18,6 +18,7 @@ export function setsOutput(results: RunResult[]): object[] {
     raw_bytes: r.manifest.parts.reduce((n, p) => n + p.raw_bytes, 0),
     artifact: r.stored.artifact,
     branch: r.stored.branch,
+    s3: r.stored.s3,
   }));
 }
 
@@ -37,6 +38,7 @@ export function summarySets(results: RunResult[]): SummarySet[] {
     if (a) stored.push(a.url ? `[artifact ${a.name}](${a.url})` : `artifact ${a.name}`);
     const b = r.stored.branch;
     if (b) stored.push(`[${b.branch}/${b.path}](${b.url}) \`${b.commit.slice(0, 7)}\``);
+    if (r.stored.s3) stored.push(`\`${r.stored.s3.url}\``);
     return { manifest: r.manifest, stored };
   });
 }

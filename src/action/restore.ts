@@ -9,6 +9,8 @@ import { selectProjects } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseIdentities } from '../pipeline/age-keys.js';
+import { s3SourceSpec } from '../stores/s3/source.js';
+import { isS3Url } from '../stores/s3/url.js';
 import type { RestoreInputs } from './inputs.js';
 
 /**
@@ -50,14 +52,17 @@ export async function restoreFromAction(
   }
   const identities = actionIdentities(inputs.identitySecret, logger);
   const target = inputs.from ? undefined : branchTargetFor(project, github);
+  // An s3:// source reads with the project's s3: settings (endpoint, key variables).
+  const s3 = inputs.from && isS3Url(inputs.from) ? s3SourceSpec(inputs.from, false, config) : null;
   return restore({
-    from: inputs.from ?? {
-      kind: 'branch',
-      repo: target!.remoteUrl,
-      branch: target!.branch,
-      project: project.name,
-      setId: inputs.set,
-    },
+    from: s3 ??
+      inputs.from ?? {
+        kind: 'branch',
+        repo: target!.remoteUrl,
+        branch: target!.branch,
+        project: project.name,
+        setId: inputs.set,
+      },
     targetUrl,
     yes: true,
     dryRun: inputs.dryRun,

@@ -74,6 +74,7 @@ export async function pruneCommand(args: string[], ctx: CommandContext): Promise
     outDir: values.out,
     dryRun: values['dry-run'],
     now: new Date(),
+    env: io.env,
     signal: io.signal,
   });
   if (values.json) io.stdout(JSON.stringify({ results: outcome.results }, null, 2) + '\n');
@@ -107,6 +108,7 @@ export async function planCommand(args: string[], ctx: CommandContext): Promise<
     github: githubFromEnv(ctx),
     outDir: values.out,
     maxJobs,
+    env: io.env,
     logger,
     workDir: tmpdir(),
     signal: io.signal,

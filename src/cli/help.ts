@@ -40,7 +40,8 @@ GitHub Actions runtime.`,
   prune: `supabase-backup prune --config FILE [--project NAME]... [--out DIR] [--dry-run] [--json]
 
 Applies each project's retention policy to its destinations: removes set folders from the
-branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and local sets under
+branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write), sets in s3 buckets
+(a set under object lock, or with s3.write_only, is reported as kept) and local sets under
 --out. Failed or incomplete sets never count, and the newest good set is always kept.
   --dry-run   only show what would be removed`,
   restore: `supabase-backup restore (--from SET_DIR|ARTIFACT.zip | --from-branch REPO [--branch NAME]
@@ -55,6 +56,11 @@ branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write) and lo
 
   --from PATH             a set directory (holding backup.json; an extracted artifact is one),
                           or an artifact zip as downloaded from the Actions UI
+  --from s3://BUCKET/PREFIX/PROJECT/SET_ID
+                          a set in a bucket (the s3 destination); s3://BUCKET/PREFIX/PROJECT
+                          with --latest: its newest set. Endpoint and keys from --config (the
+                          s3: settings of PROJECT), else the AWS SDK environment (AWS_*,
+                          AWS_ENDPOINT_URL_S3); see docs/s3.md
   --from-branch REPO      a backup branch: a repository URL (fetched shallowly, only the chosen
                           set; GITHUB_TOKEN is sent as a header, never in a command line), a
                           local repository, or a checkout of the branch
@@ -93,11 +99,13 @@ schema and data with psql --single-transaction -v ON_ERROR_STOP=1 (Supabase's do
 procedure), naming the part, line and statement when psql fails; then checks every restored
 table's row count against backup.json.`,
   verify: `supabase-backup verify --from DIR [--json]
+       supabase-backup verify --from s3://BUCKET/PREFIX/PROJECT[/SET_ID] [--latest] [--config FILE]
        supabase-backup verify --drill --from SET_DIR [--json] [--pg-bin-dir DIR]
                               [--identity-file FILE | --identity-env NAME]
 
   --from DIR   a set directory, a project directory, a directory of projects, or a checkout
-               of the backup branch (then manifest.json is checked against the set folders)
+               of the backup branch (then manifest.json is checked against the set folders);
+               or an s3:// set, downloaded first (as for restore)
   --json       print the result as JSON on stdout
 
 Exits non-zero when any file is missing, extra, truncated or has another digest, when a

@@ -5,6 +5,9 @@ import { runBackup } from '../commands/run-backup.js';
 import { verify, verifyDrill } from '../commands/verify.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { openSource } from '../restore/source.js';
+import { s3SourceSpec } from '../stores/s3/source.js';
+import { isS3Url } from '../stores/s3/url.js';
 import {
   restoreStorage,
   storageRestoreFlags,
@@ -84,6 +87,7 @@ export async function backupCommand(args: string[], ctx: CommandContext): Promis
       ...(s.manifest.drill && { drill: s.manifest.drill }),
       artifact: s.stored.artifact,
       branch: s.stored.branch,
+      s3: s.stored.s3,
     }));
     const failures = outcome.failures.map((f) => ({ project: f.project, error: f.error.message }));
     io.stdout(
@@ -113,7 +117,10 @@ export async function restoreCommand(args: string[], ctx: CommandContext): Promi
     },
   });
   if (values.help) return printHelp(io, ctx.help);
-  const from = restoreSource(values);
+  let from = restoreSource(values);
+  // An s3:// source takes endpoint and keys from its project's s3: settings when a config is given.
+  if (from.kind === 's3' && values.config)
+    from = s3SourceSpec(from.url, from.latest, await loadConfigFile(values.config));
   const identities = await readIdentities(values, ctx);
   const parts = parsePartsList(values.parts);
   const common = { from, yes: values.yes, dryRun: values['dry-run'], identities, env: io.env };
@@ -162,12 +169,44 @@ export async function verifyCommand(args: string[], ctx: CommandContext): Promis
       ...JSON_OUT,
       from: { type: 'string' },
       drill: { type: 'boolean' },
+      latest: { type: 'boolean' },
+      config: { type: 'string' },
     },
   });
   if (values.help) return printHelp(io, ctx.help);
-  if (!values.from) throw new UsageError('verify needs --from DIR');
+  if (!values.from)
+    throw new UsageError('verify needs --from DIR or --from s3://BUCKET/PREFIX/PROJECT/SET_ID');
+  if (!isS3Url(values.from)) {
+    if (values.latest || values.config)
+      throw new UsageError('--latest and --config go with an s3:// source only');
+    return verifyDir(values.from, values, ctx);
+  }
+  // A set in a bucket is downloaded, then every byte re-read and re-hashed like a local one.
+  const config = values.config ? await loadConfigFile(values.config) : undefined;
+  const source = await openSource(s3SourceSpec(values.from, values.latest ?? false, config), {
+    env: io.env,
+    logger,
+    signal: io.signal,
+  });
+  try {
+    return await verifyDir(source.dir, values, ctx);
+  } finally {
+    await source.cleanup();
+  }
+}
+
+async function verifyDir(
+  from: string,
+  values: {
+    drill?: boolean | undefined;
+    json?: boolean | undefined;
+    'pg-bin-dir'?: string | undefined;
+  } & Parameters<typeof readIdentities>[0],
+  ctx: CommandContext,
+): Promise<number> {
+  const { io, logger } = ctx;
   if (values.drill) {
-    const result = await verifyDrill(values.from, {
+    const result = await verifyDrill(from, {
       identities: await readIdentities(values, ctx),
       logger,
       env: io.env,
@@ -177,7 +216,7 @@ export async function verifyCommand(args: string[], ctx: CommandContext): Promis
     if (values.json) io.stdout(JSON.stringify({ drill: result }, null, 2) + '\n');
     return result.ok ? 0 : 1;
   }
-  const outcome = await verify(values.from, logger);
+  const outcome = await verify(from, logger);
   if (values.json) {
     const sets = outcome.checks.map((c) => ({
       dir: c.dir,

@@ -18,6 +18,7 @@ import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
 import { openDatabase } from './backup-db.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
+import { leavesRunner } from '../stores/registry.js';
 import { checkDrillable, drillStaged } from './backup-drill.js';
 
 export interface BackupOptions {
@@ -224,7 +225,7 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
 function resolveRecipients(project: ProjectConfig, options: BackupOptions): string[] | null {
   const enc = project.encryption;
   if (!enc) {
-    const leaves = project.destinations.some((d) => d !== 'local');
+    const leaves = leavesRunner(project.destinations);
     if (options.repositoryPublic && leaves && !project.allow_unencrypted_public) {
       throw new SecretError(
         `${project.name}: this repository is public and the set would be stored unencrypted, readable by anyone; ` +

@@ -1,6 +1,7 @@
 /**
  * plan: which projects are due at a time, from their schedules and the newest good set each
- * has where its sets go (plan-catalog.ts), and the job matrix that backs them up: at most
+ * has where its sets go (every destination readable from here, and the local output directory;
+ * plan-catalog.ts), and the job matrix that backs them up: at most
  * max-jobs entries, balanced by the last duration and size of each project's sets.
  */
 import { selectProjects } from '../config/load.js';
@@ -29,6 +30,8 @@ export interface PlanOptions {
   logger: Logger;
   workDir: string;
   signal?: AbortSignal | undefined;
+  /** Where destinations read their credentials (the s3 destination's variables). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface PlanOutcome extends MatrixOutput {

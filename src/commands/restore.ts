@@ -14,6 +14,7 @@ import { childEnv } from '../proc/run.js';
 import { applySet } from '../restore/apply.js';
 import { describePlan, refuseUnsupported, selectRestore, type Selection } from '../restore/plan.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
+import { isS3Url } from '../stores/s3/url.js';
 import { describeProblem, verifySet } from '../set/verify.js';
 
 export { findLoginRoles } from '../restore/apply.js';
@@ -65,7 +66,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
   refuseUnsupported(options);
 
   const spec: SourceSpec =
-    typeof options.from === 'string' ? { kind: 'path', path: options.from } : options.from;
+    typeof options.from !== 'string'
+      ? options.from
+      : isS3Url(options.from)
+        ? { kind: 's3', url: options.from, latest: false }
+        : { kind: 'path', path: options.from };
   const source = await openSource(spec, options);
   try {
     const manifest = await verifiedManifest(source.dir, source.label);

@@ -9,8 +9,8 @@ import type { BackupManifest } from '../catalog/backup-json.js';
 import type { BackupError } from '../errors.js';
 import { backup, type BackupOptions } from './backup.js';
 import { prune, type PruneResult } from './prune.js';
-import { branchObjectBase } from '../objects/branch-base.js';
-import { branchTargetFor, storeSets, type GitHubContext, type StoredSet } from './store.js';
+import { Destinations } from '../stores/registry.js';
+import { storeSets, type GitHubContext, type StoredSet } from './store.js';
 
 export interface RunBackupOptions extends BackupOptions {
   github: GitHubContext;
@@ -36,16 +36,27 @@ export interface RunOutcome {
 export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> {
   // A fresh runner learns from the backup branch which objects need no download; not for
   // projects with artifacts, which must hold every object themselves.
+  const destinations = new Destinations({
+    github: options.github,
+    env: options.env,
+    outDir: options.outDir,
+    workDir: tmpdir(),
+    logger: options.logger,
+    signal: options.signal,
+  });
   const dumped = await backup({
     ...options,
-    objectsBase: async (p) =>
-      p.destinations.includes('branch') && !p.destinations.includes('artifact')
-        ? await branchObjectBase(p.name, branchTargetFor(p, options.github), {
-            workDir: tmpdir(),
-            logger: options.logger,
-            signal: options.signal,
-          })
-        : null,
+    objectsBase: async (p) => {
+      let ds;
+      try {
+        ds = p.destinations.map((n) => destinations.get(n, p, 'store'));
+      } catch {
+        return null; // storing will say why; without a base every object is downloaded
+      }
+      if (ds.some((d) => d.selfContained)) return null;
+      for (const d of ds) if (d.objectBase) return d.objectBase(p.name);
+      return null;
+    },
   });
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-store-'));
   try {
@@ -60,6 +71,8 @@ export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> 
       github: options.github,
       logger: options.logger,
       workDir,
+      env: options.env,
+      outDir: options.outDir,
       reason: options.reason,
       signal: options.signal,
     });
@@ -79,6 +92,7 @@ export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> 
         logger: options.logger,
         workDir,
         outDir: options.outDir,
+        env: options.env,
         dryRun: false,
         now: (options.now ?? (() => new Date()))(),
         signal: options.signal,

@@ -58,10 +58,25 @@ export function parseConfig(text: string, file: string): Config {
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(sortIssues(issues));
   const config = mergeDefaults(result.data, file);
-  const unset = [...storageUnset(config), ...dockerNames(config)];
+  const unset = [...storageUnset(config), ...s3Unset(config), ...dockerNames(config)];
   if (unset.length > 0)
     throw new ConfigError(unset.map((p) => issueAt(locate(doc, p), p.path, p.message)));
   return config;
+}
+
+/** Projects with the s3 destination but no `s3:` mapping (from themselves or defaults). */
+function s3Unset(config: Config): Problem[] {
+  return config.projects.flatMap((p, i): Problem[] =>
+    p.destinations.includes('s3') && !p.s3
+      ? [
+          {
+            path: ['projects', i, 'name'],
+            message:
+              'the s3 destination needs an s3: mapping (at least bucket) in the project or in defaults; see docs/s3.md',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Projects with the storage part but no `storage:` mapping (from themselves or defaults). */

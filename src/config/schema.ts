@@ -21,6 +21,7 @@ import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
 import { scheduleShape } from './schedule-schema.js';
 import { alertsShape } from './alerts-schema.js';
+import { DEFAULT_S3_PREFIX, s3Shape } from './s3-schema.js';
 import {
   COMPRESSIONS,
   DEFAULT_ARTIFACT_PREFIX,
@@ -88,6 +89,7 @@ const optionShape = {
   ...encryptionShape,
   ...scheduleShape,
   ...alertsShape,
+  ...s3Shape,
   drill: z
     .boolean({ error: 'drill must be true or false' })
     .optional()
@@ -214,6 +216,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     const storage = p.storage !== undefined ? p.storage : d.storage;
     const drill = p.drill ?? d.drill ?? false;
     const alerts = p.alerts !== undefined ? p.alerts : d.alerts;
+    const s3 = p.s3 !== undefined ? p.s3 : d.s3;
     return {
       name: p.name,
       ...(p.ref !== undefined && { ref: p.ref }),
@@ -248,6 +251,14 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
         },
       }),
       ...(drill && { drill: true as const }),
+      ...(s3 != null && {
+        s3: {
+          ...s3,
+          prefix: s3.prefix ?? DEFAULT_S3_PREFIX,
+          force_path_style: s3.force_path_style ?? false,
+          write_only: s3.write_only ?? false,
+        },
+      }),
     };
   });
   return { version: 1, file: fileName, projects };

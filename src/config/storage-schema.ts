@@ -72,7 +72,8 @@ export const storageShape = {
     .meta({
       description:
         'Where finished backup sets go: artifact (a workflow artifact per set), branch ' +
-        '(committed to the backup branch, cataloged in its manifest.json), local (only the ' +
+        '(committed to the backup branch, cataloged in its manifest.json), s3 (an S3-compatible ' +
+        'bucket, needs `s3:`), local (only the ' +
         'output directory, e.g. for the CLI outside GitHub Actions). A non-empty list without ' +
         'repeats. Default: [artifact].',
       uniqueItems: true,

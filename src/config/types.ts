@@ -14,10 +14,10 @@ export const ENGINES = ['supabase-cli', 'pg-dump', 'docker'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 /**
- * Where a finished set goes: a workflow artifact, a commit on the backup branch, or nowhere but
- * the local output directory (every set is written there first).
+ * Where a finished set goes: a workflow artifact, a commit on the backup branch, an S3-compatible
+ * bucket, or nowhere but the local output directory (every set is written there first).
  */
-export const DESTINATIONS = ['artifact', 'branch', 'local'] as const;
+export const DESTINATIONS = ['artifact', 'branch', 's3', 'local'] as const;
 export type Destination = (typeof DESTINATIONS)[number];
 
 /** Supabase CLI release used when a project does not pin one (also the npm devDependency). */
@@ -98,6 +98,27 @@ export interface ProjectConfig {
   storage?: StorageConfig;
   /** Failure alerts; undefined = none. */
   alerts?: AlertsConfig;
+  /** The bucket of the `s3` destination; undefined = none configured. */
+  s3?: S3Config;
+}
+
+/** The `s3` destination's bucket (docs/s3.md); secrets are variable NAMES. */
+export interface S3Config {
+  bucket: string;
+  /** "" = none; never with a leading or trailing "/". */
+  prefix: string;
+  endpoint?: string;
+  region?: string;
+  force_path_style: boolean;
+  /** Both or neither; neither = the AWS SDK default credential chain. */
+  access_key_id_secret?: string;
+  secret_access_key_secret?: string;
+  session_token_secret?: string;
+  storage_class?: string;
+  sse?: 'AES256' | 'aws:kms';
+  kms_key_id?: string;
+  object_lock?: { mode: 'governance' | 'compliance'; retain_days: number };
+  write_only: boolean;
 }
 
 export interface AlertsConfig {

@@ -1,6 +1,7 @@
 /** The restore command's CLI options -> the source and selection restore() takes. */
 import { PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import { isS3Url } from '../stores/s3/url.js';
 import { DEFAULT_BACKUP_BRANCH, type SourceSpec } from './source.js';
 
 export const RESTORE_CLI_OPTIONS = {
@@ -45,6 +46,14 @@ export function parsePartsList(value: string | undefined): Part[] {
 export function restoreSource(values: RestoreCliValues): SourceSpec {
   const repo = values['from-branch'];
   if (values.from && repo) throw new UsageError('restore takes --from or --from-branch, not both');
+  if (values.from && isS3Url(values.from)) {
+    for (const flag of ['branch', 'project', 'set'] as const)
+      if (values[flag] !== undefined)
+        throw new UsageError(
+          `--${flag} does not go with an s3:// source: the URL names the set (s3://BUCKET/PREFIX/PROJECT/SET_ID, or s3://BUCKET/PREFIX/PROJECT --latest)`,
+        );
+    return { kind: 's3', url: values.from, latest: values.latest ?? false };
+  }
   if (!repo) {
     for (const flag of ['branch', 'project', 'set', 'latest'] as const)
       if (values[flag] !== undefined)
@@ -53,7 +62,7 @@ export function restoreSource(values: RestoreCliValues): SourceSpec {
         );
     if (!values.from)
       throw new UsageError(
-        'restore needs --from SET_DIR|ARTIFACT.zip or --from-branch REPO (a URL or a local clone)',
+        'restore needs --from SET_DIR|ARTIFACT.zip|s3://BUCKET/PREFIX/PROJECT/SET_ID or --from-branch REPO (a URL or a local clone)',
       );
     return { kind: 'path', path: values.from };
   }

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { findSetDirs } from '../set/verify.js';
 import { DEFAULT_BRANCH_AUTHOR } from '../stores/branch.js';
 import { describeRemote, GitRepo } from '../stores/git.js';
+import { openS3Source, type S3SourceSpec } from '../stores/s3/source.js';
 import { extractZip, looksLikeZip } from './unzip.js';
 
 export const DEFAULT_BACKUP_BRANCH = 'supabase-backups';
@@ -33,7 +34,8 @@ export type SourceSpec =
       project?: string;
       /** A set id; undefined: the newest set of the project. */
       setId?: string;
-    };
+    }
+  | S3SourceSpec;
 
 export interface OpenedSource {
   /** The set directory (not yet verified). */
@@ -62,6 +64,7 @@ async function privateDir(): Promise<{ dir: string; cleanup: () => Promise<void>
 }
 
 export async function openSource(spec: SourceSpec, options: OpenOptions): Promise<OpenedSource> {
+  if (spec.kind === 's3') return openS3Source(spec, options);
   return spec.kind === 'path' ? openPath(spec.path, options) : openBranch(spec, options);
 }
 

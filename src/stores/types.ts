@@ -21,3 +21,43 @@ export interface ArtifactRecord {
   digest: string;
   url: string | null;
 }
+
+/** Where the run is: from the GITHUB_* environment in Actions, or flags and env in the CLI. */
+export interface GitHubContext {
+  serverUrl: string;
+  /** Where the branch destination pushes (default serverUrl): a mirror, another git host, a test server. */
+  gitServerUrl?: string;
+  apiUrl: string;
+  /** owner/name of the workflow's repository. */
+  repository: string | undefined;
+  runId: string | undefined;
+  token: string | undefined;
+}
+
+/** Where a set went on the branch. */
+export interface BranchRecord {
+  repository: string;
+  branch: string;
+  commit: string;
+  path: string;
+  url: string;
+}
+
+/** Where a set went in a bucket. */
+export interface S3Record {
+  bucket: string;
+  /** The set's key prefix, `<prefix>/<project>/<set-id>`. */
+  key: string;
+  /** `s3://bucket/key`: what restore --from takes. */
+  url: string;
+  objects: number;
+  bytes: number;
+}
+
+/** What each destination records about a stored set (local records nothing: the set is there). */
+export interface Receipts {
+  artifact: ArtifactRecord;
+  branch: BranchRecord;
+  s3: S3Record;
+  local: null;
+}
