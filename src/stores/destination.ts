@@ -5,6 +5,8 @@
  * src/stores/ and one line in registry.ts, and __tests__/stores/conformance.test.ts holds them
  * all to the same contract.
  */
+import { parseBackupJson, type BackupManifest } from '../catalog/backup-json.js';
+import { setIdToDate } from '../catalog/naming.js';
 import type { Destination as DestinationName } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { RemoteBase } from '../objects/branch-base.js';
@@ -82,4 +84,29 @@ export interface Destination<N extends DestinationName = DestinationName> {
   readonly selfContained?: boolean;
   /** Removes sets; a set the destination must keep (a lock, no delete permission) is reported, not failed. */
   remove(project: string, setIds: string[]): Promise<RemoveReport>;
+}
+
+/** Milliseconds between two ISO times of a set (0 when they make no sense). */
+export const runTime = (start: string, end: string): number =>
+  Math.max(0, Date.parse(end) - Date.parse(start)) || 0;
+
+/** A set as listed from its backup.json's text (null: none); an unreadable one is never `ok`. */
+export function listedFromMarker(project: string, setId: string, text: string | null): ListedSet {
+  let m: BackupManifest | null = null;
+  try {
+    m = text === null ? null : parseBackupJson(text);
+  } catch {
+    m = null;
+  }
+  return {
+    project,
+    setId,
+    time: m ? new Date(m.started_at) : setIdToDate(setId),
+    status: m ? 'ok' : 'incomplete',
+    drilled: m?.drill?.ok === true,
+    ...(m && {
+      bytes: m.parts.reduce((n, p) => n + p.bytes, 0),
+      durationMs: runTime(m.started_at, m.finished_at),
+    }),
+  };
 }

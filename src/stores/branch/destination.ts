@@ -16,13 +16,14 @@ import {
   removeSetsFromBranch,
   type BranchTarget,
 } from '../branch.js';
-import type {
-  Destination,
-  DestinationContext,
-  ListedSet,
-  OpenedSet,
-  RemoveReport,
-  StoreResult,
+import {
+  runTime,
+  type Destination,
+  type DestinationContext,
+  type ListedSet,
+  type OpenedSet,
+  type RemoveReport,
+  type StoreResult,
 } from '../destination.js';
 import { describeRemote, GitRepo } from '../git.js';
 import type { FinishedSet, GitHubContext } from '../types.js';
@@ -48,9 +49,6 @@ export function branchTargetFor(
     author: DEFAULT_BRANCH_AUTHOR,
   };
 }
-
-const duration = (start: string, end: string) =>
-  Math.max(0, Date.parse(end) - Date.parse(start)) || 0;
 
 export class BranchDestination implements Destination<'branch'> {
   readonly name = 'branch' as const;
@@ -119,7 +117,7 @@ export class BranchDestination implements Destination<'branch'> {
         status: 'ok' as const,
         drilled: e.drill?.ok === true,
         bytes: e.bytes,
-        durationMs: duration(e.started_at, e.finished_at),
+        durationMs: runTime(e.started_at, e.finished_at),
       }));
   }
 

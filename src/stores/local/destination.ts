@@ -5,25 +5,22 @@
  */
 import { copyFile, cp, link, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { parseBackupJson } from '../../catalog/backup-json.js';
-import { SET_MARKER, isSetId, setIdToDate } from '../../catalog/naming.js';
+import { SET_MARKER, isSetId } from '../../catalog/naming.js';
 import { RestoreError, StorageError, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ObjectArea } from '../../objects/area.js';
 import { OBJECTS_DIR } from '../../objects/base.js';
 import { collectLocalObjects } from '../../objects/gc.js';
 import { findSetDirs } from '../../set/verify.js';
-import type {
-  Destination,
-  ListedSet,
-  OpenedSet,
-  RemoveReport,
-  StoreResult,
+import {
+  listedFromMarker,
+  type Destination,
+  type ListedSet,
+  type OpenedSet,
+  type RemoveReport,
+  type StoreResult,
 } from '../destination.js';
 import type { FinishedSet } from '../types.js';
-
-const duration = (start: string, end: string) =>
-  Math.max(0, Date.parse(end) - Date.parse(start)) || 0;
 
 export class LocalDestination implements Destination<'local'> {
   readonly name = 'local' as const;
@@ -78,23 +75,7 @@ export class LocalDestination implements Destination<'local'> {
       const setId = basename(dir);
       if (!isSetId(setId)) continue;
       const text = await readFile(join(dir, SET_MARKER), 'utf8').catch(() => null);
-      let m = null;
-      try {
-        m = text === null ? null : parseBackupJson(text);
-      } catch {
-        m = null; // an unreadable set is never counted
-      }
-      sets.push({
-        project,
-        setId,
-        time: m ? new Date(m.started_at) : setIdToDate(setId),
-        status: m ? 'ok' : 'incomplete',
-        drilled: m?.drill?.ok === true,
-        ...(m && {
-          bytes: m.parts.reduce((n, p) => n + p.bytes, 0),
-          durationMs: duration(m.started_at, m.finished_at),
-        }),
-      });
+      sets.push(listedFromMarker(project, setId, text));
     }
     return sets;
   }
