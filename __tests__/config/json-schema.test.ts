@@ -80,6 +80,8 @@ describe('configJsonSchema', () => {
       'allow_unencrypted_public',
       'schedule',
       'alerts',
+      'access_token_secret',
+      'api_url',
       'drill',
       'retention',
     ]);

@@ -21,6 +21,7 @@ import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
 import { scheduleShape } from './schedule-schema.js';
 import { alertsShape } from './alerts-schema.js';
+import { managementShape } from './management-schema.js';
 import {
   COMPRESSIONS,
   DEFAULT_ARTIFACT_PREFIX,
@@ -47,8 +48,9 @@ const optionShape = {
     .meta({
       description:
         'What to back up: roles (cluster roles), schema (DDL), data (rows), storage (Storage ' +
-        'bucket objects, needs `storage:`). A non-empty subset, always run in the order roles, ' +
-        'schema, data, storage. Default: roles, schema, data.',
+        'bucket objects, needs `storage:`), functions (Edge Functions) and settings (project ' +
+        'settings; both need `access_token_secret`). A non-empty subset, always run in the ' +
+        'order roles, schema, data, storage, functions, settings. Default: roles, schema, data.',
       uniqueItems: true,
     }),
   schemas: schemasList.optional().meta({
@@ -88,6 +90,7 @@ const optionShape = {
   ...encryptionShape,
   ...scheduleShape,
   ...alertsShape,
+  ...managementShape,
   drill: z
     .boolean({ error: 'drill must be true or false' })
     .optional()
@@ -248,7 +251,15 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
         },
       }),
       ...(drill && { drill: true as const }),
+      ...management(p.access_token_secret ?? d.access_token_secret, p.api_url ?? d.api_url),
     };
   });
   return { version: 1, file: fileName, projects };
+}
+
+function management(token: string | undefined, url: string | undefined) {
+  return {
+    ...(token !== undefined && { access_token_secret: token }),
+    ...(url !== undefined && { api_url: url.replace(/\/+$/, '') }),
+  };
 }
