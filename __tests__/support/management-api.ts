@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { buildMultipart, boundaryOf, parseMultipart } from '../../src/management/multipart.js';
 import {
+  sampleOf,
   sampleFunctions,
   sampleSettings,
   FUNCTION_SECRETS,
@@ -62,8 +63,26 @@ export function newProject(
     p.settings = sampleSettings(options.hostname ?? true);
     p.secrets = { ...FUNCTION_SECRETS };
   } else {
+    // A new project: the platform's defaults, none of the source's choices.
     p.settings = sampleSettings(false);
-    (p.settings.postgrest as Record<string, unknown>).max_rows = 1000;
+    p.settings.auth = {
+      ...(sampleOf('AuthConfigResponse') as object),
+      site_url: 'http://localhost:3000',
+      jwt_exp: 3600,
+    };
+    p.settings.postgrest = {
+      db_schema: 'public,graphql_public',
+      max_rows: 1000,
+      db_extra_search_path: 'public,extensions',
+      db_pool: null,
+      jwt_secret: 'new-project-jwt-secret-0000000000000000',
+    };
+    p.settings.network_restrictions = {
+      ...(sampleOf('NetworkRestrictionsResponse') as object),
+      entitlement: 'allowed',
+      config: { dbAllowedCidrs: ['0.0.0.0/0'], dbAllowedCidrsV6: ['::/0'] },
+    };
+    (p.settings.realtime as Record<string, unknown>).max_concurrent_users = 200;
   }
   return p;
 }

@@ -24,6 +24,7 @@ import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
 import { backupManagementParts } from '../management/part.js';
 import { coverageOf } from '../management/coverage.js';
+import { drillManagementParts } from '../management/drill.js';
 import { openDatabase } from './backup-db.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
 import { checkDrillable, drillStaged } from './backup-drill.js';
@@ -219,6 +220,14 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);
+    if ((options.drill || project.drill) && managed)
+      await drillManagementParts(
+        writer.dir,
+        manifest,
+        options.identities ?? [],
+        logger,
+        options.signal,
+      );
     const dir = await writer.commit(manifest);
     // The set's object list now says what the resume journal said.
     if (objects) await Journal.in(writer.projectDir).clear();

@@ -171,9 +171,11 @@ export class ManagementClient {
           ? `the token in ${this.o.tokenSource} has no access to this project, or lacks a scope it needs; use a token of a member of the project's organization (a project-scoped token needs read access to functions and settings, and write access to restore)`
           : status === 404
             ? 'not found: check the project ref (ref:, or the connection URL it is read from) and api_url'
-            : status === 429
-              ? 'the rate limit did not lift within the time allowed; run again later'
-              : 'the Management API failed; run again later';
+            : status === 400 || status === 422
+              ? 'the API refused what was sent; this version of supabase-backup may not match the API (report it)'
+              : status === 429
+                ? 'the rate limit did not lift within the time allowed; run again later'
+                : 'the Management API failed; run again later';
     return new ManagementApiError(status, `${what}${said ? ` ("${said}")` : ''}: ${hint}`);
   }
 }

@@ -26,17 +26,19 @@ export interface SectionSpec {
   note?: string;
 }
 
+/** Null means "automatic" or "default" in these answers; it is left out of what is sent. */
+const sendable = (v: unknown) => v !== WITHHELD && v !== null;
 const pick = (value: unknown, keys: string[]) =>
   Object.fromEntries(
     Object.entries(value as Record<string, unknown>).filter(
-      ([k, v]) => keys.includes(k) && v !== WITHHELD,
+      ([k, v]) => keys.includes(k) && sendable(v),
     ),
   );
 /** Everything but response-only fields and withheld secrets. */
 const omit = (value: unknown, keys: string[]) =>
   Object.fromEntries(
     Object.entries(value as Record<string, unknown>).filter(
-      ([k, v]) => !keys.includes(k) && v !== WITHHELD,
+      ([k, v]) => !keys.includes(k) && sendable(v),
     ),
   );
 
