@@ -186,4 +186,29 @@ describe('functions and settings parts', () => {
     }
     expect(api.violations).toEqual([]);
   });
+
+  it('keeps the eszip bundle when the multipart form is refused, and says the coverage is partial', async () => {
+    api.refuseMultipart = true;
+    try {
+      const setup = await managementConfig(api.url, { parts: 'functions' });
+      const r = await backup(setup);
+      expect(r.code, r.stderr).toBe(0);
+      const dir = r.stdout.trim();
+      const doc = await readJsonPart<FunctionsDocument>(dir, 'functions');
+      const hello = doc.functions.find((f) => f.metadata.slug === 'hello-world')!;
+      expect(hello.source.form).toBe('eszip');
+      if (hello.source.form !== 'eszip') return;
+      expect(Buffer.from(hello.source.content, 'base64').subarray(0, 8).toString()).toBe(
+        'ESZIP2.3',
+      );
+      const m = await manifestOf(dir);
+      expect(m.coverage?.find((c) => c.surface === 'edge functions')).toMatchObject({
+        state: 'partial',
+        note: expect.stringMatching(/2 kept only as an eszip bundle/) as unknown,
+      });
+    } finally {
+      api.refuseMultipart = false;
+    }
+    expect(api.violations).toEqual([]);
+  });
 });

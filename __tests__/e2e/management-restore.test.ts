@@ -149,4 +149,60 @@ describe('restore --parts functions,settings', () => {
       expect(r.stdout + r.stderr + made.stdout + made.stderr).not.toContain(v);
     expect(api.violations).toEqual([]);
   });
+
+  it('refuses, before touching anything, a run mixing database parts, or without --target-ref or --config', async () => {
+    const setup = await managementConfig(api.url, { parts: 'functions' });
+    const made = await cli(['backup', '--config', setup.config, '--out', setup.out], env());
+    const from = made.stdout.trim();
+    const before = api.requests.length;
+    const mixed = await cli(
+      [
+        'restore',
+        '--from',
+        from,
+        '--parts',
+        'data,functions',
+        '--target-ref',
+        TARGET_REF,
+        '--config',
+        setup.config,
+        '--yes',
+      ],
+      env(),
+    );
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/in a run of their own/);
+    const noRef = await cli(
+      ['restore', '--from', from, '--parts', 'functions', '--config', setup.config, '--yes'],
+      env(),
+    );
+    expect(noRef.stderr).toMatch(/needs --target-ref REF/);
+    const noConfig = await cli(
+      ['restore', '--from', from, '--parts', 'functions', '--target-ref', TARGET_REF, '--yes'],
+      env(),
+    );
+    expect(noConfig.stderr).toMatch(/needs --config FILE/);
+    const notInSet = await cli(
+      [
+        'restore',
+        '--from',
+        from,
+        '--parts',
+        'settings',
+        '--target-ref',
+        TARGET_REF,
+        '--config',
+        setup.config,
+        '--yes',
+      ],
+      env(),
+    );
+    expect(notInSet.stderr).toMatch(/the set has no settings part/);
+    const dbOnly = await cli(
+      ['restore', '--from', from, '--target-url', 'postgresql://u@localhost/db', '--dry-run'],
+      env(),
+    );
+    expect(dbOnly.stderr).toMatch(/holds no database part \(functions\)/);
+    expect(api.requests.length).toBe(before);
+  });
 });
