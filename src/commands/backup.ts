@@ -24,7 +24,6 @@ import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
 import { backupManagementParts } from '../management/part.js';
 import { coverageOf } from '../management/coverage.js';
-import { drillManagementParts } from '../management/drill.js';
 import { openDatabase } from './backup-db.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
 import { checkDrillable, drillStaged } from './backup-drill.js';
@@ -180,19 +179,18 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         })
       : null;
     if (objects) records.push(objects.record);
-    const managed = parts.some((p) => p === 'functions' || p === 'settings')
-      ? await backupManagementParts(project, parts, {
-          setDir: writer.dir,
-          compression,
-          recipients,
-          maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-          env: options.env,
-          logger,
-          signal: options.signal,
-          sleep: options.sleep,
-        })
-      : null;
-    if (managed) records.push(...managed.records);
+    const managed = await backupManagementParts(project, parts, writer.setId, {
+      setDir: writer.dir,
+      compression,
+      recipients,
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      env: options.env,
+      logger,
+      signal: options.signal,
+      sleep: options.sleep,
+      drill: options.drill || project.drill ? { identities: options.identities ?? [] } : undefined,
+    });
+    records.push(...managed.records);
     const manifest: BackupManifest = {
       format: FORMAT,
       format_version: FORMAT_VERSION,
@@ -215,19 +213,11 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       parts: records,
       tables,
       materialized_views: db && parts.includes('data') ? db.extras.materializedViews : [],
-      warnings: [...(db?.extras.warnings ?? []), ...(managed?.warnings ?? [])],
+      warnings: [...(db?.extras.warnings ?? []), ...managed.warnings],
       coverage: coverageOf(records, recipients !== null),
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);
-    if ((options.drill || project.drill) && managed)
-      await drillManagementParts(
-        writer.dir,
-        manifest,
-        options.identities ?? [],
-        logger,
-        options.signal,
-      );
     const dir = await writer.commit(manifest);
     // The set's object list now says what the resume journal said.
     if (objects) await Journal.in(writer.projectDir).clear();

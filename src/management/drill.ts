@@ -3,14 +3,14 @@
  * decompress, every file's and section's digest) before the set is committed. A set whose
  * functions or settings do not read back identical is not stored.
  */
-import type { BackupManifest } from '../catalog/backup-json.js';
+import type { StagedSet } from './read-set.js';
 import { DumpError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { readFunctionsPart, readSettingsPart } from './read-set.js';
 
 export async function drillManagementParts(
   setDir: string,
-  manifest: BackupManifest,
+  manifest: StagedSet,
   identities: string[],
   logger: Logger,
   signal?: AbortSignal,

@@ -9,6 +9,7 @@ import type { Compression, Part, ProjectConfig } from '../config/types.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
 import { writePart } from '../pipeline/part.js';
+import { drillManagementParts } from './drill.js';
 import { readFunctions } from './functions.js';
 import { managementAccess } from './project.js';
 import { readSettings } from './settings.js';
@@ -23,6 +24,8 @@ export interface ManagementPartsOptions {
   signal?: AbortSignal;
   /** Tests pass a fast clock for the rate-limit back-off. */
   sleep?: (ms: number) => Promise<void>;
+  /** Read the parts back from the staged set before it is committed (drill.ts). */
+  drill?: { identities: string[] };
 }
 
 export interface ManagementPartsResult {
@@ -30,12 +33,15 @@ export interface ManagementPartsResult {
   warnings: string[];
 }
 
-/** Backs up the requested Management API parts, in the order functions, settings. */
+/** Backs up the requested Management API parts (none: nothing), in the order functions, settings. */
 export async function backupManagementParts(
   project: ProjectConfig,
   parts: Part[],
+  setId: string,
   o: ManagementPartsOptions,
 ): Promise<ManagementPartsResult> {
+  if (!parts.some((p) => p === 'functions' || p === 'settings'))
+    return { records: [], warnings: [] };
   const access = managementAccess(project, o.env, o.logger, { signal: o.signal, sleep: o.sleep });
   o.logger.mask(access.token);
   const { client, ref } = access;
@@ -85,6 +91,10 @@ export async function backupManagementParts(
     o.logger.notice(
       `${project.name}: the Management API rate limit was reached ${client.stats.throttled} times; waited ${formatDuration(client.stats.waitedMs)} in all`,
     );
+  if (o.drill) {
+    const staged = { project: project.name, set_id: setId, parts: records };
+    await drillManagementParts(o.setDir, staged, o.drill.identities, o.logger, o.signal);
+  }
   return { records, warnings };
 }
 

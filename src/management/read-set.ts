@@ -8,6 +8,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest } from '../catalog/backup-json.js';
+
+/** What of backup.json reading a part back needs (a staged set has no backup.json yet). */
+export type StagedSet = Pick<BackupManifest, 'project' | 'set_id' | 'parts'>;
 import { RestoreError } from '../errors.js';
 import { decompressPart } from '../restore/decompress.js';
 import { FUNCTIONS_FORMAT, sourceDigest, type FunctionsDocument } from './functions.js';
@@ -15,7 +18,7 @@ import { SETTINGS_FORMAT, sectionDigest, type SettingsDocument } from './setting
 
 async function readPart(
   setDir: string,
-  manifest: BackupManifest,
+  manifest: StagedSet,
   part: 'functions' | 'settings',
   identities: string[],
   signal?: AbortSignal,
@@ -38,7 +41,7 @@ async function readPart(
 /** The functions, each file's and each function's digest checked against the set. */
 export async function readFunctionsPart(
   setDir: string,
-  manifest: BackupManifest,
+  manifest: StagedSet,
   identities: string[],
   signal?: AbortSignal,
 ): Promise<FunctionsDocument> {
@@ -79,7 +82,7 @@ export async function readFunctionsPart(
 /** The settings, each section's digest checked against backup.json. */
 export async function readSettingsPart(
   setDir: string,
-  manifest: BackupManifest,
+  manifest: StagedSet,
   identities: string[],
   signal?: AbortSignal,
 ): Promise<SettingsDocument> {
