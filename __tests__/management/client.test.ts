@@ -93,4 +93,18 @@ describe('ManagementClient', () => {
     expect(backoffMs(h({}), 3, 0)).toBe(8000);
     expect(backoffMs(h({}), 30, 0)).toBe(60_000);
   });
+
+  it('waits for the next window before the next request when an answer says none are left', async () => {
+    const { fetch } = scripted([
+      json(200, [], { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '5' }),
+      json(200, { ok: true }),
+    ]);
+    const waits: number[] = [];
+    const { c } = client(fetch, waits);
+    await c.getJson('/a');
+    expect(waits).toEqual([]);
+    await c.getJson('/b');
+    expect(waits).toEqual([5000]);
+    expect(c.stats.throttled).toBe(0);
+  });
 });

@@ -85,6 +85,8 @@ export class ManagementClient {
   readonly stats = { requests: 0, throttled: 0, waitedMs: 0 };
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Set when an answer said the window is used up: the next request waits this long first. */
+  private pause = 0;
 
   constructor(private readonly o: ManagementClientOptions) {
     this.fetch = o.fetch ?? globalThis.fetch;
@@ -115,6 +117,14 @@ export class ManagementClient {
       body = new Uint8Array(options.raw.data);
     }
     let transient = 0;
+    if (this.pause > 0) {
+      const ms = this.pause;
+      this.pause = 0;
+      this.o.logger.info(
+        `Management API rate limit window used up: waiting ${Math.ceil(ms / 1000)}s`,
+      );
+      await this.wait(ms);
+    }
     for (let attempt = 0; ; attempt++) {
       this.stats.requests++;
       let res: Response;
@@ -126,8 +136,15 @@ export class ManagementClient {
         continue;
       }
       const data = Buffer.from(await res.arrayBuffer());
-      if (res.ok || options.allow?.includes(res.status))
+      if (res.ok || options.allow?.includes(res.status)) {
+        // The window's last request: wait for the next window now rather than earn a 429.
+        if (
+          res.headers.get('x-ratelimit-remaining') === '0' &&
+          res.headers.has('x-ratelimit-reset')
+        )
+          this.pause = backoffMs(res.headers, 0, Date.now());
         return { status: res.status, headers: res.headers, body: data };
+      }
       if (RETRIED.has(res.status)) {
         const ms = backoffMs(res.headers, attempt, Date.now());
         if (res.status === 429) {
