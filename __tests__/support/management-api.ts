@@ -7,7 +7,7 @@
  * one thing the description does not show; it is served as the service does. Deploys
  * (multipart) have their `metadata` field validated against FunctionDeployBody.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildMultipart, boundaryOf, parseMultipart } from '../../src/management/multipart.js';
@@ -20,6 +20,7 @@ import {
   type FixtureFunction,
 } from './management-fixture.js';
 import { InvalidRequest, OpenApiDescription, type MatchedOperation } from './openapi.js';
+import { serveSettings } from './management-settings.js';
 
 export interface EmulatedFunction extends FixtureFunction {
   id: string;
@@ -139,11 +140,6 @@ export async function startManagementApi(options: {
     const p = projects.get(String(op.params.ref));
     if (!p) return { status: 404, body: { message: 'Project not found' } };
     const fn = p.functions.get(String(op.params.function_slug));
-    const s = p.settings;
-    const merge = (key: string, body: unknown) => {
-      s[key] = { ...(s[key] as object), ...(body as object) };
-      return s[key];
-    };
     switch (op.operationId) {
       case 'v1-list-all-functions':
         return { status: 200, body: [...p.functions.values()].map(meta) };
@@ -210,77 +206,12 @@ export async function startManagementApi(options: {
         });
         return { status: 201, body: meta(made) };
       }
-      case 'v1-get-auth-service-config':
-        return { status: 200, body: s.auth };
-      case 'v1-update-auth-service-config':
-        return { status: 200, body: merge('auth', op.body) };
-      case 'v1-get-postgrest-service-config':
-        return { status: 200, body: s.postgrest };
-      case 'v1-update-postgrest-service-config': {
-        // The update answers without the JWT secret (V1PostgrestConfigResponse).
-        const updated = { ...(merge('postgrest', op.body) as Record<string, unknown>) };
-        delete updated.jwt_secret;
-        return { status: 200, body: updated };
-      }
-      case 'v1-get-storage-config':
-        return { status: 200, body: s.storage };
-      case 'v1-update-storage-config':
-        merge('storage', op.body);
-        return { status: 200 };
-      case 'v1-get-realtime-config':
-        return { status: 200, body: s.realtime };
-      case 'v1-update-realtime-config':
-        merge('realtime', op.body);
-        return { status: 204 };
-      case 'v1-get-pooler-config':
-        return { status: 200, body: s.pooler };
-      case 'v1-update-pooler-config': {
-        const pooler = s.pooler as Record<string, unknown>[];
-        Object.assign(pooler[0]!, op.body);
-        return {
-          status: 200,
-          body: {
-            default_pool_size: pooler[0]!.default_pool_size,
-            pool_mode: pooler[0]!.pool_mode,
-          },
-        };
-      }
-      case 'v1-get-network-restrictions':
-        return { status: 200, body: s.network_restrictions };
-      case 'v1-update-network-restrictions': {
-        (s.network_restrictions as Record<string, unknown>).config = op.body;
-        return { status: 201, body: s.network_restrictions };
-      }
-      case 'v1-get-ssl-enforcement-config':
-        return { status: 200, body: s.ssl_enforcement };
-      case 'v1-update-ssl-enforcement-config': {
-        const requested = (op.body as { requestedConfig: { database: boolean } }).requestedConfig;
-        s.ssl_enforcement = { currentConfig: requested, appliedSuccessfully: true };
-        return { status: 200, body: s.ssl_enforcement };
-      }
-      case 'v1-get-hostname-config':
-        return s.custom_hostname
-          ? { status: 200, body: s.custom_hostname }
-          : {
-              status: 200,
-              body: {
-                status: '1_not_started',
-                custom_hostname: '',
-                data: { success: true, errors: [], messages: [], result: {} },
-              },
-            };
-      case 'v1-list-all-secrets':
-        return {
-          status: 200,
-          body: Object.entries(p.secrets).map(([name, v]) => ({
-            name,
-            value: createHash('sha256').update(v).digest('hex'),
-            updated_at: '2026-12-01T00:00:00Z',
-          })),
-        };
-      default:
+      default: {
+        const out = serveSettings(op, p);
+        if (out) return out;
         violations.push(`${op.operationId}: valid, but this emulation does not serve it`);
         return { status: 500, body: { message: 'Not Implemented' } };
+      }
     }
   };
 
