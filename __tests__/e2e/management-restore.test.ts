@@ -205,4 +205,44 @@ describe('restore --parts functions,settings', () => {
     expect(dbOnly.stderr).toMatch(/holds no database part \(functions\)/);
     expect(api.requests.length).toBe(before);
   });
+
+  it('puts a function kept only as its eszip bundle back as that bundle, and reads it back', async () => {
+    const setup = await managementConfig(api.url, { parts: 'functions' });
+    api.refuseMultipart = true;
+    let from = '';
+    try {
+      const made = await cli(['backup', '--config', setup.config, '--out', setup.out], env());
+      expect(made.code, made.stderr).toBe(0);
+      from = made.stdout.trim();
+      const base = [
+        'restore',
+        '--from',
+        from,
+        '--parts',
+        'functions',
+        '--target-ref',
+        TARGET_REF,
+        '--config',
+        setup.config,
+      ];
+      // One function new in the target (created), one there already (updated in place).
+      api.projects.get(TARGET_REF)!.functions.delete('stripe_webhook');
+      const r = await cli([...base, '--yes'], env());
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/deployed hello-world \(eszip bundle\)/);
+      expect(api.requests).toContain(
+        `POST /v1/projects/${TARGET_REF}/functions?slug=stripe_webhook&name=Stripe+webhook&verify_jwt=false&entrypoint_path=source%2Findex.ts`,
+      );
+      expect(r.stdout + r.stderr).toMatch(/2 function\(s\) read back identical/);
+    } finally {
+      api.refuseMultipart = false;
+    }
+    const source = api.projects.get(SOURCE_REF)!.functions.get('stripe_webhook')!;
+    const restored = api.projects.get(TARGET_REF)!.functions.get('stripe_webhook')!;
+    expect(restored.eszip).toEqual(
+      Buffer.concat([Buffer.from('ESZIP2.3'), ...Object.values(source.files)]),
+    );
+    expect(restored).toMatchObject({ verify_jwt: false, name: 'Stripe webhook' });
+    expect(api.violations).toEqual([]);
+  });
 });

@@ -23,6 +23,8 @@ import { InvalidRequest, OpenApiDescription, type MatchedOperation } from './ope
 import { serveSettings } from './management-settings.js';
 
 export interface EmulatedFunction extends FixtureFunction {
+  /** Deployed as an eszip bundle (POST/PATCH with the bundle): its bytes. */
+  eszip?: Buffer;
   id: string;
   version: number;
   created_at: number;
@@ -151,7 +153,7 @@ export async function startManagementApi(options: {
         if (!fn) return { status: 404, body: { message: 'Function not found' } };
         const multipart = (req.headers.accept ?? '').includes('multipart/form-data');
         let out: Out;
-        if (multipart && !self.refuseMultipart) {
+        if (multipart && !self.refuseMultipart && !fn.eszip) {
           const form = buildMultipart([
             {
               name: 'metadata',
@@ -174,7 +176,8 @@ export async function startManagementApi(options: {
         } else if (multipart) {
           return { status: 406 as number, body: { message: 'multipart not available' } };
         } else {
-          const eszip = Buffer.concat([Buffer.from('ESZIP2.3'), ...Object.values(fn.files)]);
+          const eszip =
+            fn.eszip ?? Buffer.concat([Buffer.from('ESZIP2.3'), ...Object.values(fn.files)]);
           out = { status: 200, raw: { data: eszip, type: 'application/octet-stream' } };
         }
         setImmediate(() => self.afterBody?.(p, fn.slug));
@@ -205,6 +208,28 @@ export async function startManagementApi(options: {
           files: Object.fromEntries(files.map((f) => [f.filename!, f.data])),
         });
         return { status: 201, body: meta(made) };
+      }
+      case 'v1-create-a-function':
+      case 'v1-update-a-function': {
+        if (!(req.headers['content-type'] ?? '').startsWith('application/vnd.denoland.eszip'))
+          throw new InvalidRequest(415, 'this emulation takes functions as eszip bundles here');
+        if (!raw.subarray(0, 5).equals(Buffer.from('ESZIP')))
+          throw new InvalidRequest(400, 'the body is not an eszip bundle');
+        const slug = String(op.params.function_slug ?? op.query.slug);
+        if ((op.operationId === 'v1-create-a-function') === p.functions.has(slug))
+          return {
+            status: 400,
+            body: { message: `function ${slug} ${fn ? 'exists' : 'does not exist'}` },
+          };
+        const made = deploy(p, {
+          slug,
+          name: String(op.query.name ?? slug),
+          verify_jwt: op.query.verify_jwt !== false,
+          entrypoint_path: String(op.query.entrypoint_path ?? 'index.ts'),
+          files: {},
+        });
+        made.eszip = Buffer.from(raw);
+        return { status: op.operationId === 'v1-create-a-function' ? 201 : 200, body: meta(made) };
       }
       default: {
         const out = serveSettings(op, p);

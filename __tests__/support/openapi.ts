@@ -105,8 +105,8 @@ export class OpenApiDescription {
 
   /**
    * Throws InvalidRequest (404, 405, 400, 422, 415) unless the request is one the description
-   * defines. A multipart/form-data body (when the operation takes one) is left to the caller,
-   * which validates its fields with checkSchema.
+   * defines. A non-JSON body of a content type the operation declares (multipart/form-data, an
+   * eszip bundle) is left to the caller, which validates it (multipart fields with checkSchema).
    */
   match(method: string, url: URL, body: string, contentType = ''): MatchedOperation {
     const path = url.pathname;
@@ -150,9 +150,10 @@ export class OpenApiDescription {
         if (op.requestBody.required)
           throw new InvalidRequest(400, `${op.operationId} needs a request body`);
       } else if (
-        /^multipart\/form-data;/i.test(contentType) &&
-        op.requestBody.content['multipart/form-data']
+        contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json' &&
+        op.requestBody.content[contentType.split(';')[0]!.trim().toLowerCase()]
       ) {
+        // A declared non-JSON body (multipart, an eszip bundle): the caller validates it.
         parsed = undefined;
       } else {
         if (!op.requestBody.content['application/json'])

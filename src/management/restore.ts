@@ -51,7 +51,7 @@ export async function planFunctions(
   const existing = await client.getJson<FunctionMetadata[]>(`/v1/projects/${ref}/functions`);
   return doc.functions.map((f) => {
     const there = existing.find((e) => e.slug === f.metadata.slug);
-    const files = f.source.form === 'files' ? `${f.source.files.length} files` : 'an eszip bundle';
+    const files = f.source.form === 'files' ? `${f.source.files.length} files` : 'its eszip bundle';
     return `  ${f.metadata.slug}: ${there ? `replaces version ${there.version}` : 'new'} with ${files} (sha256 ${f.sha256.slice(0, 12)}…)`;
   });
 }
@@ -63,11 +63,15 @@ export async function restoreFunctions(
   doc: FunctionsDocument,
   logger: ClientLogger,
 ): Promise<void> {
+  const existing = new Set(
+    (await client.getJson<FunctionMetadata[]>(`/v1/projects/${ref}/functions`)).map((f) => f.slug),
+  );
   for (const fn of doc.functions) {
-    if (fn.source.form !== 'files')
-      throw new RestoreError(
-        `${fn.metadata.slug} is stored only as an eszip bundle (its source files were not available): redeploy it from your repository; nothing of it was restored`,
-      );
+    if (fn.source.form !== 'files') {
+      await deployBundle(client, ref, fn, existing.has(fn.metadata.slug));
+      logger.info(`functions: deployed ${fn.metadata.slug} (eszip bundle)`);
+      continue;
+    }
     const metadata = {
       entrypoint_path: entrypointOf(fn),
       name: fn.metadata.name,
@@ -101,6 +105,32 @@ export async function restoreFunctions(
       );
   }
   logger.info(`functions: ${doc.functions.length} function(s) read back identical from ${ref}`);
+}
+
+/** A function kept as its eszip bundle goes back as that bundle (create, or update in place). */
+async function deployBundle(
+  client: ManagementClient,
+  ref: string,
+  fn: StoredFunction,
+  exists: boolean,
+): Promise<void> {
+  if (fn.source.form !== 'eszip') return;
+  const m = fn.metadata;
+  const query = new URLSearchParams({
+    ...(!exists && { slug: m.slug }),
+    name: m.name,
+    verify_jwt: String(m.verify_jwt ?? true),
+    ...(m.entrypoint_path && { entrypoint_path: m.entrypoint_path }),
+    ...(m.import_map_path && { import_map_path: m.import_map_path }),
+  });
+  const path = exists
+    ? `/v1/projects/${ref}/functions/${encodeURIComponent(m.slug)}?${query}`
+    : `/v1/projects/${ref}/functions?${query}`;
+  const raw = {
+    data: Buffer.from(fn.source.content, 'base64'),
+    contentType: 'application/vnd.denoland.eszip',
+  };
+  await client.request(exists ? 'PATCH' : 'POST', path, { raw });
 }
 
 /** What applying a section would change: `key: target -> backup` lines (withheld keys apart). */
