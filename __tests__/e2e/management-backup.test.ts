@@ -121,6 +121,11 @@ describe('functions and settings parts', () => {
     });
     const verified = await cli(['verify', '--from', dir], env());
     expect(verified.code, verified.stderr + verified.stdout).toBe(0);
+    const drilled = await cli(['verify', '--drill', '--from', dir, '--json'], env());
+    expect(drilled.code, drilled.stderr).toBe(0);
+    expect(drilled.stderr + drilled.stdout).toMatch(
+      /drill: 8 settings section\(s\) read back identical/,
+    );
     expect(api.violations).toEqual([]);
   });
 
