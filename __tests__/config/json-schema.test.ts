@@ -81,6 +81,8 @@ describe('configJsonSchema', () => {
       'schedule',
       'alerts',
       's3',
+      'access_token_secret',
+      'api_url',
       'drill',
       'retention',
     ]);

@@ -219,7 +219,7 @@ describe('parseConfig: errors', () => {
       'version: 1\nprojects:\n  - name: a\n    db_url_secret: A\n    parts: [roles, dta]\n    engine: pg_dump\n  - name: b\n    db_url_secret: B\n    parts: [data, data]\n',
     );
     expect(issues.map((i) => `${where(i)}: ${i.message}`)).toEqual([
-      'cfg.yaml:5:20: projects[0].parts[1]: unknown part "dta"; allowed: roles, schema, data, storage; did you mean "data"?',
+      'cfg.yaml:5:20: projects[0].parts[1]: unknown part "dta"; allowed: roles, schema, data, storage, functions, settings; did you mean "data"?',
       'cfg.yaml:6:13: projects[0].engine: unknown engine "pg_dump"; allowed: supabase-cli, pg-dump, docker; did you mean "pg-dump"?',
       'cfg.yaml:9:19: projects[1].parts[1]: "data" is listed twice in parts',
     ]);

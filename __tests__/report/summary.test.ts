@@ -74,4 +74,39 @@ describe('renderSummary', () => {
     ).toContain('- **p**: cannot connect');
     expect(renderSummary({ sets: [], failures: [] })).toContain('Nothing was due.');
   });
+
+  it('shows what each set covers, by state, with the reasons for what it does not', () => {
+    const md = renderSummary({
+      sets: [
+        {
+          manifest: {
+            ...manifest,
+            coverage: [
+              { surface: 'table data', state: 'backed-up', note: 'data.sql' },
+              {
+                surface: 'edge functions',
+                state: 'not-configured',
+                note: 'add the functions part',
+              },
+              { surface: 'auth settings', state: 'partial', note: '2 secret value(s) withheld' },
+              {
+                surface: 'function secret values',
+                state: 'not-exportable',
+                note: 'names | digests only',
+              },
+            ],
+          },
+          stored: [],
+        },
+      ],
+      failures: [],
+    });
+    expect(md).toContain(
+      '### Coverage\n\n| project | backed up | partly | not configured | not exportable |\n|---|---|---|---|---|\n' +
+        '| prod | table data | auth settings (2 secret value(s) withheld) | edge functions (add the functions part) | function secret values (names \\| digests only) |',
+    );
+    expect(renderSummary({ sets: [{ manifest, stored: [] }], failures: [] })).not.toContain(
+      'Coverage',
+    );
+  });
 });

@@ -8,7 +8,12 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GitHubOpenApi, InvalidRequest, type MatchedOperation } from './openapi.js';
+import {
+  GitHubOpenApi,
+  InvalidRequest,
+  type MatchedOperation,
+  type OpenApiDescription,
+} from './openapi.js';
 
 export interface StoredIssue {
   number: number;
@@ -34,7 +39,7 @@ export interface GitHubRest {
   close(): Promise<void>;
 }
 
-let described: Promise<GitHubOpenApi> | undefined;
+let described: Promise<OpenApiDescription> | undefined;
 
 const iso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -1,9 +1,9 @@
 /**
- * Request and response validation against GitHub's published OpenAPI description
- * (@octokit/openapi, api.github.com): the operation a method and path match, its path and
- * query parameters, and the JSON body against the operation's requestBody schema (ajv, with
- * the description's own $refs). Used by github-rest.ts; nothing here is hand-written per
- * endpoint.
+ * Request and response validation against a published OpenAPI description (GitHub's from
+ * @octokit/openapi, Supabase's Management API from __tests__/fixtures/): the operation a method
+ * and path match, its path and query parameters, and the JSON body against the operation's
+ * requestBody schema (ajv, with the description's own $refs). Used by github-rest.ts and
+ * management-api.ts; nothing here is hand-written per endpoint.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -51,16 +51,16 @@ export class InvalidRequest extends Error {
 const pointer = (...parts: string[]) =>
   '#/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
-export class GitHubOpenApi {
+export class OpenApiDescription {
   private readonly ajv: Ajv;
   private readonly routes: { re: RegExp; names: string[]; template: string }[];
   private readonly validators = new Map<string, ValidateFunction>();
 
-  private constructor(private readonly doc: Description) {
+  protected constructor(private readonly doc: Description) {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
     addFormats(this.ajv);
     // The description is added whole, so its "#/components/..." references resolve inside it.
-    this.ajv.addSchema({ $id: 'gh', paths: doc.paths, components: doc.components } as object);
+    this.ajv.addSchema({ $id: 'api', paths: doc.paths, components: doc.components } as object);
     this.routes = Object.keys(doc.paths).map((template) => {
       const names: string[] = [];
       const re = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_, n) => {
@@ -71,17 +71,21 @@ export class GitHubOpenApi {
     });
   }
 
-  static async load(): Promise<GitHubOpenApi> {
-    const require = createRequire(import.meta.url);
-    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
+  /** An OpenAPI 3.0 description in a JSON file. */
+  static async fromFile(file: string): Promise<OpenApiDescription> {
     const doc = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return new GitHubOpenApi(toJsonSchema(doc) as Description);
+    return new OpenApiDescription(toJsonSchema(doc) as Description);
+  }
+
+  /** Throws InvalidRequest (422) unless `value` matches the schema at `ref` (a JSON pointer). */
+  checkSchema(ref: string, value: unknown, what: string): void {
+    this.check(ref, value, what);
   }
 
   private validator(ref: string): ValidateFunction {
     let v = this.validators.get(ref);
     if (!v) {
-      v = this.ajv.compile({ $ref: `gh${ref}` });
+      v = this.ajv.compile({ $ref: `api${ref}` });
       this.validators.set(ref, v);
     }
     return v;
@@ -99,8 +103,12 @@ export class GitHubOpenApi {
     return '$ref' in p ? this.doc.components.parameters[p.$ref.split('/').pop()!]! : p;
   }
 
-  /** Throws InvalidRequest (404, 405, 400, 422, 415) unless the request is one GitHub defines. */
-  match(method: string, url: URL, body: string): MatchedOperation {
+  /**
+   * Throws InvalidRequest (404, 405, 400, 422, 415) unless the request is one the description
+   * defines. A non-JSON body of a content type the operation declares (multipart/form-data, an
+   * eszip bundle) is left to the caller, which validates it (multipart fields with checkSchema).
+   */
+  match(method: string, url: URL, body: string, contentType = ''): MatchedOperation {
     const path = url.pathname;
     // Literal segments win over templated ones, as GitHub routes them.
     const found = this.routes
@@ -141,6 +149,12 @@ export class GitHubOpenApi {
       if (body === '') {
         if (op.requestBody.required)
           throw new InvalidRequest(400, `${op.operationId} needs a request body`);
+      } else if (
+        contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json' &&
+        op.requestBody.content[contentType.split(';')[0]!.trim().toLowerCase()]
+      ) {
+        // A declared non-JSON body (multipart, an eszip bundle): the caller validates it.
+        parsed = undefined;
       } else {
         if (!op.requestBody.content['application/json'])
           throw new InvalidRequest(415, `${op.operationId} takes no JSON body`);
@@ -192,6 +206,16 @@ export class GitHubOpenApi {
       ),
     );
     return v(body) ? [] : (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+  }
+}
+
+/** GitHub's REST API description, from @octokit/openapi. */
+export class GitHubOpenApi extends OpenApiDescription {
+  static async load(): Promise<OpenApiDescription> {
+    const require = createRequire(import.meta.url);
+    return OpenApiDescription.fromFile(
+      require.resolve('@octokit/openapi/generated/api.github.com.json'),
+    );
   }
 }
 

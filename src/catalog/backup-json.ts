@@ -25,6 +25,46 @@ export interface PartRecord {
   chunks?: StoredFile[];
   /** The storage part only: its plain object list and what the run listed, downloaded, reused. */
   storage?: StorageRecord;
+  /** The functions part only: each function's version and source digest. */
+  functions?: FunctionsRecord;
+  /** The settings part only: each section's digest and which values were withheld. */
+  settings?: SettingsRecord;
+}
+
+/** See docs/backup-set.md: what the functions part holds, per function. */
+export interface FunctionsRecord {
+  ref: string;
+  functions: {
+    slug: string;
+    version: number;
+    /** files: the deployed source files; eszip: the bundle (the multipart form was refused). */
+    form: 'files' | 'eszip';
+    files: number;
+    bytes: number;
+    /** Digest of the source (docs/backup-set.md); a drill and a restore check it. */
+    sha256: string;
+  }[];
+}
+
+/** See docs/backup-set.md: the settings part, per section. */
+export interface SettingsRecord {
+  ref: string;
+  sections: {
+    section: string;
+    /** sha256 of the section's canonical JSON as stored. */
+    sha256: string;
+    /** Secret-valued fields replaced by a marker (a plain set); empty in an encrypted one. */
+    withheld: string[];
+  }[];
+  /** Function secrets: names only (their values are not exportable). */
+  secrets: number;
+}
+
+/** One surface of a Supabase project and what this set holds of it (docs/management-api.md). */
+export interface CoverageEntry {
+  surface: string;
+  state: 'backed-up' | 'not-configured' | 'not-exportable' | 'partial';
+  note: string;
 }
 
 /** See docs/storage.md. Objects live in the project's object area, not in the set. */
@@ -99,6 +139,8 @@ export interface BackupManifest {
   warnings: string[];
   /** Present when the set was drilled before it was committed (`drill: true`, `backup --drill`). */
   drill?: DrillRecord;
+  /** What of the project the set covers and what it cannot (absent in older sets). */
+  coverage?: CoverageEntry[];
 }
 
 /**
@@ -149,7 +191,7 @@ const schema = z.object({
   parts: z.array(
     z.object({
       part: z.enum(PARTS),
-      file: z.string().regex(/^[a-z]+\.(sql|index\.json)(\.zst|\.gz)?(\.age)?$/),
+      file: z.string().regex(/^[a-z]+\.(sql|index\.json|json)(\.zst|\.gz)?(\.age)?$/),
       bytes: count,
       sha256: sha,
       raw_bytes: count,
@@ -162,7 +204,7 @@ const schema = z.object({
       chunks: z
         .array(
           z.object({
-            file: z.string().regex(/^[a-z]+\.(sql|index\.json)(\.zst|\.gz)?(\.age)?\.\d{3}$/),
+            file: z.string().regex(/^[a-z]+\.(sql|index\.json|json)(\.zst|\.gz)?(\.age)?\.\d{3}$/),
             bytes: count,
             sha256: sha,
           }),
@@ -179,6 +221,34 @@ const schema = z.object({
           downloaded_bytes: count,
           reused: count,
           reused_bytes: count,
+        })
+        .optional(),
+      functions: z
+        .object({
+          ref: oneLine,
+          functions: z.array(
+            z.object({
+              slug: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/),
+              version: count,
+              form: z.enum(['files', 'eszip']),
+              files: count,
+              bytes: count,
+              sha256: sha,
+            }),
+          ),
+        })
+        .optional(),
+      settings: z
+        .object({
+          ref: oneLine,
+          sections: z.array(
+            z.object({
+              section: z.string().regex(/^[a-z_]{1,40}$/),
+              sha256: sha,
+              withheld: z.array(oneLine),
+            }),
+          ),
+          secrets: count,
         })
         .optional(),
     }),
@@ -198,6 +268,15 @@ const schema = z.object({
   materialized_views: z.array(z.string()),
   warnings: z.array(z.string()),
   drill: drillSchema.optional(),
+  coverage: z
+    .array(
+      z.object({
+        surface: oneLine,
+        state: z.enum(['backed-up', 'not-configured', 'not-exportable', 'partial']),
+        note: oneLine,
+      }),
+    )
+    .optional(),
 });
 
 /** Where JSON.parse stopped, without the text around it (a set's bytes are not echoed). */

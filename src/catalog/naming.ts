@@ -34,6 +34,11 @@ export function storageIndexFileName(compression: Compression, encrypted = false
   return `storage.index.json${SUFFIX[compression]}${encrypted ? '.age' : ''}`;
 }
 
+/** A Management API part (functions, settings): <part>.json[.zst|.gz][.age] (docs/backup-set.md). */
+export function jsonPartFileName(part: Part, compression: Compression, encrypted = false): string {
+  return `${part}.json${SUFFIX[compression]}${encrypted ? '.age' : ''}`;
+}
+
 /** Where a set being written lives until it is complete; never listed as a set. */
 export function stagingDirName(setId: string): string {
   return `.${setId}.partial`;
@@ -43,7 +48,7 @@ export function isStagingDirName(name: string): boolean {
   return /^\.\d{4}-\d{2}-\d{2}T\d{6}Z\.partial(-\d+)?$/.test(name);
 }
 
-const PART_FILE = /^[a-z]+\.(sql|index\.json)(\.zst|\.gz)?(\.age)?(\.\d{3})?$/;
+const PART_FILE = /^[a-z]+\.(sql|index\.json|json)(\.zst|\.gz)?(\.age)?(\.\d{3})?$/;
 
 /** A file name a set may hold: its markers, a part's file or chunk, the storage object list. */
 export function isSetFileName(name: string): boolean {

@@ -18,7 +18,8 @@ Run "supabase-backup <command> --help" for a command's options.`,
   --config FILE       the config (default: backups.config.yaml)
   --project NAME      back up only this project, or a comma-separated list (repeatable;
                       default: all), e.g. a plan matrix entry's projects
-  --only PARTS        only these parts, comma-separated: roles,schema,data,storage
+  --only PARTS        only these parts, comma-separated: roles,schema,data,storage,
+                      functions,settings
   --out DIR           where sets are written as <project>/<set-id>/ (default: backups)
   --pg-bin-dir DIR    look for pg_dump/pg_dumpall/psql here first
   --cli-download-base URL  where to download the Supabase CLI from (a mirror)
@@ -53,6 +54,9 @@ branch (one commit), deletes artifacts (GITHUB_TOKEN with actions: write), sets 
                         [--s3-endpoint URL] [--s3-region REGION] [--s3-key-id-env NAME]
                         [--s3-secret-env NAME] [--objects DIR] [--overwrite-objects]
                         [--identity-file FILE | --identity-env NAME] [--yes] [--dry-run]
+       supabase-backup restore (--from ... | --from-branch ...) --parts functions[,settings]
+                        --target-ref REF --config FILE [--identity-file FILE | --identity-env NAME]
+                        [--yes] [--dry-run]
 
   --from PATH             a set directory (holding backup.json; an extracted artifact is one),
                           or an artifact zip as downloaded from the Actions UI
@@ -92,6 +96,11 @@ Storage objects (--parts storage, docs/storage.md):
   --s3-secret-env NAME    the variable holding the target's S3 secret access key
   --objects DIR           the object area (default: objects/ in the set, else beside it)
   --overwrite-objects     upload every object, even those that look present already
+
+Edge Functions and project settings (--parts functions,settings, docs/management-api.md):
+  --target-ref REF        the project to restore into (its 20-letter ref)
+  --config FILE           the set's project there gives access_token_secret and api_url
+  --dry-run               reads the target (read-only) and prints both plans, settings as a diff
 
 Verifies every digest first (a damaged or incomplete set is refused before the target is
 touched); refuses a target that already holds user tables (unless --force); applies roles,

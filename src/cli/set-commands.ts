@@ -14,6 +14,11 @@ import {
   STORAGE_RESTORE_CLI_OPTIONS,
 } from '../objects/restore-command.js';
 import {
+  isManagementPart,
+  MANAGEMENT_RESTORE_CLI_OPTIONS,
+  restoreManagement,
+} from '../management/restore-command.js';
+import {
   parsePartsList,
   RESTORE_CLI_OPTIONS,
   restoreSource,
@@ -114,6 +119,7 @@ export async function restoreCommand(args: string[], ctx: CommandContext): Promi
       'dry-run': { type: 'boolean', default: false },
       ...RESTORE_CLI_OPTIONS,
       ...STORAGE_RESTORE_CLI_OPTIONS,
+      ...MANAGEMENT_RESTORE_CLI_OPTIONS,
     },
   });
   if (values.help) return printHelp(io, ctx.help);
@@ -124,6 +130,17 @@ export async function restoreCommand(args: string[], ctx: CommandContext): Promi
   const identities = await readIdentities(values, ctx);
   const parts = parsePartsList(values.parts);
   const common = { from, yes: values.yes, dryRun: values['dry-run'], identities, env: io.env };
+  if (parts.some(isManagementPart)) {
+    const outcome = await restoreManagement({
+      ...common,
+      parts,
+      targetRef: values['target-ref'],
+      config: values.config ? await loadConfigFile(values.config) : undefined,
+      logger,
+      signal: io.signal,
+    });
+    return outcome.applied || values['dry-run'] ? 0 : 1;
+  }
   if (parts.includes('storage')) {
     const outcome = await restoreStorage({
       ...storageRestoreFlags(values, parts),

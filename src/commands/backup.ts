@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import type { BackupManifest, PartRecord, TableRecord } from '../catalog/backup-json.js';
 import { FORMAT, FORMAT_VERSION } from '../catalog/backup-json.js';
 import { selectProjects } from '../config/load.js';
-import type { Config, DumpPart, Part, ProjectConfig } from '../config/types.js';
+import {
+  DUMP_PARTS,
+  type Config,
+  type DumpPart,
+  type Part,
+  type ProjectConfig,
+} from '../config/types.js';
 import { prepareEngine } from '../dump/engines.js';
 import { BackupError, DumpError, SecretError, errorMessage } from '../errors.js';
 import { parseRecipients } from '../pipeline/age-keys.js';
@@ -16,6 +22,8 @@ import { TOOL_VERSION } from '../version.js';
 import { Journal, OBJECTS_DIR } from '../objects/base.js';
 import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
+import { backupManagementParts } from '../management/part.js';
+import { coverageOf } from '../management/coverage.js';
 import { openDatabase } from './backup-db.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
 import { leavesRunner } from '../stores/registry.js';
@@ -48,6 +56,8 @@ export interface BackupOptions {
   identities?: string[];
   /** Where a project's storage part finds objects a destination already holds (docs/storage.md). */
   objectsBase?: (project: ProjectConfig) => Promise<RemoteBase | null>;
+  /** How the Management API back-off waits (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
@@ -119,9 +129,10 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
 
   const compression = project.compression ?? 'zstd';
   const recipients = resolveRecipients(project, options);
-  // A drill restores the database parts; a storage-only set has none to drill.
+  const isDump = (p: Part): p is DumpPart => (DUMP_PARTS as readonly Part[]).includes(p);
+  // A drill restores the database parts; a set without them has none to drill.
   const drillOptions =
-    (options.drill || project.drill) && parts.some((p) => p !== 'storage')
+    (options.drill || project.drill) && parts.some(isDump)
       ? {
           identities: options.identities ?? [],
           logger,
@@ -135,8 +146,8 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
   const debris = await removeDebris(options.outDir, project.name);
   if (debris.length) logger.info(`removed debris of earlier runs: ${debris.join(', ')}`);
 
-  // A storage-only set needs no database (nor its secret).
-  const dumpParts = parts.filter((p): p is DumpPart => p !== 'storage');
+  // A set without database parts needs no database (nor its secret).
+  const dumpParts = parts.filter(isDump);
   const db = dumpParts.length > 0 ? await openDatabase(project, dumpParts, options) : null;
   const workDir = await mkdtemp(join(tmpdir(), 'supabase-backup-'));
   const writer = await SetWriter.begin(options.outDir, project.name, startedAt);
@@ -171,6 +182,18 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
         })
       : null;
     if (objects) records.push(objects.record);
+    const managed = await backupManagementParts(project, parts, writer.setId, {
+      setDir: writer.dir,
+      compression,
+      recipients,
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      env: options.env,
+      logger,
+      signal: options.signal,
+      sleep: options.sleep,
+      drill: options.drill || project.drill ? { identities: options.identities ?? [] } : undefined,
+    });
+    records.push(...managed.records);
     const manifest: BackupManifest = {
       format: FORMAT,
       format_version: FORMAT_VERSION,
@@ -193,7 +216,8 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       parts: records,
       tables,
       materialized_views: db && parts.includes('data') ? db.extras.materializedViews : [],
-      warnings: [...(db?.extras.warnings ?? [])],
+      warnings: [...(db?.extras.warnings ?? []), ...managed.warnings],
+      coverage: coverageOf(records, recipients !== null),
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);

@@ -20,7 +20,8 @@ export async function validate(file: string): Promise<{ config: Config; summary:
     (p) =>
       `${p.name}: ${p.parts.join(', ')} via ${p.engine}, ${p.compression ?? 'zstd (default)'}, connection from $${p.db_url_secret}` +
       (p.schemas ? `, schemas ${p.schemas.join(', ')}` : '') +
-      (p.exclude_tables.length ? `, without data of ${p.exclude_tables.join(', ')}` : ''),
+      (p.exclude_tables.length ? `, without data of ${p.exclude_tables.join(', ')}` : '') +
+      (p.access_token_secret ? `, Management API token from $${p.access_token_secret}` : ''),
   );
   return { config, summary };
 }

@@ -3,7 +3,10 @@
  * backup branch checkout, also check manifest.json against the set folders.
  */
 import { stat } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import type { BackupManifest } from '../catalog/backup-json.js';
+import { DUMP_PARTS } from '../config/types.js';
+import { errorMessage, UsageError } from '../errors.js';
+import { drillManagementParts } from '../management/drill.js';
 import type { Logger } from '../log.js';
 import { describeDrill, drill, type DrillOptions, type DrillResult } from '../restore/drill.js';
 import {
@@ -66,8 +69,47 @@ export async function verifyDrill(
   options: Omit<DrillOptions, 'setDir' | 'manifest'>,
 ): Promise<DrillResult> {
   const manifest = await verifiedManifest(from, from);
+  const apiOnly = await drillApiParts(from, manifest, options);
+  if (apiOnly) return apiOnly;
   const result = await drill({ ...options, setDir: from, manifest });
   if (result.ok) options.logger.info(describeDrill(result));
   else options.logger.error(describeDrill(result));
   return result;
+}
+
+/**
+ * Reads the functions and settings parts back (read-set.ts). Returns the drill's result when
+ * that is all there is to drill, or when they fail; undefined when the database drill follows.
+ */
+async function drillApiParts(
+  from: string,
+  manifest: BackupManifest,
+  options: Omit<DrillOptions, 'setDir' | 'manifest'>,
+): Promise<DrillResult | undefined> {
+  const has = (parts: readonly string[]) => manifest.parts.some((p) => parts.includes(p.part));
+  if (!has(['functions', 'settings'])) return undefined;
+  const started = new Date();
+  let error: string | null = null;
+  try {
+    await drillManagementParts(from, manifest, options.identities, options.logger, options.signal);
+  } catch (err) {
+    error = errorMessage(err);
+    options.logger.error(error);
+  }
+  if (error === null && has(DUMP_PARTS)) return undefined;
+  return {
+    project: manifest.project,
+    set_id: manifest.set_id,
+    warnings: [],
+    ok: error === null,
+    started_at: started.toISOString(),
+    duration_ms: Date.now() - started.getTime(),
+    source_server: manifest.server.version,
+    drill_server: '',
+    older_server: false,
+    tables: 0,
+    rows: 0,
+    digests: 0,
+    error,
+  };
 }

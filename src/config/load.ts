@@ -10,6 +10,7 @@ import { ConfigError, UsageError, errorMessage, type ConfigIssue } from '../erro
 import { configFileSchema, mergeDefaults } from './schema.js';
 import { DEFAULTS_KEYS, PROJECT_KEYS, RETENTION_KEYS, ROOT_KEYS } from './schema.js';
 import { dockerNameProblems } from './names.js';
+import { tokenUnset } from './management-schema.js';
 import type { Config, ProjectConfig } from './types.js';
 
 type Path = readonly PropertyKey[];
@@ -58,7 +59,12 @@ export function parseConfig(text: string, file: string): Config {
   ];
   if (issues.length > 0 || !result.success) throw new ConfigError(sortIssues(issues));
   const config = mergeDefaults(result.data, file);
-  const unset = [...storageUnset(config), ...s3Unset(config), ...dockerNames(config)];
+  const unset = [
+    ...storageUnset(config),
+    ...s3Unset(config),
+    ...dockerNames(config),
+    ...managementUnset(config),
+  ];
   if (unset.length > 0)
     throw new ConfigError(unset.map((p) => issueAt(locate(doc, p), p.path, p.message)));
   return config;
@@ -92,6 +98,14 @@ function storageUnset(config: Config): Problem[] {
         ]
       : [],
   );
+}
+
+/** Projects with the functions or settings part but no token variable (management-schema.ts). */
+function managementUnset(config: Config): Problem[] {
+  return tokenUnset(config.projects).map(({ index, part }) => ({
+    path: ['projects', index, 'parts'],
+    message: `the ${part} part needs access_token_secret (the NAME of the variable holding a Supabase access token) in the project or in defaults; see docs/management-api.md`,
+  }));
 }
 
 /** Names the docker engine cannot pass on unchanged (names.ts). */

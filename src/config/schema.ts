@@ -22,6 +22,7 @@ import { encryptionShape } from './encryption-schema.js';
 import { scheduleShape } from './schedule-schema.js';
 import { alertsShape } from './alerts-schema.js';
 import { DEFAULT_S3_PREFIX, s3Shape } from './s3-schema.js';
+import { managementShape } from './management-schema.js';
 import {
   COMPRESSIONS,
   DEFAULT_ARTIFACT_PREFIX,
@@ -48,8 +49,9 @@ const optionShape = {
     .meta({
       description:
         'What to back up: roles (cluster roles), schema (DDL), data (rows), storage (Storage ' +
-        'bucket objects, needs `storage:`). A non-empty subset, always run in the order roles, ' +
-        'schema, data, storage. Default: roles, schema, data.',
+        'bucket objects, needs `storage:`), functions (Edge Functions) and settings (project ' +
+        'settings; both need `access_token_secret`). A non-empty subset, always run in the ' +
+        'order roles, schema, data, storage, functions, settings. Default: roles, schema, data.',
       uniqueItems: true,
     }),
   schemas: schemasList.optional().meta({
@@ -90,6 +92,7 @@ const optionShape = {
   ...scheduleShape,
   ...alertsShape,
   ...s3Shape,
+  ...managementShape,
   drill: z
     .boolean({ error: 'drill must be true or false' })
     .optional()
@@ -259,7 +262,15 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
           write_only: s3.write_only ?? false,
         },
       }),
+      ...management(p.access_token_secret ?? d.access_token_secret, p.api_url ?? d.api_url),
     };
   });
   return { version: 1, file: fileName, projects };
+}
+
+function management(token: string | undefined, url: string | undefined) {
+  return {
+    ...(token !== undefined && { access_token_secret: token }),
+    ...(url !== undefined && { api_url: url.replace(/\/+$/, '') }),
+  };
 }

@@ -1,7 +1,10 @@
 /** The validated, defaults-merged config that everything after loading works with. */
-export const PARTS = ['roles', 'schema', 'data', 'storage'] as const;
+export const PARTS = ['roles', 'schema', 'data', 'storage', 'functions', 'settings'] as const;
 export type Part = (typeof PARTS)[number];
-/** The parts made by dumping the database; `storage` (bucket objects) is separate and opt-in. */
+/**
+ * The parts made by dumping the database; `storage` (bucket objects), `functions` and
+ * `settings` (read through the Management API) are separate and opt-in.
+ */
 export const DUMP_PARTS = ['roles', 'schema', 'data'] as const;
 export type DumpPart = (typeof DUMP_PARTS)[number];
 /** What a project backs up when it does not list `parts`. */
@@ -98,6 +101,10 @@ export interface ProjectConfig {
   storage?: StorageConfig;
   /** Failure alerts; undefined = none. */
   alerts?: AlertsConfig;
+  /** Name of the variable holding a Management API token (functions, settings parts). */
+  access_token_secret?: string;
+  /** Management API base URL, without a trailing slash; undefined = https://api.supabase.com. */
+  api_url?: string;
   /** The bucket of the `s3` destination; undefined = none configured. */
   s3?: S3Config;
 }

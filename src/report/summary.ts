@@ -2,6 +2,7 @@
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { renderStorageSummary } from '../objects/summary.js';
+import { renderCoverageSummary } from '../management/summary.js';
 
 export interface SummarySet {
   manifest: BackupManifest;
@@ -46,6 +47,7 @@ export function renderSummary(input: SummaryInput): string {
     lines.push('');
   }
   lines.push(...renderStorageSummary(input.sets.map((s) => s.manifest)));
+  lines.push(...renderCoverageSummary(input.sets.map((s) => s.manifest)));
   const warnings = input.sets.flatMap(({ manifest: m }) =>
     m.warnings.map((w) => `- **${cell(m.project)}**: ${cell(w)}`),
   );

@@ -68,7 +68,9 @@ export function selectRestore(manifest: BackupManifest, request: SelectionReques
   // Storage objects go to an S3 endpoint, not the database: only when asked for (docs/storage.md).
   if (parts.length === 0)
     throw new UsageError(
-      'this set holds only Storage objects: restore them with --parts storage (docs/storage.md)',
+      inSet.every((p) => p === 'storage')
+        ? 'this set holds only Storage objects: restore them with --parts storage (docs/storage.md)'
+        : `this set holds no database part (${inSet.join(', ')}): restore Storage objects with --parts storage (docs/storage.md), Edge Functions and settings with --parts functions,settings --target-ref REF (docs/management-api.md)`,
     );
   if (!tablesWanted)
     return { parts, tables: parts.includes('data') ? manifest.tables : [], subset: false };
