@@ -65,7 +65,7 @@ export async function verifyDrill(
   from: string,
   options: Omit<DrillOptions, 'setDir' | 'manifest'>,
 ): Promise<DrillResult> {
-  const manifest = await verifiedManifest(from, from);
+  const manifest = await verifiedManifest(from, from, { contents: false });
   const result = await drill({ ...options, setDir: from, manifest });
   if (result.ok) options.logger.info(describeDrill(result));
   else options.logger.error(describeDrill(result));
