@@ -118,8 +118,9 @@ async function applyThrough(input: StreamInput, fifos: string[]): Promise<string
   const exit = await exited;
   if (input.signal?.aborted) throw input.signal.reason;
   if (exit.code === 0 && failed === null) return Buffer.concat(keep.chunks).toString('utf8');
-  // psql stopped on an error of its own (the pipes then failed): that is the reason.
-  if (exit.signal === null && exit.code !== 0 && /(ERROR|FATAL):/.test(stderr)) {
+  // psql stopped on its own (an error; the pipes then failed): that is the reason. Killed by us,
+  // it is ours.
+  if (exit.signal === null && exit.code !== 0) {
     const reason = await locate(input, stderr, fifos);
     throw new RestoreError(
       `restore failed and was rolled back; the target is unchanged:\n${reason}`,
