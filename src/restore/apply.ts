@@ -67,7 +67,11 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
   const guard = (name: string) => new PsqlGuard(name, { asciiOnly: !restricted });
 
   const reader = input.digestData ? new CopyRowCounter() : undefined;
-  const chosen = input.manifest.parts.filter((p) => (selection.parts as string[]).includes(p.part));
+  // In Supabase's order (roles, schema, data), whatever backup.json's order.
+  const order = ['roles', 'schema', 'data'];
+  const chosen = input.manifest.parts
+    .filter((p) => (selection.parts as string[]).includes(p.part))
+    .sort((a, b) => order.indexOf(a.part) - order.indexOf(b.part));
   if (!selection.subset) {
     // The whole parts: streamed into one transaction, digests checked on the way (stream-apply.ts).
     const roles = await streamApply({
