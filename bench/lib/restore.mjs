@@ -91,7 +91,9 @@ export async function anchorBench(o) {
     stdio: 'ignore',
   });
   const setDir = path.join(setRoot, 'bench', readdirSync(path.join(setRoot, 'bench'))[0]);
-  const parts = readdirSync(setDir).filter((f) => /^(roles|schema|data)\.sql\.zst$/.test(f));
+  const parts = readdirSync(setDir).filter((f) =>
+    /^(roles|schema|data)\.sql\.zst(\.\d+)?$/.test(f),
+  );
   const storedBytes = parts.reduce((a, f) => a + statSync(path.join(setDir, f)).size, 0);
 
   // A new project: the Supabase base in a template database, copied for every restore.
@@ -107,8 +109,9 @@ export async function anchorBench(o) {
 
   const plainRestore = [
     'set -euo pipefail',
-    '{ zstd -dc "$1/roles.sql.zst"; zstd -dc "$1/schema.sql.zst";',
-    '  echo "SET session_replication_role = replica;"; zstd -dc "$1/data.sql.zst"; } |',
+    // A part over the chunk size is stored as <part>.sql.zst.000, .001...: joined in order.
+    '{ cat "$1"/roles.sql.zst* | zstd -dc; cat "$1"/schema.sql.zst* | zstd -dc;',
+    '  echo "SET session_replication_role = replica;"; cat "$1"/data.sql.zst* | zstd -dc; } |',
     `  "${psqlBin}" -X -q --single-transaction -v ON_ERROR_STOP=1 > /dev/null`,
   ].join('\n');
   const anchorBackupOut = path.join(work, 'anchor-backup.sql.zst');
