@@ -23,6 +23,11 @@
 //   BENCH_FLEET_SETS=20000        sets in its catalog, on the branch and locally alike
 //   BENCH_FLEET_RUNS=3            runs of each fleet measurement; medians are reported
 //   BENCH_ONLY=fleet              run only the fleet bench (needs no PostgreSQL)
+//   BENCH_ANCHORS=1               backup, restore and drill against the shell pipelines (issue
+//                                 #18; bench/lib/restore.mjs), per size (0: skip)
+//   BENCH_PIN=1                   also run the backup and restore pairs pinned: server on core 0,
+//                                 client side on core 1 (taskset; one run)
+//   BENCH_ONLY=anchors            generate the databases and run only those
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -42,6 +47,7 @@ import { cleanEnv, onCleanup, startCluster } from './lib/cluster.mjs';
 import { createDatabase } from './lib/datagen.mjs';
 import { fleetBench, fleetMarkdown, writeFleetDocs } from './lib/fleet.mjs';
 import { measure } from './lib/measure.mjs';
+import { anchorBench, anchorMarkdown, writeAnchorDocs } from './lib/restore.mjs';
 import { cpuProfileSummary, fmt, markdownTable, median, writeDocs } from './lib/report.mjs';
 import { s3Rows, startS3 } from './lib/s3.mjs';
 
@@ -79,6 +85,8 @@ const rel = (p) => path.relative(ROOT, p) || '.';
 const FLEET = Number(env.BENCH_FLEET ?? 2000);
 const FLEET_SETS = Number(env.BENCH_FLEET_SETS ?? 20000);
 const INDEX = path.resolve(path.dirname(CLI_SOURCE), 'index.js');
+const ANCHORS = env.BENCH_ANCHORS !== '0' || env.BENCH_ONLY === 'anchors';
+const ONLY_ANCHORS = env.BENCH_ONLY === 'anchors';
 
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
@@ -471,7 +479,7 @@ async function main() {
     );
     await runPgDump(db); // warm-up: caches, the server's catalog caches
     const runs = Object.fromEntries(variants.map((v) => [v.key, []]));
-    for (let r = 1; r <= Math.max(RUNS, SECONDARY_RUNS); r++) {
+    for (let r = 1; !ONLY_ANCHORS && r <= Math.max(RUNS, SECONDARY_RUNS); r++) {
       log(
         `bench: ${db}: run ${r}/${Math.max(RUNS, SECONDARY_RUNS)} (load average ${os.loadavg()[0].toFixed(2)})`,
       );
@@ -482,11 +490,31 @@ async function main() {
         log(`  ${v.key}: ${fmt(runs[v.key].at(-1).wall, 2)} s`);
       }
     }
-    if (S3_MODE !== 'only') results.sizes.push({ mb, db, data, genSeconds, runs });
+    const anchors =
+      ANCHORS && S3_MODE !== 'only'
+        ? await anchorBench({
+            cluster,
+            work,
+            node: NODE,
+            cli: CLI,
+            pgBin: PG_BIN,
+            rssHook: RSS_HOOK,
+            baseSql: BASE_SQL,
+            db,
+            pgPath,
+            runs: RUNS,
+            postmasterPid,
+            localDestination,
+            pin: env.BENCH_PIN === '1',
+            summarize,
+            log,
+          })
+        : null;
+    if (S3_MODE !== 'only') results.sizes.push({ mb, db, data, genSeconds, runs, anchors });
   }
 
   // ---- where the time goes: stage by stage, CPU per stage, a CPU profile --------------------
-  if (STAGES && SIZES.length) {
+  if (STAGES && SIZES.length && !ONLY_ANCHORS) {
     const mb =
       STAGES_MB ?? SIZES.filter((m) => m >= 100).sort((p, q) => p - q)[0] ?? Math.max(...SIZES);
     const db = `bench_${mb}mb`;
@@ -637,7 +665,7 @@ async function main() {
   }
 
   // ---- several projects in one run ----------------------------------------------------------
-  if (MULTI_N > 0 && MULTI_MB > 0 && S3_MODE !== 'only') {
+  if (MULTI_N > 0 && MULTI_MB > 0 && S3_MODE !== 'only' && !ONLY_ANCHORS) {
     log(`bench: ${MULTI_N} projects of ${MULTI_MB} MB in one config`);
     const dbs = [];
     const first = `multi_1`;
@@ -677,7 +705,7 @@ async function main() {
 
   cluster.stop();
   results.elapsedSeconds = (Date.now() - started) / 1000;
-  if (FLEET > 0) results.fleet = await runFleet(work, info);
+  if (FLEET > 0 && !ONLY_ANCHORS) results.fleet = await runFleet(work, info);
 
   // ---- report ---------------------------------------------------------------------------------
   const s3Lines = s3Rows(results.s3).join('\n');
@@ -687,12 +715,25 @@ async function main() {
     if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
     return;
   }
+  if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
+  writeAnchors(results);
+  if (ONLY_ANCHORS) return;
   const report = markdownTable(results);
   report.text += `\n${s3Lines}`;
   report.doc += `\n${s3Lines}`;
   process.stdout.write(`${report.text}\n`);
-  if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
   if (DOCS) saveDocs(report.doc);
+}
+
+/** The anchors' section (issue #18): stdout, and its own part of docs/benchmarks.md. */
+function writeAnchors(results) {
+  if (!results.sizes.some((s) => s.anchors)) return;
+  const md = anchorMarkdown(results.sizes, results.info);
+  process.stdout.write(`${md}\n`);
+  if (DOCS) {
+    writeAnchorDocs(DOCS, md);
+    saveDocs(null);
+  }
 }
 
 /** The fleet bench (bench/lib/fleet.mjs) with the CLI and action entry as built; its own doc section. */
@@ -734,6 +775,8 @@ async function fleetOnly() {
 /** `node bench/run.mjs --from-json FILE`: rewrite the report (stdout, docs) from a BENCH_JSON file. */
 function fromJson(file) {
   const results = JSON.parse(readFileSync(file, 'utf8'));
+  writeAnchors(results);
+  if (!results.sizes.some((s) => Object.values(s.runs).some((r) => r.length))) return;
   const report = markdownTable(results);
   const s3Lines = s3Rows(results.s3).join('\n');
   report.text += `\n${s3Lines}`;

@@ -3,8 +3,12 @@
  * --yes, the action's wrong confirm, a damaged set: bit flip, truncation, missing part, extra
  * file) and a restore that fails midway each exit non-zero with a clear message and leave the
  * target exactly as it was, checked by fingerprinting the target's catalog and table contents
- * before and after. The matrix is printed for the record.
+ * before and after. A restore checks the stored files' digests while it streams them into its
+ * transaction: the cases into an empty new project ("fresh") get all the way to the end of the
+ * data before the mismatch is seen, and must still leave it unchanged. The matrix is printed for
+ * the record.
  */
+import { execFileSync } from 'node:child_process';
 import {
   cpSync,
   mkdtempSync,
@@ -35,6 +39,7 @@ beforeAll(async () => {
   [source, target] = await Promise.all([startCluster(), startCluster()]);
   await createSupabaseDb(source, 'app', { withUserContent: true });
   await createSupabaseDb(target, 'app');
+  await createSupabaseDb(target, 'fresh');
   await target.psql(TARGET_CONTENT, 'app');
   ({ config, setDir } = await backupFixture(source.url('app'), 'refusals-out-'));
 });
@@ -46,7 +51,7 @@ afterAll(async () => {
  * What a restore could change, as one comparable value: the names of relations, schemas,
  * functions, policies, triggers and roles, and every table's row count and content digest.
  */
-async function fingerprint(): Promise<string> {
+async function fingerprint(db = 'app'): Promise<string> {
   const catalog = await target.psql(
     `select md5(string_agg(x, E'\\n' order by x)) from (
        select 'rel ' || c.oid::regclass::text || ' ' || c.relkind::text as x from pg_class c
@@ -59,15 +64,19 @@ async function fingerprint(): Promise<string> {
        union all select 'policy ' || polrelid::regclass::text || ' ' || polname from pg_policy
        union all select 'trigger ' || tgrelid::regclass::text || ' ' || tgname from pg_trigger
          where not tgisinternal
-       union all select 'role ' || rolname from pg_roles) names`,
-    'app',
+       union all select 'role ' || rolname from pg_roles
+       union all select 'sequence ' || c.oid::regclass::text || ' ' || coalesce(s.last_value::text, 'unset')
+         from pg_sequences s
+         join pg_class c on c.relname = s.sequencename
+         join pg_namespace n on n.oid = c.relnamespace and n.nspname = s.schemaname) names`,
+    db,
   );
   const tables = (
     await target.psql(
       `select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
        order by 1`,
-      'app',
+      db,
     )
   ).split('\n');
   const contents = await target.psql(
@@ -77,7 +86,7 @@ async function fingerprint(): Promise<string> {
           `select '${t.replace(/'/g, "''")}' || ' ' || count(*) || ' ' || md5(coalesce(string_agg(r::text, E'\\n' order by r::text), '')) from only ${t} r`,
       )
       .join('\nunion all\n') + '\norder by 1',
-    'app',
+    db,
   );
   return `${catalog}\n${contents}`;
 }
@@ -91,9 +100,29 @@ function damagedSet(damage: (dir: string, data: string) => void): string {
   return dir;
 }
 
-const targetEnv = () => ({ ...process.env, T: target.url('app') });
-const restore = (from: string, flags: string[]) =>
-  cli(['restore', '--from', from, '--target-url-env', 'T', ...flags], targetEnv());
+/**
+ * The data part with its SQL changed but still valid (a comment line before the first COPY),
+ * compressed again to the same size (level 19, then a zstd skippable frame as padding, which
+ * decompressors skip): only its digests tell it from the original.
+ */
+function rewriteData(data: string): void {
+  const original = readFileSync(data);
+  const sql = execFileSync('zstd', ['-dqc', data], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const at = sql.indexOf('\nCOPY ');
+  if (at < 0) throw new Error('the fixture data part has no COPY');
+  const changed = `${sql.slice(0, at + 1)}-- changed after the backup\n${sql.slice(at + 1)}`;
+  const packed = execFileSync('zstd', ['-19', '-qc'], { input: changed, maxBuffer: 1 << 28 });
+  const pad = original.length - packed.length - 8;
+  if (pad < 0) throw new Error('the changed data part does not compress small enough');
+  const skippable = Buffer.alloc(8 + pad);
+  skippable.writeUInt32LE(0x184d2a50, 0);
+  skippable.writeUInt32LE(pad, 4);
+  writeFileSync(data, Buffer.concat([packed, skippable]));
+}
+
+const targetEnv = (db: string) => ({ ...process.env, T: target.url(db) });
+const restore = (from: string, flags: string[], db = 'app') =>
+  cli(['restore', '--from', from, '--target-url-env', 'T', ...flags], targetEnv(db));
 
 /** command: restore in the action (dist/index.js), from the set directory in the workspace. */
 async function actionRestore(confirm: string): Promise<CliResult> {
@@ -119,6 +148,8 @@ interface Case {
   how: string;
   run: () => Promise<CliResult>;
   message: RegExp;
+  /** The target database (default app, which holds public.customers). */
+  db?: string;
 }
 
 const cases: Case[] = [
@@ -153,8 +184,38 @@ const cases: Case[] = [
         }),
         ['--yes', '--force'],
       ),
+    // Same size: found while streaming. Here schema.sql fails first (public.customers exists).
+    message: /restore failed and was rolled back; the target is unchanged/,
+  },
+  {
+    name: 'corrupted set: bit flip, into a new project',
+    how: 'restore --yes into an empty project, one bit of data.sql.zst flipped',
+    db: 'fresh',
+    run: () =>
+      restore(
+        damagedSet((_dir, data) => {
+          const bytes = readFileSync(data);
+          bytes[Math.floor(bytes.length / 2)]! ^= 0x10;
+          writeFileSync(data, bytes);
+        }),
+        ['--yes'],
+        'fresh',
+      ),
     message:
-      /refusing to restore a damaged or incomplete set.*nothing was changed:\n\s+data\.sql\.(zst|gz): sha256 mismatch/,
+      /data\.sql\.zst (cannot be read back|differs from backup\.json|decompresses to content that differs).*nothing was changed/,
+  },
+  {
+    name: 'corrupted set: valid but changed data part, into a new project',
+    how: 'restore --yes into an empty project, data.sql changed and compressed again',
+    db: 'fresh',
+    run: () =>
+      restore(
+        damagedSet((_dir, data) => rewriteData(data)),
+        ['--yes'],
+        'fresh',
+      ),
+    message:
+      /data\.sql\.zst differs from backup\.json \(\d+ bytes, sha256 [0-9a-f]{64}; expected \d+ bytes, [0-9a-f]{64}\); the transaction was rolled back, nothing was changed/,
   },
   {
     name: 'corrupted set: truncation',
@@ -230,9 +291,9 @@ describe('restore refusals', () => {
   });
 
   it.each(cases)('$name: refused, clear message, target unchanged', async (c) => {
-    const before = await fingerprint();
+    const before = await fingerprint(c.db);
     const res = await c.run();
-    const after = await fingerprint();
+    const after = await fingerprint(c.db);
     const text = res.stderr + res.stdout;
     const lines = text.split('\n');
     const at = lines.findIndex((l) => /^(error: |::error::)/.test(l));

@@ -46,9 +46,17 @@ export interface RestoreOutcome {
   loginRoles: string[];
 }
 
-/** Verifies the set in `dir`; a damaged or incomplete set is refused before any connection. */
-export async function verifiedManifest(dir: string, label: string): Promise<BackupManifest> {
-  const check = await verifySet(dir);
+/**
+ * Verifies the set in `dir`; a damaged or incomplete set is refused before any connection.
+ * `contents: false` (restore, drill) leaves the stored files' digests to the apply, which checks
+ * them while streaming into a transaction it commits only if they match (src/restore/stream-apply.ts).
+ */
+export async function verifiedManifest(
+  dir: string,
+  label: string,
+  { contents = true } = {},
+): Promise<BackupManifest> {
+  const check = await verifySet(dir, { contents });
   if (check.problems.length > 0 || !check.manifest) {
     const list = check.problems.map((p) => `  ${describeProblem(dir, p)}`).join('\n');
     throw new RestoreError(
@@ -73,7 +81,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
         : { kind: 'path', path: options.from };
   const source = await openSource(spec, options);
   try {
-    const manifest = await verifiedManifest(source.dir, source.label);
+    const manifest = await verifiedManifest(source.dir, source.label, { contents: false });
     const selection = selectRestore(manifest, options);
     const target = displayUrl(conn);
     logger.info(describePlan(manifest, selection, target, source.label));

@@ -68,7 +68,7 @@ export async function verifyDrill(
   from: string,
   options: Omit<DrillOptions, 'setDir' | 'manifest'>,
 ): Promise<DrillResult> {
-  const manifest = await verifiedManifest(from, from);
+  const manifest = await verifiedManifest(from, from, { contents: false });
   const apiOnly = await drillApiParts(from, manifest, options);
   if (apiOnly) return apiOnly;
   const result = await drill({ ...options, setDir: from, manifest });

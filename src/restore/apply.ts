@@ -19,7 +19,8 @@ import { decompressPart } from './decompress.js';
 import { filterDataFile } from './filter-data.js';
 import { psqlHasRestrict, restrictArgs } from './psql-restrict.js';
 import { tableKey, type Selection } from './plan.js';
-import { formatFailure, locatePsqlError } from './psql-error.js';
+import { describePsqlFailure } from './psql-error.js';
+import { streamApply } from './stream-apply.js';
 import {
   checkRowCounts,
   checkTarget,
@@ -37,6 +38,8 @@ export interface ApplyInput {
   force: boolean;
   /** Digest the data part's tables as it is read (the drill, for sets backed up without digests). */
   digestData?: boolean;
+  /** Leave the row counts to the caller, which reads every table back anyway (the drill). */
+  skipRowCounts?: boolean;
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -63,12 +66,33 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
   const restricted = await psqlHasRestrict(target.psql, input.signal);
   const guard = (name: string) => new PsqlGuard(name, { asciiOnly: !restricted });
 
+  const reader = input.digestData ? new CopyRowCounter() : undefined;
+  // In Supabase's order (roles, schema, data), whatever backup.json's order.
+  const order = ['roles', 'schema', 'data'];
+  const chosen = input.manifest.parts
+    .filter((p) => (selection.parts as string[]).includes(p.part))
+    .sort((a, b) => order.indexOf(a.part) - order.indexOf(b.part));
+  if (!selection.subset) {
+    // The whole parts: streamed into one transaction, digests checked on the way (stream-apply.ts).
+    const roles = await streamApply({
+      setDir: input.setDir,
+      parts: chosen,
+      target,
+      identities: input.identities,
+      restricted,
+      // The guard first: nothing psql would run as a command gets past it.
+      readers: (part) => [
+        guard(`${part.part}.sql`),
+        ...(part.part === 'data' && reader ? [reader] : []),
+      ],
+      signal: input.signal,
+    });
+    return finish(input, before, findLoginRoles(roles), reader);
+  }
   const work = await mkdtemp(join(tmpdir(), 'supabase-restore-'));
   try {
     const files = new Map<string, string>();
-    const reader = input.digestData ? new CopyRowCounter() : undefined;
-    for (const part of input.manifest.parts) {
-      if (!(selection.parts as string[]).includes(part.part)) continue;
+    for (const part of chosen) {
       files.set(
         part.part,
         await decompressPart(
@@ -104,17 +128,29 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
       files.set('data', filtered);
     }
     await runPsql(target, files, selection.subset, restricted, input.signal);
-    logger.info('applied in one transaction');
-    await checkRowCounts(target, selection.tables, before);
-    if (selection.tables.length > 0)
-      logger.info(`row counts match backup.json for ${selection.tables.length} tables`);
     const loginRoles = files.has('roles')
       ? findLoginRoles(await readFile(files.get('roles')!, 'utf8'))
       : [];
-    return { loginRoles, tables: selection.tables, dumped: reader?.tables ?? [] };
+    return await finish(input, before, loginRoles, reader);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function finish(
+  input: ApplyInput,
+  before: Map<string, number>,
+  loginRoles: string[],
+  reader: CopyRowCounter | undefined,
+): Promise<ApplyOutcome> {
+  const { selection, target, logger } = input;
+  logger.info('applied in one transaction');
+  if (input.skipRowCounts)
+    return { loginRoles, tables: selection.tables, dumped: reader?.tables ?? [] };
+  await checkRowCounts(target, selection.tables, before);
+  if (selection.tables.length > 0)
+    logger.info(`row counts match backup.json for ${selection.tables.length} tables`);
+  return { loginRoles, tables: selection.tables, dumped: reader?.tables ?? [] };
 }
 
 async function runPsql(
@@ -137,17 +173,7 @@ async function runPsql(
     const label = (part: string) =>
       part === 'data' && filtered ? 'data.sql (filtered for --tables)' : `${part}.sql`;
     const parts = new Map([...files].map(([part, path]) => [path, label(part)]));
-    const located = await locatePsqlError(err.stderr, parts).catch(() => null);
-    const reason =
-      located !== null
-        ? formatFailure(located)
-        : err.stderr
-            .split([...files.values()][0]!.replace(/[^/]+$/, ''))
-            .join('')
-            .trim()
-            .split('\n')
-            .slice(0, 5)
-            .join('\n');
+    const reason = await describePsqlFailure(err.stderr, parts);
     throw new RestoreError(
       `restore failed and was rolled back; the target is unchanged:\n${reason}`,
     );

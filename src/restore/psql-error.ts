@@ -82,3 +82,15 @@ export function formatFailure(f: FailedStatement): string {
     ...f.statement.map((l) => `    ${l}`),
   ].join('\n');
 }
+
+/** psql's failure as a user reads it: the located statement, or psql's first lines (paths cut). */
+export async function describePsqlFailure(
+  stderr: string,
+  files: Map<string, string>,
+): Promise<string> {
+  const located = await locatePsqlError(stderr, files).catch(() => null);
+  if (located !== null) return formatFailure(located);
+  let text = stderr;
+  for (const path of files.keys()) text = text.split(path.replace(/[^/]+$/, '')).join('');
+  return text.trim().split('\n').slice(0, 5).join('\n');
+}
