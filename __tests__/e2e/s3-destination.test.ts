@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../src/catalog/manifest.js';
+import { runAction } from '../support/action.js';
 import { backupEnv, builtCli } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
@@ -117,6 +118,26 @@ describe('destinations: [s3] with the built CLI', () => {
       { name: 'alpha', db: 'app' },
       { name: 'beta', db: 'app' },
     ]);
+
+  it('the built action (dist/index.js) stores a set in the bucket, backup.json last, and catalogs it', async () => {
+    const config = writeS3Config([{ name: 'via-action', db: 'app' }]);
+    const run = await runAction({
+      inputs: { command: 'backup', config, projects: 'via-action' },
+      env: env(),
+    });
+    expect(run.code, run.log).toBe(0);
+    // The runner consumes ::add-mask:: lines (they are how the value gets masked); no other line has it.
+    const printed = run.log.split('\n').filter((l) => !l.startsWith('::add-mask::'));
+    expect(printed.join('\n')).not.toContain(S3_SECRET);
+    const stored = await keys(`${PREFIX}/via-action/`);
+    const setId = stored[0]!.split('/')[3]!;
+    expect(stored).toContain(`${PREFIX}/via-action/${setId}/backup.json`);
+    expect(stored).toContain(`${PREFIX}/via-action/${setId}/SHA256SUMS`);
+    expect(stored.filter((k) => k.endsWith('.sql.zst')).length).toBe(3);
+    const entries = (await catalog()).sets.filter((e) => e.project === 'via-action');
+    expect(entries.map((e) => e.path)).toEqual([`via-action/${setId}`]);
+    expect(run.outputs['sets'] ?? '').toContain(`s3://${BUCKET}/${PREFIX}/via-action/${setId}`);
+  });
 
   it('two concurrent runs of two projects both land in <prefix>/manifest.json', async () => {
     const config = cfg();
