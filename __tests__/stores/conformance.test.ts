@@ -3,19 +3,29 @@
  * each destination that can run here gets the same tests against a real backend — local: a
  * directory; s3: s3rver through the real @aws-sdk/client-s3 (with the AWS-behaviour emulation of
  * __tests__/support/s3-emulation.ts in front, named so where a test relies on it); branch: real
- * git against the local smart-HTTP server. A new destination is one harness here.
+ * git against the local smart-HTTP server; artifact: the real @actions/artifact client against
+ * the results-service emulator (artifact-service.ts, Azurite for blobs), listed, deleted and
+ * downloaded through the REST emulator (github-api.ts). A new destination is one harness here.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SET_MARKER } from '../../src/catalog/naming.js';
+import { extractZip } from '../../src/restore/unzip.js';
 import { verifySet } from '../../src/set/verify.js';
+import { ArtifactDestination } from '../../src/stores/artifact/destination.js';
 import { BranchDestination, branchTargetFor } from '../../src/stores/branch/destination.js';
-import type { Destination } from '../../src/stores/destination.js';
+import type { Destination, OpenedSet } from '../../src/stores/destination.js';
 import { LocalDestination } from '../../src/stores/local/destination.js';
 import { S3Destination } from '../../src/stores/s3/destination.js';
+import {
+  startArtifactService,
+  withEnv,
+  type ArtifactService,
+} from '../support/artifact-service.js';
+import { startGitHubApi, type GitHubApi } from '../support/github-api.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
 import { startS3Server, S3_KEY_ID, S3_SECRET, type S3Server } from '../support/s3-server.js';
 import { captureLogger, makeSet, tempRoot } from './sets.js';
@@ -34,12 +44,19 @@ interface Harness {
   make(): Promise<{ destination: Destination; again: () => Destination }>;
   /** Files of a set that has no backup.json (a cut-off upload), placed behind the destination's back. */
   plantIncomplete?(d: Destination, project: string, setId: string): Promise<void>;
+  /** Else why a cut-off set cannot exist there (the test is skipped with this note). */
+  noIncomplete?: string;
+  /** False where listing cannot tell a drilled set (it would have to download each). */
+  listsDrilled?: false;
 }
 
 let s3: S3Server;
 let git: GitServer;
+let artifacts: ArtifactService;
+let api: GitHubApi;
 let buckets = 0;
 let repos = 0;
+let prefixes = 0;
 const logger = captureLogger();
 const ctx = () => ({ env: { KEY: S3_KEY_ID, SECRET: S3_SECRET }, workDir: root('work-'), logger });
 
@@ -103,16 +120,50 @@ const harnesses: Harness[] = [
       };
       return { destination: make(), again: make };
     },
+    noIncomplete: 'a push is atomic: the branch holds all of a set or none of it',
+  },
+  {
+    name: 'artifact',
+    async make() {
+      // One repository (and one run) for all: a fresh prefix is a fresh, empty destination.
+      const settings = { artifact_prefix: `conformance-${++prefixes}-sets` };
+      const github = {
+        serverUrl: artifacts.env['GITHUB_SERVER_URL']!,
+        apiUrl: api.url,
+        repository: artifacts.store.repository,
+        runId: artifacts.env['GITHUB_RUN_ID'],
+        token: TOKEN,
+      };
+      const make = () => {
+        const d = new ArtifactDestination(settings, github, ctx());
+        // @actions/artifact reads the job's connection from process.env, as in a real job.
+        const store = d.store.bind(d);
+        d.store = (sets) => withEnv(artifacts.env, () => store(sets));
+        return d;
+      };
+      return { destination: make(), again: make };
+    },
+    // The REST API lists names and dates only (catalogued: false).
+    listsDrilled: false,
+    noIncomplete: 'an upload is listed only once finalized, whole: nothing half-written shows',
   },
 ];
 
 beforeAll(async () => {
   s3 = await startS3Server();
   git = await startGitServer({ token: TOKEN });
+  artifacts = await startArtifactService();
+  api = await startGitHubApi({
+    store: artifacts.store,
+    token: TOKEN,
+    download: (a) => artifacts.downloadUrl(a),
+  });
 });
 afterAll(async () => {
   await s3.close();
   await git.close();
+  await api?.close();
+  await artifacts?.close();
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
@@ -123,6 +174,16 @@ const filesOf = (dir: string) =>
       .sort()
       .map((f) => [f, sha(join(dir, f))]),
   );
+/**
+ * The set directory of what `open` gave: an artifact gives its downloaded zip, which restore
+ * extracts like any --from zip; so does this, with restore's own extractor.
+ */
+const setDir = async (opened: OpenedSet) => {
+  if (!statSync(opened.dir).isFile()) return opened.dir;
+  const dir = mkdtempSync(join(root('unzip-'), 'set-'));
+  await extractZip(opened.dir, dir);
+  return dir;
+};
 
 describe.each(harnesses)('$name destination', (h) => {
   it('is empty at first: lists nothing, opens nothing', async () => {
@@ -139,12 +200,14 @@ describe.each(harnesses)('$name destination', (h) => {
     expect(result).toMatchObject({ project: 'app', ok: true });
     const listed = await destination.list('app');
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ setId: set.setId, status: 'ok', drilled: true });
+    expect(listed[0]).toMatchObject({ setId: set.setId, status: 'ok' });
+    expect(listed[0]!.drilled).toBe(h.listsDrilled ?? true);
     expect(listed[0]!.time.toISOString()).toBe(set.manifest.started_at);
     const opened = await destination.open('app', set.setId);
     try {
-      expect(filesOf(opened.dir)).toEqual(filesOf(set.dir));
-      expect((await verifySet(opened.dir)).problems).toEqual([]);
+      const dir = await setDir(opened);
+      expect(filesOf(dir)).toEqual(filesOf(set.dir));
+      expect((await verifySet(dir)).problems).toEqual([]);
     } finally {
       await opened.cleanup();
     }
@@ -163,7 +226,8 @@ describe.each(harnesses)('$name destination', (h) => {
     expect((await destination.list('beta')).map((s) => s.setId)).toEqual([b1.setId]);
     const newest = await destination.open('alpha');
     try {
-      expect(JSON.parse(readFileSync(join(newest.dir, SET_MARKER), 'utf8')).set_id).toBe(a2.setId);
+      const dir = await setDir(newest);
+      expect(JSON.parse(readFileSync(join(dir, SET_MARKER), 'utf8')).set_id).toBe(a2.setId);
     } finally {
       await newest.cleanup();
     }
@@ -177,7 +241,7 @@ describe.each(harnesses)('$name destination', (h) => {
     expect((await destination.store([set]))[0]!.ok).toBe(true);
     const opened = await destination.open('big', set.setId);
     try {
-      expect(sha(join(opened.dir, 'data.sql'))).toBe(sha(join(set.dir, 'data.sql')));
+      expect(sha(join(await setDir(opened), 'data.sql'))).toBe(sha(join(set.dir, 'data.sql')));
     } finally {
       await opened.cleanup();
     }
@@ -214,7 +278,8 @@ describe.each(harnesses)('$name destination', (h) => {
     expect((await destination.list('app')).filter((s) => s.status === 'ok')).toEqual([]);
   });
 
-  it.skipIf(!h.plantIncomplete)('never counts or opens a set without backup.json', async () => {
+  it('never counts or opens a set without backup.json', async ({ skip }) => {
+    if (!h.plantIncomplete) return skip(h.noIncomplete);
     const { destination } = await h.make();
     const set = await makeSet(root('src-'), 'app', '2026-03-01T02:00:00Z');
     await destination.store([set]);

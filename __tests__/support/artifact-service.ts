@@ -40,6 +40,8 @@ export interface ArtifactService {
   artifacts(): StoredArtifact[];
   /** The artifact's bytes (the zip) as stored in Azurite. */
   blob(id: number): Promise<Buffer>;
+  /** A read-only SAS URL of the artifact's zip for a minute: where the REST API's /zip redirects. */
+  downloadUrl(a: StoredArtifact): string;
   /** Twirp method names in arrival order. */
   calls: string[];
   close(): Promise<void>;
@@ -145,13 +147,13 @@ export async function startArtifactService(
   const token = runtimeToken(runBackendId, jobRunBackendId);
   const calls: string[] = [];
 
-  const sasUrl = (blobName: string, permissions: string) => {
+  const sasUrl = (blobName: string, permissions: string, seconds = 3600) => {
     const sas = generateBlobSASQueryParameters(
       {
         containerName: CONTAINER,
         blobName,
         permissions: BlobSASPermissions.parse(permissions),
-        expiresOn: new Date(Date.now() + 3600_000),
+        expiresOn: new Date(Date.now() + seconds * 1000),
       },
       credential,
     );
@@ -295,6 +297,7 @@ export async function startArtifactService(
       if (!a?.blobName) throw new Error(`no blob for artifact ${id}`);
       return container.getBlobClient(a.blobName).downloadToBuffer();
     },
+    downloadUrl: (a) => sasUrl(a.blobName!, 'r', 60),
     calls,
     async close() {
       await new Promise<void>((resolve) => {

@@ -3,6 +3,9 @@
  *   GET    /repos/{owner}/{repo}/actions/artifacts       (per_page <= 100, page, name; Link header)
  *   GET    /repos/{owner}/{repo}/actions/artifacts/{id}
  *   DELETE /repos/{owner}/{repo}/actions/artifacts/{id}  (204; 404 unknown; 403 when read-only)
+ *   GET    /repos/{owner}/{repo}/actions/artifacts/{id}/zip  (302 to a short-lived blob URL, as
+ *          GitHub answers; 410 once expired; 404 unknown or another archive format) — served
+ *          when `download` gives such a URL (artifact-service.ts: a SAS URL on Azurite)
  * 401 without a token (or with a wrong one). It serves an ArtifactStore, which the results-service
  * emulator (artifact-service.ts) fills when both run over the same store.
  */
@@ -134,6 +137,8 @@ export async function startGitHubApi(options: {
   store: ArtifactStore;
   token: string;
   readOnly?: boolean;
+  /** A short-lived URL of the artifact's stored zip (GitHub's is valid for a minute). */
+  download?: (a: StoredArtifact) => string;
 }): Promise<GitHubApi> {
   const { store, token } = options;
   let readOnly = options.readOnly ?? false;
@@ -149,7 +154,9 @@ export async function startGitHubApi(options: {
     if (!/^(token|bearer) /i.test(auth) || auth.slice(auth.indexOf(' ') + 1) !== token) {
       return send(res, 401, { message: 'Bad credentials', documentation_url: DOCS });
     }
-    const m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/artifacts(?:\/(\d+))?$/.exec(url.pathname);
+    const m = /^\/repos\/([^/]+)\/([^/]+)\/actions\/artifacts(?:\/(\d+)(?:\/(\w+))?)?$/.exec(
+      url.pathname,
+    );
     const sameRepo = m && `${m[1]}/${m[2]}`.toLowerCase() === store.repository.toLowerCase();
     const notFound = () =>
       send(res, 404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
@@ -180,6 +187,17 @@ export async function startGitHubApi(options: {
       );
     }
     const artifact = id === undefined ? undefined : store.byId(id);
+    if (m[4] !== undefined) {
+      // The archive: GitHub redirects to blob storage; the client follows without the token.
+      if (req.method !== 'GET' || m[4] !== 'zip' || !artifact?.finalized) return notFound();
+      if (artifact.expiresAt && artifact.expiresAt.getTime() <= Date.now()) {
+        return send(res, 410, { message: 'Artifact has expired', documentation_url: DOCS });
+      }
+      if (!options.download || !artifact.blobName) {
+        return send(res, 500, { message: `no stored zip behind artifact ${artifact.id}` });
+      }
+      return send(res, 302, undefined, { location: options.download(artifact) });
+    }
     if (req.method === 'GET' && artifact?.finalized) {
       return send(res, 200, restArtifact(artifact, base, store.repository));
     }
