@@ -259,7 +259,11 @@ describe('sets as workflow artifacts', () => {
   });
 
   it('lists uploads through the REST API; the client deletes them from the service', async () => {
-    const api = await startGitHubApi({ store: service.store, token: 'ghs_rw' });
+    const api = await startGitHubApi({
+      store: service.store,
+      token: 'ghs_rw',
+      download: (a) => service.downloadUrl(a),
+    });
     const [uploaded] = service.artifacts();
     const { id, name, size } = uploaded!;
     try {
@@ -269,6 +273,28 @@ describe('sets as workflow artifacts', () => {
         PREFIX,
       );
       expect(listed).toEqual([expect.objectContaining({ id, name, size, expired: false })]);
+
+      // The archive, as GitHub serves it: 302 to a short-lived blob URL that needs no token.
+      const zipUrl = `${api.url}/repos/${REPO.owner}/${REPO.repo}/actions/artifacts`;
+      const get = (path: string) =>
+        fetch(`${zipUrl}/${path}`, {
+          headers: { authorization: 'Bearer ghs_rw' },
+          redirect: 'manual',
+        });
+      const res = await get(`${id}/zip`);
+      expect(res.status).toBe(302);
+      const location = new URL(res.headers.get('location')!);
+      const expires = Date.parse(location.searchParams.get('se')!);
+      expect(expires - Date.now()).toBeLessThanOrEqual(60_000);
+      expect(location.searchParams.get('sp')).toBe('r');
+      const blob = Buffer.from(await (await fetch(location)).arrayBuffer());
+      expect(sha256(blob)).toBe(sha256(await service.blob(id)));
+      expect((await get(`${id}/tar`)).status).toBe(404);
+      expect((await get('999999/zip')).status).toBe(404);
+      const expiresAt = uploaded!.expiresAt;
+      uploaded!.expiresAt = new Date(Date.now() - 1000);
+      expect((await get(`${id}/zip`)).status).toBe(410);
+      uploaded!.expiresAt = expiresAt;
     } finally {
       await api.close();
     }
