@@ -168,21 +168,8 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
           signal: options.signal,
         })
       : { records: [] as PartRecord[], tables: [] as TableRecord[] };
-    const objects = parts.includes('storage')
-      ? await backupStoragePart(project, {
-          setDir: writer.dir,
-          projectDir: writer.projectDir,
-          compression,
-          recipients,
-          maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
-          env: options.env,
-          logger,
-          signal: options.signal,
-          remoteBase: options.objectsBase && (() => options.objectsBase!(project)),
-        })
-      : null;
-    if (objects) records.push(objects.record);
-    const managed = await backupManagementParts(project, parts, writer.setId, {
+    // What every part written outside the database dump is written with.
+    const written = {
       setDir: writer.dir,
       compression,
       recipients,
@@ -190,6 +177,17 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       env: options.env,
       logger,
       signal: options.signal,
+    };
+    const objects = parts.includes('storage')
+      ? await backupStoragePart(project, {
+          ...written,
+          projectDir: writer.projectDir,
+          remoteBase: options.objectsBase && (() => options.objectsBase!(project)),
+        })
+      : null;
+    if (objects) records.push(objects.record);
+    const managed = await backupManagementParts(project, parts, writer.setId, {
+      ...written,
       sleep: options.sleep,
       drill: options.drill || project.drill ? { identities: options.identities ?? [] } : undefined,
     });

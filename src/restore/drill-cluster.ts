@@ -97,7 +97,7 @@ function asServerUser(cmd: string, args: string[], signal?: AbortSignal): Promis
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on now. */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.on('error', reject);
