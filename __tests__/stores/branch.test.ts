@@ -13,7 +13,6 @@ import {
 } from '../../src/catalog/backup-json.js';
 import { parseManifest } from '../../src/catalog/manifest.js';
 import { StorageError } from '../../src/errors.js';
-import type { Logger } from '../../src/log.js';
 import { writePart } from '../../src/pipeline/part.js';
 import { SetWriter } from '../../src/set/writer.js';
 import {
@@ -26,6 +25,7 @@ import {
 } from '../../src/stores/branch.js';
 import type { FinishedSet } from '../../src/stores/types.js';
 import { startGitServer, type GitRequest, type GitServer } from '../support/git-server.js';
+import { captureLogger } from './sets.js';
 
 const TOKEN = 'ghs_test-token-0123456789abcdef';
 const READ_ONLY = 'ghs_read-only-token-42';
@@ -104,22 +104,6 @@ async function makeSet(project: string, at: string, rows = 3): Promise<FinishedS
   };
   const dir = await writer.commit(manifest);
   return { project, setId: writer.setId, dir, manifest };
-}
-
-function captureLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  // No redaction here on purpose: a secret that reached the logger would show.
-  const log = (m: string) => void lines.push(m);
-  return {
-    lines,
-    info: log,
-    notice: log,
-    warning: log,
-    error: log,
-    debug: log,
-    mask: () => undefined,
-    group: (_t, fn) => fn(),
-  };
 }
 
 let repoCount = 0;
