@@ -9,7 +9,7 @@ import {
 } from '../../src/config/secrets.js';
 import type { ProjectConfig } from '../../src/config/types.js';
 import { parseConfig } from '../../src/config/load.js';
-import { configuredSecretNames } from '../../src/commands/backup-db.js';
+import { configuredSecretNames } from '../../src/backup/database.js';
 import { SecretError } from '../../src/errors.js';
 
 const project: ProjectConfig = {

@@ -10,7 +10,7 @@ import {
   supabaseCliScript,
 } from '../../src/dump/engines.js';
 import { orderMatviews } from '../../src/dump/extras.js';
-import { rolesRewrite, schemaRewrite } from '../../src/dump/line-rewrite.js';
+import { rolesRewrite, schemaRewrite } from '../../src/pipeline/line-rewrite.js';
 import { RESERVED_ROLES } from '../../src/dump/platform-schemas.js';
 import { resolve } from 'node:path';
 

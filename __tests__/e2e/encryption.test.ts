@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBackupJson } from '../../src/catalog/backup-json.js';
-import { backup } from '../../src/commands/backup.js';
+import { backup } from '../../src/backup/make-sets.js';
 import { parseConfig } from '../../src/config/load.js';
 import { streamLogger } from '../../src/log.js';
 import { backupEnv, cli, writeConfig } from '../support/cli.js';

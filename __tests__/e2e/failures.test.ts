@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backup } from '../../src/commands/backup.js';
+import { backup } from '../../src/backup/make-sets.js';
 import { parseConfig } from '../../src/config/load.js';
 import { secretForms, streamLogger } from '../../src/log.js';
 import { backupEnv, builtCli, cli, tree, writeConfig } from '../support/cli.js';

@@ -12,7 +12,7 @@ import {
   identityToRecipient,
 } from 'age-encryption';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseIdentities, parseRecipients, recipientOf } from '../../src/pipeline/age-keys.js';
+import { parseIdentities, parseRecipients, recipientOf } from '../../src/config/age-keys.js';
 import {
   AgeError,
   createDecryptStage,

@@ -7,7 +7,7 @@ import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { PsqlGuard } from '../../src/pipeline/psql-guard.js';
 import { DataSqlFilter, filterDataFile, type DataFilter } from '../../src/restore/filter-data.js';
-import { parseTableName, tableKey } from '../../src/restore/plan.js';
+import { parseTableName, tableKey } from '../../src/restore/selection.js';
 
 const DATA_SQL = [
   'SET session_replication_role = replica;',

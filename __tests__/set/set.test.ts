@@ -19,7 +19,7 @@ import {
   type PartRecord,
 } from '../../src/catalog/backup-json.js';
 import { writePart } from '../../src/pipeline/part.js';
-import { verifySet, findSetDirs } from '../../src/set/verify.js';
+import { verifySet, findSetDirs } from '../../src/set/verify-set.js';
 import { removeDebris, SetWriter } from '../../src/set/writer.js';
 
 async function makeSet(

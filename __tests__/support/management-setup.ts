@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBackupJson, type BackupManifest } from '../../src/catalog/backup-json.js';
-import { decompressPart } from '../../src/restore/decompress.js';
+import { decompressPart } from '../../src/set/read-part.js';
 
 export const SOURCE_REF = 'sourceprojectrefaaaa';
 export const TARGET_REF = 'targetprojectrefbbbb';

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { PARTS, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import { parseMaxJobs } from '../plan/pack.js';
+import { parseMaxJobs } from '../schedule/pack.js';
 
 export const COMMANDS = ['backup', 'validate', 'verify', 'prune', 'plan', 'restore'] as const;
 export type Command = (typeof COMMANDS)[number];

@@ -1,6 +1,6 @@
 /** What a backup run reports: the `sets` and `manifest-entry` outputs and the job summary rows (pure). */
 import { entryFor, setPath, type ManifestEntry } from '../catalog/manifest.js';
-import type { RunResult } from '../commands/run-backup.js';
+import type { RunResult } from '../backup/run.js';
 import type { SummarySet } from '../report/summary.js';
 
 export function setsOutput(results: RunResult[]): object[] {

@@ -1,10 +1,10 @@
 /** Option declarations the commands share, and the parsers of their values. */
 import { readFile } from 'node:fs/promises';
-import type { GitHubContext } from '../commands/store.js';
+import type { GitHubContext } from '../github/context.js';
 import { PARTS, type Part } from '../config/types.js';
 import { errorMessage, UsageError } from '../errors.js';
 import type { Logger, Redactor } from '../log.js';
-import { parseIdentities } from '../pipeline/age-keys.js';
+import { parseIdentities } from '../config/age-keys.js';
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -2,12 +2,12 @@
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { plan } from '../commands/plan.js';
-import { prune } from '../commands/prune.js';
+import { prune } from '../destinations/prune.js';
 import { review, validate } from '../commands/validate.js';
 import { configJsonSchema } from '../config/json-schema.js';
 import { loadConfigFile, selectProjects } from '../config/load.js';
 import { UsageError } from '../errors.js';
-import { parseMaxJobs } from '../plan/pack.js';
+import { parseMaxJobs } from '../schedule/pack.js';
 import { SUPABASE_BASE_SQL } from '../restore/supabase-base.sql.js';
 import {
   COMMON,

@@ -1,29 +1,24 @@
 /** The CLI commands that make, restore and check sets: backup, restore, verify. */
 import { parseArgs } from 'node:util';
 import { restore } from '../commands/restore.js';
-import { runBackup } from '../commands/run-backup.js';
+import { runBackup } from '../backup/run.js';
 import { verify, verifyDrill } from '../commands/verify.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { openSource } from '../restore/source.js';
-import { s3SourceSpec } from '../stores/s3/source.js';
-import { isS3Url } from '../stores/s3/url.js';
+import { s3SourceSpec } from '../destinations/s3/source.js';
+import { isS3Url } from '../destinations/s3/url.js';
 import {
   restoreStorage,
   storageRestoreFlags,
   STORAGE_RESTORE_CLI_OPTIONS,
-} from '../objects/restore-command.js';
+} from '../commands/restore-storage.js';
 import {
   isManagementPart,
   MANAGEMENT_RESTORE_CLI_OPTIONS,
   restoreManagement,
-} from '../management/restore-command.js';
-import {
-  parsePartsList,
-  RESTORE_CLI_OPTIONS,
-  restoreSource,
-  splitList,
-} from '../restore/cli-args.js';
+} from '../commands/restore-management.js';
+import { parsePartsList, RESTORE_CLI_OPTIONS, restoreSource, splitList } from './restore-args.js';
 import {
   COMMON,
   CONFIG,

@@ -8,8 +8,8 @@ import type { ProjectConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CHART_SETS, type HistoryPoint } from '../report/charts.js';
-import { Destinations, withOutputDirectory } from '../stores/registry.js';
-import type { GitHubContext } from './store.js';
+import { Destinations, withOutputDirectory } from '../destinations/registry.js';
+import type { GitHubContext } from '../github/context.js';
 
 export interface HistoryOptions {
   github?: GitHubContext | undefined;

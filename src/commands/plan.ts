@@ -7,12 +7,12 @@
 import { selectProjects } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { matrixOf, planProjects, type MatrixOutput, type PlanDecision } from '../plan/due.js';
-import { checkFits, JOB_TIME_LIMIT_MS, MAX_MATRIX_JOBS, parseMaxJobs } from '../plan/pack.js';
-import { catalogReader, type ProjectSets } from './plan-catalog.js';
-import type { GitHubContext } from './store.js';
+import { matrixOf, planProjects, type MatrixOutput, type PlanDecision } from '../schedule/due.js';
+import { checkFits, JOB_TIME_LIMIT_MS, MAX_MATRIX_JOBS, parseMaxJobs } from '../schedule/pack.js';
+import { catalogReader, type ProjectSets } from '../destinations/catalog-reader.js';
+import type { GitHubContext } from '../github/context.js';
 
-export { lastGoodSets } from './plan-catalog.js';
+export { lastGoodSets } from '../destinations/catalog-reader.js';
 
 export interface PlanOptions {
   config: Config;

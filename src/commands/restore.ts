@@ -12,10 +12,15 @@ import { RestoreError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { childEnv } from '../proc/run.js';
 import { applySet } from '../restore/apply.js';
-import { describePlan, refuseUnsupported, selectRestore, type Selection } from '../restore/plan.js';
+import {
+  describePlan,
+  refuseUnsupported,
+  selectRestore,
+  type Selection,
+} from '../restore/selection.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
-import { isS3Url } from '../stores/s3/url.js';
-import { describeProblem, verifySet } from '../set/verify.js';
+import { isS3Url } from '../destinations/s3/url.js';
+import { describeProblem, verifySet } from '../set/verify-set.js';
 
 export { findLoginRoles } from '../restore/apply.js';
 

@@ -3,16 +3,16 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { diffConfigs } from '../plan/diff.js';
-import { renderConfigPlan } from '../plan/diff-render.js';
-import { checkWiring, type WiringReport, type WorkflowFile } from '../plan/wiring.js';
+import { diffConfigs } from '../review/diff.js';
+import { renderConfigPlan } from '../review/diff-render.js';
+import { checkWiring, type WiringReport, type WorkflowFile } from '../review/wiring.js';
 import { errorMessage } from '../errors.js';
 import {
   readBaseConfig,
   type BaseConfig,
   type BaseOptions,
   type BaseSource,
-} from './base-config.js';
+} from '../review/base-config.js';
 
 export async function validate(file: string): Promise<{ config: Config; summary: string[] }> {
   const config = await loadConfigFile(file);

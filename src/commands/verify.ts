@@ -16,8 +16,8 @@ import {
   verifySet,
   type SetCheck,
   type SetProblem,
-} from '../set/verify.js';
-import { verifyObjects, type ObjectCache } from '../objects/verify.js';
+} from '../set/verify-set.js';
+import { verifyObjects, type ObjectCache } from '../storage/verify-objects.js';
 import { verifiedManifest } from './restore.js';
 
 export interface VerifyOutcome {

@@ -4,7 +4,7 @@
  * public repository never stores plain dumps. Identities never appear in the config.
  */
 import { z } from 'zod';
-import { parseRecipients } from '../pipeline/age-keys.js';
+import { parseRecipients } from './age-keys.js';
 import { ENV_NAME_RE, describeValue, matching } from './schema-helpers.js';
 
 const recipientList = z

@@ -4,7 +4,7 @@
  * schedule decides which runs back it up (see docs/config.md, Schedules).
  */
 import { z } from 'zod';
-import { CRON_RULE, cronProblem } from '../plan/cron.js';
+import { CRON_RULE, cronProblem } from './cron.js';
 import { describeValue } from './schema-helpers.js';
 
 export const scheduleSchema = z

@@ -21,7 +21,7 @@ import {
   dataHeaderRewrite,
   rolesRewrite,
   schemaRewrite,
-} from './line-rewrite.js';
+} from '../pipeline/line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
 import {
   PLATFORM_SCHEMAS_DATA_DUMP,

@@ -12,7 +12,7 @@ import type { BackupManifest } from '../catalog/backup-json.js';
 /** What of backup.json reading a part back needs (a staged set has no backup.json yet). */
 export type StagedSet = Pick<BackupManifest, 'project' | 'set_id' | 'parts'>;
 import { RestoreError } from '../errors.js';
-import { decompressPart } from '../restore/decompress.js';
+import { decompressPart } from '../set/read-part.js';
 import { FUNCTIONS_FORMAT, sourceDigest, type FunctionsDocument } from './functions.js';
 import { SETTINGS_FORMAT, sectionDigest, type SettingsDocument } from './settings.js';
 

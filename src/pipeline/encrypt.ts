@@ -11,7 +11,7 @@ import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Decrypter, Encrypter } from 'age-encryption';
-import { parseIdentities, parseRecipients } from './age-keys.js';
+import { parseIdentities, parseRecipients } from '../config/age-keys.js';
 
 const MAGIC = Buffer.from('age-encryption.org/v1\n');
 const CHUNK = 64 * 1024;

@@ -1,7 +1,7 @@
 /** The run's job summary as markdown (pure): what was backed up, how big, where it went. */
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { formatBytes, formatDuration } from '../format.js';
-import { renderStorageSummary } from '../objects/summary.js';
+import { renderStorageSummary } from '../storage/summary.js';
 import { renderCoverageSummary } from '../management/summary.js';
 
 export interface SummarySet {

@@ -15,10 +15,10 @@ import type { Logger } from '../log.js';
 import { CopyRowCounter, type TableRows } from '../pipeline/copy-rows.js';
 import { PsqlGuard } from '../pipeline/psql-guard.js';
 import { ProcessFailure, run } from '../proc/run.js';
-import { decompressPart } from './decompress.js';
+import { decompressPart } from '../set/read-part.js';
 import { filterDataFile } from './filter-data.js';
 import { psqlHasRestrict, restrictArgs } from './psql-restrict.js';
-import { tableKey, type Selection } from './plan.js';
+import { tableKey, type Selection } from './selection.js';
 import { describePsqlFailure } from './psql-error.js';
 import { streamApply } from './stream-apply.js';
 import {

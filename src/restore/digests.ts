@@ -12,7 +12,7 @@ import type { PsqlTarget } from '../dump/query.js';
 import { RestoreError } from '../errors.js';
 import { CopyRowCounter } from '../pipeline/copy-rows.js';
 import { runStreaming } from '../proc/run.js';
-import { tableName } from './plan.js';
+import { tableName } from './selection.js';
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 

@@ -12,7 +12,7 @@ import { applySet } from './apply.js';
 import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
 import type { TableRows } from '../pipeline/copy-rows.js';
-import { selectRestore, tableKey } from './plan.js';
+import { selectRestore, tableKey } from './selection.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
 
 /** What a drill reports: the record a set keeps, plus which set and the warnings. */

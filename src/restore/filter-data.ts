@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PsqlGuard } from '../pipeline/psql-guard.js';
-import { tableKey } from './plan.js';
+import { tableKey } from './selection.js';
 
 export interface DataFilter {
   /** tableKey()s of the tables whose COPY blocks are kept. */

@@ -16,10 +16,10 @@ import {
 import { SET_MARKER } from '../catalog/naming.js';
 import { RestoreError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { findSetDirs } from '../set/verify.js';
-import { DEFAULT_BRANCH_AUTHOR } from '../stores/branch.js';
-import { describeRemote, GitRepo } from '../stores/git.js';
-import { openS3Source, type S3SourceSpec } from '../stores/s3/source.js';
+import { findSetDirs } from '../set/verify-set.js';
+import { DEFAULT_BRANCH_AUTHOR } from '../destinations/branch/commit.js';
+import { describeRemote, GitRepo } from '../git/repo.js';
+import { openS3Source, type S3SourceSpec } from '../destinations/s3/source.js';
 import { extractZip, looksLikeZip } from './unzip.js';
 
 export const DEFAULT_BACKUP_BRANCH = 'supabase-backups';

@@ -20,7 +20,7 @@ import type { PartRecord } from '../catalog/backup-json.js';
 import type { PsqlTarget } from '../dump/query.js';
 import { RestoreError } from '../errors.js';
 import { HoldTail } from '../pipeline/hold-tail.js';
-import { decompressPart, openPart, readFailure } from './decompress.js';
+import { decompressPart, openPart, readFailure } from '../set/read-part.js';
 import { describePsqlFailure } from './psql-error.js';
 import { restrictArgs } from './psql-restrict.js';
 import { run } from '../proc/run.js';

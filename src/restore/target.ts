@@ -7,7 +7,7 @@ import type { Part } from '../config/types.js';
 import { PLATFORM_SCHEMAS_SCHEMA_DUMP } from '../dump/platform-schemas.js';
 import { queryJson, type PsqlTarget } from '../dump/query.js';
 import { RestoreError } from '../errors.js';
-import { tableKey, tableName } from './plan.js';
+import { tableKey, tableName } from './selection.js';
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -1,0 +1,269 @@
+/**
+ * The `s3` destination: sets at `<prefix>/<project>/<set-id>/<file>` in a bucket, backup.json
+ * uploaded last (a set without it does not exist for any reader), storage objects in
+ * `<prefix>/<project>/objects/`, the catalog at `<prefix>/manifest.json` (catalog.ts).
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SET_MARKER } from '../../catalog/naming.js';
+import { setPath } from '../../catalog/manifest.js';
+import type { S3Config } from '../../config/types.js';
+import { UsageError } from '../../errors.js';
+import { ObjectArea } from '../../storage/area.js';
+import { OBJECTS_DIR } from '../../storage/incremental.js';
+import { s3Sdk } from '../../storage/s3-endpoint.js';
+import type {
+  Destination,
+  DestinationContext,
+  ListedSet,
+  OpenedSet,
+  RemoveReport,
+  StoreResult,
+} from '../destination.js';
+import type { FinishedSet } from '../types.js';
+import { listKeys, updateCatalog, type CatalogPlace } from './catalog.js';
+import { createDestinationClient, s3Error, type S3Settings } from './client.js';
+import { downloadSet } from './download.js';
+import { collectS3Objects } from './gc.js';
+import { listProjectSets } from './listing.js';
+import { removeSetObjects } from './remove.js';
+import {
+  abortUpload,
+  PART_BYTES,
+  Slots,
+  UPLOAD_SLOTS,
+  uploadFile,
+  type ObjectHeaders,
+} from './upload.js';
+import { keyOf, setUrl } from './url.js';
+
+export interface S3DestinationOptions {
+  /** Smaller parts for tests (S3's minimum is 5 MiB except the last). */
+  partBytes?: number;
+  slots?: number;
+}
+
+export class S3Destination implements Destination<'s3'> {
+  readonly name = 's3' as const;
+  readonly catalogued = true;
+  readonly where: string;
+  private client: Promise<S3Client> | undefined;
+
+  constructor(
+    readonly config: S3Settings & Partial<S3Config> & { prefix: string },
+    private readonly ctx: DestinationContext,
+    private readonly options: S3DestinationOptions = {},
+  ) {
+    this.where = `s3://${keyOf(config.bucket, config.prefix)}`;
+  }
+
+  private async place(): Promise<CatalogPlace> {
+    this.client ??= createDestinationClient(this.config, this.ctx.env, this.ctx.logger, this.where);
+    return {
+      client: await this.client,
+      bucket: this.config.bucket,
+      prefix: this.config.prefix,
+      logger: this.ctx.logger,
+      signal: this.ctx.signal,
+    };
+  }
+
+  private now(): Date {
+    return this.ctx.now?.() ?? new Date();
+  }
+
+  /** Storage class, encryption and lock of every stored object of a set. */
+  private headers(): ObjectHeaders {
+    const c = this.config;
+    const lock = c.object_lock;
+    return {
+      ...(c.storage_class && { StorageClass: c.storage_class as ObjectHeaders['StorageClass'] }),
+      ...(c.sse && { ServerSideEncryption: c.sse }),
+      ...(c.kms_key_id && { SSEKMSKeyId: c.kms_key_id }),
+      ...(lock && {
+        ObjectLockMode: lock.mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE',
+        ObjectLockRetainUntilDate: new Date(this.now().getTime() + lock.retain_days * 86_400_000),
+      }),
+    };
+  }
+
+  private key(...path: string[]): string {
+    return keyOf(this.config.prefix, ...path);
+  }
+
+  async store(sets: FinishedSet[]): Promise<StoreResult<'s3'>[]> {
+    const results: StoreResult<'s3'>[] = [];
+    const added = new Map<string, { reason: string | null }>();
+    let place: CatalogPlace;
+    try {
+      place = await this.place();
+    } catch (err) {
+      const error = s3Error('connecting', err, this.config);
+      return sets.map((s) => ({ project: s.project, ok: false, error }));
+    }
+    for (const set of sets) {
+      try {
+        await this.abortStale(place, set.project);
+        const record = await this.storeOne(place, set);
+        added.set(setPath(set.project, set.setId), { reason: this.ctx.reason ?? null });
+        results.push({ project: set.project, ok: true, record });
+      } catch (err) {
+        this.ctx.signal?.throwIfAborted();
+        results.push({
+          project: set.project,
+          ok: false,
+          error: s3Error(`storing ${set.project}/${set.setId}`, err, this.config),
+        });
+      }
+    }
+    if (added.size > 0) {
+      try {
+        await updateCatalog(place, { added, now: () => this.now() });
+      } catch (err) {
+        this.ctx.signal?.throwIfAborted();
+        // The sets are stored (their backup.json is there); the next run's rebuild lists them.
+        this.ctx.logger.warning(
+          `${s3Error('updating manifest.json', err, this.config).message}; the stored sets are complete and the next run adds them to the catalog`,
+        );
+      }
+    }
+    return results;
+  }
+
+  private async storeOne(place: CatalogPlace, set: FinishedSet) {
+    const slots = new Slots(
+      this.options.slots ?? UPLOAD_SLOTS,
+      this.options.partBytes ?? PART_BYTES,
+    );
+    const open = new Set<string>();
+    const headers = this.headers();
+    const base = {
+      client: place.client,
+      bucket: place.bucket,
+      slots,
+      headers,
+      signal: this.ctx.signal,
+      open,
+    };
+    const files = (await readdir(set.dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => relative(set.dir, join(e.parentPath, e.name)).split('\\').join('/'))
+      .sort();
+    if (!files.includes(SET_MARKER))
+      throw new UsageError(`${set.dir} has no ${SET_MARKER}: only complete sets are stored`);
+    if (set.manifest.project !== set.project || set.manifest.set_id !== set.setId)
+      throw new UsageError(
+        `${set.dir}: its ${SET_MARKER} describes ${set.manifest.project}/${set.manifest.set_id}, not ${set.project}/${set.setId}`,
+      );
+
+    let bytes = 0;
+    // Storage objects first (content-addressed: a key already there holds the same bytes).
+    if (set.objects) {
+      const present = new Set(await listKeys(place, this.key(set.project, OBJECTS_DIR) + '/'));
+      const area = new ObjectArea(set.objects.area);
+      const todo: { local: string; key: string }[] = [];
+      for (const name of set.objects.names)
+        for (const local of await area.files(name)) {
+          const key = this.key(
+            set.project,
+            OBJECTS_DIR,
+            relative(set.objects.area, local).split('\\').join('/'),
+          );
+          if (!present.has(key)) todo.push({ local, key });
+        }
+      await Promise.all(
+        todo.map((t) => uploadFile(t.local, t.key, base).then((n) => (bytes += n))),
+      );
+    }
+    const sets = this.key(set.project, set.setId);
+    await Promise.all(
+      files
+        .filter((f) => f !== SET_MARKER)
+        .map((f) => uploadFile(join(set.dir, f), `${sets}/${f}`, base).then((n) => (bytes += n))),
+    );
+    // Last: from now on the set exists.
+    bytes += await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);
+    this.ctx.logger.info(
+      `${set.project}/${set.setId}: stored ${files.length} file(s) in ${setUrl(place.bucket, this.config.prefix, set.project, set.setId)}`,
+    );
+    return {
+      bucket: place.bucket,
+      key: sets,
+      url: setUrl(place.bucket, this.config.prefix, set.project, set.setId),
+      objects: files.length,
+      bytes,
+    };
+  }
+
+  /**
+   * Unfinished multipart uploads under the project older than a day (a killed run's: a cancel
+   * aborts its own) are aborted before storing; younger ones may be another run's, still going.
+   */
+  async abortStale(place: CatalogPlace, project: string): Promise<number> {
+    const { ListMultipartUploadsCommand } = await s3Sdk();
+    const out = await place.client
+      .send(
+        new ListMultipartUploadsCommand({ Bucket: place.bucket, Prefix: this.key(project) + '/' }),
+        { abortSignal: this.ctx.signal },
+      )
+      .catch(() => null); // not every server lists uploads; a lifecycle rule is the backstop
+    const dayAgo = this.now().getTime() - 86_400_000;
+    const stale = (out?.Uploads ?? []).filter((u) => (u.Initiated?.getTime() ?? 0) < dayAgo);
+    for (const u of stale) await abortUpload(place.client, place.bucket, u.Key!, u.UploadId!);
+    if (stale.length > 0)
+      this.ctx.logger.info(
+        `${project}: aborted ${stale.length} unfinished upload(s) of an earlier run`,
+      );
+    return stale.length;
+  }
+
+  async list(project: string): Promise<ListedSet[]> {
+    try {
+      return await listProjectSets(await this.place(), project);
+    } catch (err) {
+      throw s3Error(`listing the sets of ${project}`, err, this.config);
+    }
+  }
+
+  async open(project: string, setId?: string): Promise<OpenedSet> {
+    const place = await this.place();
+    return downloadSet(place, this, project, setId, this.ctx).catch((err: unknown) => {
+      throw s3Error(`reading ${project}/${setId ?? '(newest)'}`, err, this.config);
+    });
+  }
+
+  async remove(project: string, setIds: string[]): Promise<RemoveReport> {
+    const report: RemoveReport = { removed: [], retained: [] };
+    if (this.config.write_only) {
+      for (const setId of setIds)
+        report.retained.push({
+          setId,
+          reason:
+            'write_only: not deleted (a lifecycle rule on the bucket removes old sets; docs/s3.md)',
+        });
+      return report;
+    }
+    const place = await this.place();
+    try {
+      for (const setId of setIds) {
+        const kept = await removeSetObjects(place, this.key(project, setId), {
+          checkLock: this.config.object_lock !== undefined,
+          now: this.now(),
+        });
+        if (kept) report.retained.push({ setId, reason: kept });
+        else report.removed.push(setId);
+      }
+      if (report.removed.length > 0) {
+        const removed = new Set(report.removed.map((id) => setPath(project, id)));
+        await collectS3Objects(place, project, removed, this.ctx.logger);
+      }
+    } finally {
+      if (report.removed.length > 0)
+        await updateCatalog(place, { now: () => this.now() }).catch((err: unknown) => {
+          throw s3Error('updating manifest.json', err, this.config);
+        });
+    }
+    return report;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Opening a set in a bucket: its keys are downloaded (streamed to disk) into a private directory
+ * laid out as on the branch, `<tmp>/<project>/<set-id>/` and, for a storage part, the project's
+ * object area beside it. Only a set with backup.json exists; every key must stay inside the set.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parseBackupJson } from '../../catalog/backup-json.js';
+import { SET_MARKER } from '../../catalog/naming.js';
+import { RestoreError } from '../../errors.js';
+import { OBJECTS_DIR } from '../../storage/incremental.js';
+import { s3Sdk } from '../../storage/s3-endpoint.js';
+import type { Destination, DestinationContext, OpenedSet } from '../destination.js';
+import { getText, listKeys, type CatalogPlace } from './catalog.js';
+import { keyOf, setUrl } from './url.js';
+
+const SAFE_SEGMENT = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
+
+/** The key's path below `base`, or null when it would leave it. */
+function inside(base: string, key: string): string | null {
+  const rest = key.slice(base.length + 1);
+  return key.startsWith(`${base}/`) && rest.split('/').every((s) => SAFE_SEGMENT.test(s))
+    ? rest
+    : null;
+}
+
+async function download(place: CatalogPlace, key: string, file: string): Promise<void> {
+  const { GetObjectCommand } = await s3Sdk();
+  const out = await place.client.send(new GetObjectCommand({ Bucket: place.bucket, Key: key }), {
+    abortSignal: place.signal,
+  });
+  await mkdir(dirname(file), { recursive: true });
+  await pipeline(out.Body as Readable, createWriteStream(file), { signal: place.signal });
+}
+
+async function downloadAll(place: CatalogPlace, base: string, into: string): Promise<number> {
+  const keys = await listKeys(place, `${base}/`);
+  let n = 0;
+  for (const key of keys) {
+    const rel = inside(base, key);
+    if (rel === null) {
+      place.logger.warning(`s3://${place.bucket}/${key}: not a set file name; skipped`);
+      continue;
+    }
+    await download(place, key, join(into, rel));
+    n++;
+  }
+  return n;
+}
+
+export async function downloadSet(
+  place: CatalogPlace,
+  destination: Pick<Destination, 'list'>,
+  project: string,
+  setId: string | undefined,
+  ctx: Pick<DestinationContext, 'workDir' | 'logger'>,
+): Promise<OpenedSet> {
+  const where = `s3://${keyOf(place.bucket, place.prefix, project)}`;
+  const id =
+    setId ?? (await destination.list(project)).filter((s) => s.status === 'ok').pop()?.setId;
+  if (id === undefined)
+    throw new RestoreError(
+      `${where}: no complete set (none with ${SET_MARKER}); nothing was changed`,
+    );
+  const base = keyOf(place.prefix, project, id);
+  const marker = await getText(place, `${base}/${SET_MARKER}`);
+  if (!marker)
+    throw new RestoreError(
+      `${setUrl(place.bucket, place.prefix, project, id)}: no such set (no ${SET_MARKER}: never stored, removed, or cut off mid-upload); refusing to restore, nothing was changed`,
+    );
+  const temp = await mkdtemp(join(ctx.workDir, 'supabase-s3-set-'));
+  const cleanup = () => rm(temp, { recursive: true, force: true });
+  try {
+    const dir = join(temp, project, id);
+    const files = await downloadAll(place, base, dir);
+    let storage = false;
+    try {
+      storage = parseBackupJson(marker.text).parts.some((p) => p.part === 'storage');
+    } catch {
+      storage = false; // verification says what is wrong with it
+    }
+    if (storage)
+      await downloadAll(
+        place,
+        keyOf(place.prefix, project, OBJECTS_DIR),
+        join(temp, project, OBJECTS_DIR),
+      );
+    const label = setUrl(place.bucket, place.prefix, project, id);
+    ctx.logger.info(`downloaded ${files} file(s) of ${label}`);
+    return { dir, label, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
