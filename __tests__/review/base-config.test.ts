@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBaseConfig } from '../../src/review/base-config.js';
-import { review, validate } from '../../src/commands/validate.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { review } from '../../src/review/review.js';
 import { cli } from '../support/cli.js';
 import { git } from '../support/git.js';
 
@@ -114,7 +115,7 @@ it('CLI: validate --base-ref prints the plan as markdown', async () => {
 
 it('review with baseOptional: an unreadable base is noted, not thrown', async () => {
   const file = join(origin, 'config/backups.config.yaml');
-  const { config } = await validate(file);
+  const config = await loadConfigFile(file);
   const r = await review(config, {
     base: { kind: 'ref', ref: 'f'.repeat(40) },
     workflowsDir: join(root, 'none'),

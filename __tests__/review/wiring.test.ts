@@ -3,7 +3,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readWorkflows } from '../../src/commands/validate.js';
+import { readWorkflows } from '../../src/review/review.js';
 import { checkWiring, usesThisAction } from '../../src/review/wiring.js';
 
 const CONFIG = `version: 1

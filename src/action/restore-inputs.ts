@@ -32,7 +32,7 @@ export async function restoreFromAction(
   inputs: RestoreInputs & { dryRun: boolean; pgBinDir?: string },
   github: GitHubContext,
   logger: Logger,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<RestoreOutcome> {
   const selected = selectProjects(config, names);
   if (names.length !== 1 || selected.length !== 1) {

@@ -27,7 +27,12 @@ export interface AlertOptions {
   workDir: string;
   retry?: RetryOptions;
   signal?: AbortSignal | undefined;
+  /** What alerts.issues lacks when the repository or token is missing (the entries differ). */
+  issueAlertsNeed?: string;
 }
+
+/** The action's wording; the CLI names its environment variables instead. */
+export const ACTION_ISSUE_ALERTS_NEED = 'the workflow repository and github-token (issues: write)';
 
 function runUrl(github: GitHubContext): string | null {
   if (!github.repository || !github.runId) return null;
@@ -104,9 +109,8 @@ async function send(options: AlertOptions): Promise<void> {
       const retry = { ...options.retry, signal: options.signal };
       octokit = await alertOctokit(github.token, github.apiUrl, retry);
     } else {
-      logger.warning(
-        'alerts.issues needs the workflow repository and github-token (issues: write); no issues are opened or closed',
-      );
+      const need = options.issueAlertsNeed ?? ACTION_ISSUE_ALERTS_NEED;
+      logger.warning(`alerts.issues needs ${need}; no issues are opened or closed`);
     }
   }
   const failing = withAlerts.filter((p) => failed.has(p.name));

@@ -1,5 +1,7 @@
 /** Option declarations the commands share, and the parsers of their values. */
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { Ports } from '../commands/ports.js';
 import type { GitHubContext } from '../github/context.js';
 import { PARTS, type Part } from '../config/types.js';
 import { errorMessage, UsageError } from '../errors.js';
@@ -99,6 +101,21 @@ export function githubFromEnv({ io, logger }: CommandContext): GitHubContext {
     repository: env.GITHUB_REPOSITORY || undefined,
     runId: env.GITHUB_RUN_ID || undefined,
     token,
+  };
+}
+
+/** The handlers' ports from the process: its environment, GITHUB_* variables and temp dir. */
+export function cliPorts(ctx: CommandContext): Ports {
+  const { io, logger } = ctx;
+  return {
+    logger,
+    env: io.env,
+    github: githubFromEnv(ctx),
+    eventName: io.env.GITHUB_EVENT_NAME || undefined,
+    workDir: tmpdir(),
+    signal: io.signal,
+    redact: (t) => logger.redactor.redact(t),
+    now: () => new Date(),
   };
 }
 

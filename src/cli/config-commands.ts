@@ -1,18 +1,16 @@
 /** The CLI commands that read the config and the catalog: validate, prune, plan, and the printers. */
-import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { plan } from '../commands/plan.js';
-import { prune } from '../destinations/prune.js';
-import { review, validate } from '../commands/validate.js';
+import { planCommand as plan } from '../commands/plan.js';
+import { prune } from '../commands/prune.js';
+import { validate } from '../commands/validate.js';
 import { configJsonSchema } from '../config/json-schema.js';
-import { loadConfigFile, selectProjects } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { parseMaxJobs } from '../schedule/pack.js';
 import { SUPABASE_BASE_SQL } from '../restore/supabase-base.sql.js';
 import {
+  cliPorts,
   COMMON,
   CONFIG,
-  githubFromEnv,
   JSON_OUT,
   OUT,
   printHelp,
@@ -35,13 +33,16 @@ export async function validateCommand(args: string[], ctx: CommandContext): Prom
   if (values.help) return printHelp(io, ctx.help);
   if (values.base && values['base-ref'])
     throw new UsageError('give --base FILE or --base-ref REF, not both');
-  const { config, summary } = await validate(values.config);
   const base = values.base
     ? ({ kind: 'file', path: values.base } as const)
     : values['base-ref']
       ? ({ kind: 'ref', ref: values['base-ref'] } as const)
       : undefined;
-  const { markdown, wiring } = await review(config, { base, workflowsDir: values.workflows });
+  const { config, summary, review } = await validate(
+    { configPath: values.config, base, workflowsDir: values.workflows },
+    {},
+  );
+  const { markdown, wiring } = review;
   for (const i of wiring.issues)
     logger.warning(`${config.file}:${i.line}:${i.column}: ${i.message}`);
   io.stdout(
@@ -53,7 +54,7 @@ export async function validateCommand(args: string[], ctx: CommandContext): Prom
 }
 
 export async function pruneCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { io, logger } = ctx;
+  const { io } = ctx;
   const { values } = parseArgs({
     args,
     options: {
@@ -66,23 +67,21 @@ export async function pruneCommand(args: string[], ctx: CommandContext): Promise
     },
   });
   if (values.help) return printHelp(io, ctx.help);
-  const config = await loadConfigFile(values.config);
-  const outcome = await prune(selectProjects(config, values.project), {
-    github: githubFromEnv(ctx),
-    logger,
-    workDir: tmpdir(),
-    outDir: values.out,
-    dryRun: values['dry-run'],
-    now: new Date(),
-    env: io.env,
-    signal: io.signal,
-  });
+  const outcome = await prune(
+    {
+      configPath: values.config,
+      projects: values.project ?? [],
+      outDir: values.out,
+      dryRun: values['dry-run'],
+    },
+    cliPorts(ctx),
+  );
   if (values.json) io.stdout(JSON.stringify({ results: outcome.results }, null, 2) + '\n');
   return outcome.failures.length > 0 ? 1 : 0;
 }
 
 export async function planCommand(args: string[], ctx: CommandContext): Promise<number> {
-  const { io, logger } = ctx;
+  const { io } = ctx;
   const { values } = parseArgs({
     args,
     options: {
@@ -100,19 +99,10 @@ export async function planCommand(args: string[], ctx: CommandContext): Promise<
   const at = values.at === undefined ? new Date() : new Date(values.at);
   if (Number.isNaN(at.getTime()))
     throw new UsageError(`--at: "${values.at}" is not a time such as 2026-11-22T03:15:00Z`);
-  const outcome = await plan({
-    config: await loadConfigFile(values.config),
-    projects: values.project ?? [],
-    at,
-    eventName: io.env.GITHUB_EVENT_NAME || undefined,
-    github: githubFromEnv(ctx),
-    outDir: values.out,
-    maxJobs,
-    env: io.env,
-    logger,
-    workDir: tmpdir(),
-    signal: io.signal,
-  });
+  const outcome = await plan(
+    { configPath: values.config, projects: values.project ?? [], at, maxJobs, outDir: values.out },
+    cliPorts(ctx),
+  );
   const { decisions, projects, matrix, jobs } = outcome;
   io.stdout(
     values.json

@@ -1,7 +1,7 @@
 /** The CLI commands that make, restore and check sets: backup, restore, verify. */
 import { parseArgs } from 'node:util';
 import { restore } from '../commands/restore.js';
-import { runBackup } from '../backup/run.js';
+import { backupCommand as backup } from '../commands/backup.js';
 import { verify, verifyDrill } from '../commands/verify.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
@@ -20,9 +20,9 @@ import {
 } from '../commands/restore-management.js';
 import { parsePartsList, RESTORE_CLI_OPTIONS, restoreSource, splitList } from './restore-args.js';
 import {
+  cliPorts,
   COMMON,
   CONFIG,
-  githubFromEnv,
   IDENTITY,
   JSON_OUT,
   OUT,
@@ -60,24 +60,24 @@ export async function backupCommand(args: string[], ctx: CommandContext): Promis
   if (values.help) return printHelp(io, ctx.help);
   const only = parseParts(values.only);
   const identities = await readIdentities(values, ctx);
-  const outcome = await runBackup({
-    config: await loadConfigFile(values.config),
-    projects: values.project ?? [],
-    only,
-    outDir: values.out,
-    env: io.env,
-    logger,
-    signal: io.signal,
-    pgBinDir: values['pg-bin-dir'],
-    cliDownloadBase: values['cli-download-base'],
-    maxFileBytes: parseSize(values['max-file-size']),
-    concurrency: parseCount('--concurrency', values.concurrency),
-    github: githubFromEnv(ctx),
-    reason: values.reason ?? null,
-    noPrune: values['no-prune'],
-    drill: values.drill,
-    identities,
-  });
+  const { outcome } = await backup(
+    {
+      configPath: values.config,
+      projects: values.project ?? [],
+      only,
+      outDir: values.out,
+      pgBinDir: values['pg-bin-dir'],
+      cliDownloadBase: values['cli-download-base'],
+      maxFileBytes: parseSize(values['max-file-size']),
+      concurrency: parseCount('--concurrency', values.concurrency),
+      reason: values.reason ?? null,
+      noPrune: values['no-prune'],
+      drill: values.drill,
+      identities,
+      issueAlertsNeed: 'GITHUB_TOKEN (issues: write) and GITHUB_REPOSITORY in the environment',
+    },
+    cliPorts(ctx),
+  );
   if (values.json) {
     const sets = outcome.results.map((s) => ({
       project: s.project,
@@ -228,7 +228,7 @@ async function verifyDir(
     if (values.json) io.stdout(JSON.stringify({ drill: result }, null, 2) + '\n');
     return result.ok ? 0 : 1;
   }
-  const outcome = await verify(from, logger);
+  const outcome = await verify({ from }, ctx);
   if (values.json) {
     const sets = outcome.checks.map((c) => ({
       dir: c.dir,

@@ -4,13 +4,14 @@
  * plan-catalog.ts), and the job matrix that backs them up: at most
  * max-jobs entries, balanced by the last duration and size of each project's sets.
  */
-import { selectProjects } from '../config/load.js';
+import { loadConfigFile, selectProjects } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { matrixOf, planProjects, type MatrixOutput, type PlanDecision } from '../schedule/due.js';
 import { checkFits, JOB_TIME_LIMIT_MS, MAX_MATRIX_JOBS, parseMaxJobs } from '../schedule/pack.js';
 import { catalogReader, type ProjectSets } from '../destinations/catalog-reader.js';
 import type { GitHubContext } from '../github/context.js';
+import { catalogAccess, type Ports } from './ports.js';
 
 export { lastGoodSets } from '../destinations/catalog-reader.js';
 
@@ -36,6 +37,33 @@ export interface PlanOptions {
 
 export interface PlanOutcome extends MatrixOutput {
   decisions: PlanDecision[];
+}
+
+export interface PlanCommandOptions {
+  configPath: string;
+  /** Project names (or comma lists); empty = all. */
+  projects: string[];
+  at: Date;
+  maxJobs?: number | undefined;
+  /** The local output directory whose sets count too; undefined = not looked at. */
+  outDir?: string | undefined;
+}
+
+/** The plan command: the due projects at `at` and the job matrix that backs them up. */
+export async function planCommand(
+  options: PlanCommandOptions,
+  ports: Ports,
+): Promise<PlanOutcome & { config: Config }> {
+  const config = await loadConfigFile(options.configPath);
+  const outcome = await plan({
+    ...catalogAccess(ports, options.outDir),
+    config,
+    projects: options.projects,
+    at: options.at,
+    eventName: ports.eventName,
+    maxJobs: options.maxJobs,
+  });
+  return { ...outcome, config };
 }
 
 export async function plan(options: PlanOptions): Promise<PlanOutcome> {

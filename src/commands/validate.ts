@@ -1,92 +1,54 @@
-/** validate: load and check the config, and describe what it will back up. Needs no secrets. */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * validate: load and check the config, describe what it will back up, and review it as a pull
+ * request would (what changes against a base, which secrets the workflows do not pass). Needs
+ * no secrets.
+ */
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { diffConfigs } from '../review/diff.js';
-import { renderConfigPlan } from '../review/diff-render.js';
-import { checkWiring, type WiringReport, type WorkflowFile } from '../review/wiring.js';
-import { errorMessage } from '../errors.js';
-import {
-  readBaseConfig,
-  type BaseConfig,
-  type BaseOptions,
-  type BaseSource,
-} from '../review/base-config.js';
+import type { BaseSource } from '../review/base-config.js';
+import { review, type Review } from '../review/review.js';
+import type { Ports } from './ports.js';
 
-export async function validate(file: string): Promise<{ config: Config; summary: string[] }> {
-  const config = await loadConfigFile(file);
-  const summary = config.projects.map(
+export interface ValidateOptions {
+  configPath: string;
+  /** What to compare with; undefined = nothing (every project is shown as it is). */
+  base?: BaseSource | undefined;
+  /** Directory of the workflows whose wiring of secrets is checked. */
+  workflowsDir: string;
+  /** Fetches the base revision when a shallow clone lacks it. */
+  token?: string | undefined;
+  /** A base that cannot be read is a note in the plan instead of an error (the action). */
+  baseOptional?: boolean;
+}
+
+export interface ValidateResult {
+  config: Config;
+  /** One line per project: its parts, engine, compression and secrets' names. */
+  summary: string[];
+  review: Review;
+}
+
+export async function validate(
+  options: ValidateOptions,
+  ports: Pick<Ports, 'signal'>,
+): Promise<ValidateResult> {
+  const config = await loadConfigFile(options.configPath);
+  const outcome = await review(config, {
+    base: options.base,
+    workflowsDir: options.workflowsDir,
+    token: options.token,
+    signal: ports.signal,
+    baseOptional: options.baseOptional,
+  });
+  return { config, summary: describeProjects(config), review: outcome };
+}
+
+export function describeProjects(config: Config): string[] {
+  return config.projects.map(
     (p) =>
       `${p.name}: ${p.parts.join(', ')} via ${p.engine}, ${p.compression ?? 'zstd (default)'}, connection from $${p.db_url_secret}` +
       (p.schemas ? `, schemas ${p.schemas.join(', ')}` : '') +
       (p.exclude_tables.length ? `, without data of ${p.exclude_tables.join(', ')}` : '') +
       (p.access_token_secret ? `, Management API token from $${p.access_token_secret}` : ''),
   );
-  return { config, summary };
-}
-
-export interface ReviewOptions extends BaseOptions {
-  /** What to compare with; undefined = nothing (every project is shown as it is). */
-  base?: BaseSource | undefined;
-  /** Directory of the workflows to check the wiring of secrets in (.github/workflows). */
-  workflowsDir: string;
-  /** A base that cannot be read is noted in the plan (and returned) instead of thrown. */
-  baseOptional?: boolean;
-}
-
-export interface Review {
-  /** The plan as markdown, for the job summary. */
-  markdown: string;
-  wiring: WiringReport;
-  /** Why the base could not be read (with baseOptional); undefined when it was, or not asked. */
-  baseProblem?: string;
-}
-
-/** The workflow files in `dir`; a missing directory has none. */
-export async function readWorkflows(dir: string): Promise<WorkflowFile[]> {
-  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [] as string[];
-    throw err;
-  });
-  const files = names.filter((n) => /\.ya?ml$/.test(n)).sort();
-  return Promise.all(
-    files.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })),
-  );
-}
-
-/**
- * The pull-request view of a valid config: what changes against the base, and which secrets
- * the workflows do not pass. Reads files and git objects only.
- */
-export async function review(config: Config, options: ReviewOptions): Promise<Review> {
-  let base: BaseConfig | null = null;
-  let baseProblem: string | undefined;
-  if (options.base) {
-    try {
-      base = await readBaseConfig(options.base, config.file, options);
-    } catch (err) {
-      if (!options.baseOptional) throw err;
-      baseProblem = errorMessage(err);
-    }
-  }
-  const wiring = checkWiring(
-    await readFile(config.file, 'utf8'),
-    await readWorkflows(options.workflowsDir),
-  );
-  const markdown = renderConfigPlan({
-    // Without a base (not a pull request) nothing is compared: every project is as it is.
-    diffs: diffConfigs(base ? base.config : config, config),
-    base: base?.label ?? null,
-    baseNote: base?.note ?? baseProblem,
-    wiring:
-      wiring.checked.length === 0
-        ? [`No workflow in \`${options.workflowsDir}\` runs this action's backup: not checked.`]
-        : wiring.issues.length === 0
-          ? [
-              `Every variable the config names is passed by ${wiring.checked.map((f) => `\`${f}\``).join(', ')}.`,
-            ]
-          : wiring.issues.map((i) => `- line ${i.line}: ${i.message}`),
-  });
-  return { markdown, wiring, ...(baseProblem !== undefined && { baseProblem }) };
 }

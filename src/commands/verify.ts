@@ -7,7 +7,6 @@ import type { BackupManifest } from '../catalog/backup-json.js';
 import { DUMP_PARTS } from '../config/types.js';
 import { errorMessage, UsageError } from '../errors.js';
 import { drillManagementParts } from '../management/drill.js';
-import type { Logger } from '../log.js';
 import { describeDrill, drill, type DrillOptions, type DrillResult } from '../restore/drill.js';
 import {
   checkCatalog,
@@ -18,6 +17,7 @@ import {
   type SetProblem,
 } from '../set/verify-set.js';
 import { verifyObjects, type ObjectCache } from '../storage/verify-objects.js';
+import type { Ports } from './ports.js';
 import { verifiedManifest } from './restore.js';
 
 export interface VerifyOutcome {
@@ -27,7 +27,10 @@ export interface VerifyOutcome {
   problems: number;
 }
 
-export async function verify(from: string, logger: Logger): Promise<VerifyOutcome> {
+export async function verify(
+  { from }: { from: string },
+  { logger }: Pick<Ports, 'logger'>,
+): Promise<VerifyOutcome> {
   const st = await stat(from).catch(() => null);
   if (!st?.isDirectory()) throw new UsageError(`--from ${from}: not a directory`);
   const dirs = await findSetDirs(from);
