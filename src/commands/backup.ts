@@ -46,7 +46,13 @@ export async function backupCommand(
   const config = await loadConfigFile(configPath);
   const lookup = catalogAccess(ports, options.outDir);
   // On a schedule trigger only the projects whose own schedule is due are backed up.
-  const due = await dueForBackup({ config, projects, eventName: ports.eventName, ...lookup });
+  const due = await dueForBackup({
+    ...lookup,
+    config,
+    projects,
+    eventName: ports.eventName,
+    at: ports.now(),
+  });
   if (due.length === 0) {
     ports.logger.info('no project is due (schedules); nothing to back up');
     const outcome = { results: [], pruned: [], failures: [] };
