@@ -76,3 +76,15 @@ export function streamLogger(
     },
   };
 }
+
+/** The same logger with `prefix` before every line (several projects at once). */
+export function prefixedLogger(logger: Logger, prefix: string): Logger {
+  return {
+    ...logger,
+    info: (m) => logger.info(prefix + m),
+    notice: (m) => logger.notice(prefix + m),
+    warning: (m) => logger.warning(prefix + m),
+    error: (m) => logger.error(prefix + m),
+    debug: (m) => logger.debug(prefix + m),
+  };
+}

@@ -23,6 +23,23 @@ export function backoffDelays(policy: RetryPolicy): number[] {
 export const realSleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts (at once if it has). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
 /**
  * Calls `fn` until it succeeds, the error is not `retryable`, or the attempts are spent; then
  * throws the last error. `onRetry` hears each wait before it starts (for a log line).

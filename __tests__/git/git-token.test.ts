@@ -1,6 +1,6 @@
 /** Where a token may go (issue #13): https anywhere, plain http only to this machine. */
 import { describe, expect, it } from 'vitest';
-import { describeRemote, tokenAllowed } from '../../src/git/repo.js';
+import { describeRemote, tokenAllowed } from '../../src/git/remote.js';
 
 describe('tokenAllowed', () => {
   it.each([

@@ -1,6 +1,6 @@
 /** The action's inputs, read once into a typed object. */
 import * as core from '@actions/core';
-import { PARTS, type Part } from '../config/types.js';
+import { partsNamed, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { parseMaxJobs } from '../schedule/pack.js';
 
@@ -63,12 +63,7 @@ export function readInputs(): Inputs {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`input command: "${command}" is not one of ${COMMANDS.join(', ')}`);
   }
-  const parts = list('parts');
-  for (const p of parts) {
-    if (!(PARTS as readonly string[]).includes(p)) {
-      throw new UsageError(`input parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
-    }
-  }
+  const parts = partsNamed(list('parts'), 'input parts');
   const atRaw = core.getInput('at').trim();
   const at = atRaw === '' ? undefined : new Date(atRaw);
   if (at !== undefined && Number.isNaN(at.getTime())) {
@@ -89,7 +84,7 @@ export function readInputs(): Inputs {
     },
     config: core.getInput('config') || 'backups.config.yaml',
     projects: list('projects'),
-    parts: parts as Part[],
+    parts,
     outDir: core.getInput('out-dir') || 'supabase-backups',
     githubToken: core.getInput('github-token') || undefined,
     gitServerUrl: core.getInput('git-server-url') || undefined,

@@ -3,6 +3,7 @@
  * again after an exponential backoff (or the server's Retry-After, capped); anything else fails
  * at once, since asking again would get the same answer.
  */
+import { abortableSleep } from '../retry.js';
 export interface RetryOptions {
   /** Tries in all, the first included. Default 4. */
   attempts?: number;
@@ -34,22 +35,6 @@ export function retryAfterMs(
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort() {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
-}
-
 /** Calls `fn` until it succeeds, `verdict` says the error is final, or the tries run out. */
 export async function withRetries<T>(
   fn: (attempt: number) => Promise<T>,
@@ -65,7 +50,7 @@ export async function withRetries<T>(
     } catch (err) {
       const v = verdict(err);
       if (!v.retry || attempt >= attempts || options.signal?.aborted) throw err;
-      await sleep(Math.min(max, v.afterMs ?? base * 2 ** (attempt - 1)), options.signal);
+      await abortableSleep(Math.min(max, v.afterMs ?? base * 2 ** (attempt - 1)), options.signal);
     }
   }
 }

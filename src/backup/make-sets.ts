@@ -13,10 +13,9 @@ import {
   type ProjectConfig,
 } from '../config/types.js';
 import { prepareEngine } from '../dump/engines.js';
-import { BackupError, DumpError, SecretError, errorMessage } from '../errors.js';
-import { parseRecipients } from '../config/age-keys.js';
+import { BackupError, DumpError, errorMessage } from '../errors.js';
 import { mapLimit } from '../concurrency.js';
-import type { Logger } from '../log.js';
+import { prefixedLogger, type Logger } from '../log.js';
 import { removeDebris, SetWriter } from '../set/writer.js';
 import { TOOL_VERSION } from '../version.js';
 import { Journal, OBJECTS_DIR } from '../storage/incremental.js';
@@ -26,8 +25,9 @@ import { backupManagementParts } from '../management/management-parts.js';
 import { coverageOf } from '../management/coverage.js';
 import { openDatabase } from './database.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
-import { leavesRunner } from '../destinations/registry.js';
 import { checkDrillable, drillStaged } from './drill-staged.js';
+import { resolveRecipients } from './recipients.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../catalog/naming.js';
 
 export interface BackupOptions {
   config: Config;
@@ -60,9 +60,6 @@ export interface BackupOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Under GitHub's 100 MB per-file limit for pushes, with room to spare. */
-export const DEFAULT_MAX_FILE_BYTES = 95_000_000;
-
 export interface SetResult {
   project: string;
   set_id: string;
@@ -84,7 +81,7 @@ export async function backup(options: BackupOptions): Promise<BackupOutcome> {
   const results = await mapLimit(projects, concurrency, async (project) => {
     // Groups can't interleave: with several projects at once, each line names its project.
     const logger =
-      concurrency > 1 ? prefixed(options.logger, `[${project.name}] `) : options.logger;
+      concurrency > 1 ? prefixedLogger(options.logger, `[${project.name}] `) : options.logger;
     const one = () => backupProject(project, { ...options, logger });
     try {
       return {
@@ -103,17 +100,6 @@ export async function backup(options: BackupOptions): Promise<BackupOutcome> {
     if (r.failure) outcome.failures.push(r.failure);
   }
   return outcome;
-}
-
-function prefixed(logger: Logger, prefix: string): Logger {
-  return {
-    ...logger,
-    info: (m) => logger.info(prefix + m),
-    notice: (m) => logger.notice(prefix + m),
-    warning: (m) => logger.warning(prefix + m),
-    error: (m) => logger.error(prefix + m),
-    debug: (m) => logger.debug(prefix + m),
-  };
 }
 
 function partsFor(project: ProjectConfig, only: Part[]): Part[] {
@@ -237,38 +223,5 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
     throw err;
   } finally {
     await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The age public keys to encrypt to, or null for plain sets. Refuses, before anything is
- * dumped, to store a plain set off the runner from a public repository unless allowed.
- */
-function resolveRecipients(project: ProjectConfig, options: BackupOptions): string[] | null {
-  const enc = project.encryption;
-  if (!enc) {
-    const leaves = leavesRunner(project.destinations);
-    if (options.repositoryPublic && leaves && !project.allow_unencrypted_public) {
-      throw new SecretError(
-        `${project.name}: this repository is public and the set would be stored unencrypted, readable by anyone; ` +
-          'configure encryption: {recipients: [age1...]} (see docs/encryption.md), or set allow_unencrypted_public: true if that is really intended',
-      );
-    }
-    return null;
-  }
-  if (enc.recipients) return parseRecipients(enc.recipients);
-  const name = enc.recipients_secret!;
-  const value = options.env[name];
-  if (!value?.trim()) {
-    throw new SecretError(
-      `${project.name}: encryption.recipients_secret names ${name}, which is not set; pass it to the step:\n  env:\n    ${name}: \${{ secrets.${name} }}`,
-    );
-  }
-  try {
-    return parseRecipients(value);
-  } catch (err) {
-    throw new SecretError(
-      `${project.name}: ${name} does not hold age public keys: ${errorMessage(err)}`,
-    );
   }
 }

@@ -53,15 +53,7 @@ export async function storeSets(
     failures.push({ project, error });
     stored.delete(project);
   };
-  const destinations = new Destinations({
-    github: options.github,
-    env: options.env ?? process.env,
-    outDir: options.outDir,
-    workDir: options.workDir,
-    logger: options.logger,
-    reason: options.reason ?? null,
-    signal: options.signal,
-  });
+  const destinations = new Destinations(options);
 
   for (const name of DESTINATIONS) {
     const groups = new Map<Destination, FinishedSet[]>();

@@ -5,6 +5,14 @@ import type { Compression, Part } from '../config/types.js';
 export const SET_MARKER = 'backup.json';
 export const SUMS_FILE = 'SHA256SUMS';
 
+/**
+ * The largest file a set holds unless --max-file-size says otherwise: bigger parts and objects
+ * are written as numbered chunks, and the branch refuses a bigger file before pushing. One
+ * number for both, so that what a backup writes by default is what the branch takes: GitHub
+ * refuses files over 100 MiB (104,857,600 bytes); 95,000,000 stays clear of that by 9%.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 95_000_000;
+
 const SET_ID = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** UTC timestamp to the second, safe in paths and artifact names: 2026-11-22T031500Z. */

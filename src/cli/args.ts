@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Ports } from '../commands/ports.js';
 import type { GitHubContext } from '../github/context.js';
-import { PARTS, type Part } from '../config/types.js';
+import { partsNamed, type Part } from '../config/types.js';
 import { errorMessage, UsageError } from '../errors.js';
 import type { Logger, Redactor } from '../log.js';
 import { parseIdentities } from '../config/age-keys.js';
@@ -45,12 +45,10 @@ export function printHelp(io: CliIo, text: string): number {
 
 export function parseParts(value: string | undefined): Part[] {
   if (!value) return [];
-  const parts = value.split(',').map((p) => p.trim());
-  for (const p of parts) {
-    if (!(PARTS as readonly string[]).includes(p))
-      throw new UsageError(`--only: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
-  }
-  return parts as Part[];
+  return partsNamed(
+    value.split(',').map((p) => p.trim()),
+    '--only',
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The restore command's CLI options -> the source and selection restore() takes. */
-import { PARTS, type Part } from '../config/types.js';
+import { partsNamed, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { isS3Url } from '../destinations/s3/url.js';
 import { DEFAULT_BACKUP_BRANCH, type SourceSpec } from '../restore/source.js';
@@ -36,11 +36,7 @@ export function splitList(value: string | undefined): string[] {
 }
 
 export function parsePartsList(value: string | undefined): Part[] {
-  const parts = splitList(value);
-  for (const p of parts)
-    if (!(PARTS as readonly string[]).includes(p))
-      throw new UsageError(`--parts: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
-  return parts as Part[];
+  return partsNamed(splitList(value), '--parts');
 }
 
 export function restoreSource(values: RestoreCliValues): SourceSpec {

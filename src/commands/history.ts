@@ -24,7 +24,7 @@ export async function readHistory(
   projects: readonly ProjectConfig[],
   options: HistoryOptions,
 ): Promise<Map<string, HistoryPoint[]>> {
-  const destinations = new Destinations({ ...options, env: options.env ?? process.env });
+  const destinations = new Destinations(options);
   const out = new Map<string, HistoryPoint[]>();
   for (const project of projects) {
     const byId = new Map<string, HistoryPoint>();

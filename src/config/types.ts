@@ -1,6 +1,17 @@
 /** The validated, defaults-merged config that everything after loading works with. */
+import { UsageError } from '../errors.js';
+
 export const PARTS = ['roles', 'schema', 'data', 'storage', 'functions', 'settings'] as const;
 export type Part = (typeof PARTS)[number];
+
+/** The names given (a flag's or an input's list) as parts; `label` names where they came from. */
+export function partsNamed(names: readonly string[], label: string): Part[] {
+  for (const p of names) {
+    if (!(PARTS as readonly string[]).includes(p))
+      throw new UsageError(`${label}: unknown part "${p}"; allowed: ${PARTS.join(', ')}`);
+  }
+  return names as Part[];
+}
 /**
  * The parts made by dumping the database; `storage` (bucket objects), `functions` and
  * `settings` (read through the Management API) are separate and opt-in.

@@ -34,7 +34,7 @@ export interface ProjectSets {
 
 /** A reader whose calls share the destinations they opened (one manifest read per branch). */
 export function catalogReader(options: LookupOptions) {
-  const destinations = new Destinations({ ...options, env: options.env ?? process.env });
+  const destinations = new Destinations(options);
   return async (projects: readonly ProjectConfig[]): Promise<Map<string, ProjectSets>> => {
     const out = new Map<string, ProjectSets>();
     for (const project of projects) {

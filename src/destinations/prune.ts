@@ -41,15 +41,7 @@ export async function prune(
   options: PruneOptions,
 ): Promise<PruneOutcome> {
   const outcome: PruneOutcome = { results: [], failures: [] };
-  const destinations = new Destinations({
-    github: options.github,
-    env: options.env ?? process.env,
-    outDir: options.outDir,
-    workDir: options.workDir,
-    logger: options.logger,
-    signal: options.signal,
-    now: () => options.now,
-  });
+  const destinations = new Destinations({ ...options, now: () => options.now });
   for (const project of projects) {
     const policy = project.retention;
     if (!policy) continue;

@@ -81,7 +81,13 @@ export function withOutputDirectory(names: readonly DestinationName[]): Destinat
 /** One project's destination, reusing the instance another project with the same key got. */
 export class Destinations {
   private readonly made = new Map<string, Destination>();
-  constructor(private readonly ctx: DestinationContext) {}
+  private readonly ctx: DestinationContext;
+  /** `env` defaults to the process's: where the destinations' credential variables are read. */
+  constructor(
+    ctx: Omit<DestinationContext, 'env'> & { env?: DestinationContext['env'] | undefined },
+  ) {
+    this.ctx = { ...ctx, env: ctx.env ?? process.env };
+  }
 
   /** Throws a StorageError saying why when it cannot be reached from here. */
   get(name: DestinationName, project: ProjectConfig, purpose: Purpose = 'read'): Destination {

@@ -9,8 +9,20 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { StorageError } from '../errors.js';
+import { classifyGitOutput, GitFailure } from './failure.js';
 import { Redactor, type Logger } from '../log.js';
-import { childEnv, runUnchecked, type RunResult } from '../proc/run.js';
+import { runUnchecked, type RunResult } from '../proc/run.js';
+import {
+  authHeader,
+  describeRemote,
+  gitEnv,
+  parseUrl,
+  tokenAllowed,
+  urlSecrets,
+} from './remote.js';
+
+export { describeRemote } from './remote.js';
+export { classifyGitOutput, GitFailure, type GitFailureKind } from './failure.js';
 
 export interface GitRemote {
   remoteUrl: string;
@@ -18,77 +30,10 @@ export interface GitRemote {
   author: { name: string; email: string };
 }
 
-/** Why a git command failed, for the caller's retry decision. */
-export type GitFailureKind = 'auth' | 'moved' | 'transient' | 'other';
-
-export class GitFailure extends StorageError {
-  constructor(
-    readonly reason: GitFailureKind,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface TreeEntry {
   mode: string;
   oid: string;
   path: string;
-}
-
-const AUTH =
-  /HTTP 40[13]|returned error: 40[13]|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission to \S+ denied|Invalid username or password/i;
-const MOVED =
-  /\[rejected\]|non-fast-forward|fetch first|stale info|cannot lock ref|failed to lock|failed to update ref|reference already exists|but expected/i;
-const TRANSIENT =
-  /returned error: 5\d\d|HTTP 5\d\d|RPC failed|Connection reset|timed out|early EOF|remote end hung up/i;
-
-export function classifyGitOutput(text: string): GitFailureKind {
-  if (AUTH.test(text)) return 'auth';
-  if (MOVED.test(text)) return 'moved';
-  if (TRANSIENT.test(text)) return 'transient';
-  return 'other';
-}
-
-function parseUrl(remoteUrl: string): URL | null {
-  try {
-    return new URL(remoteUrl);
-  } catch {
-    return null; // a local path
-  }
-}
-
-/** host[:port]/path of a remote, for messages; never any userinfo. */
-export function describeRemote(remoteUrl: string): string {
-  const u = parseUrl(remoteUrl);
-  return u ? `${u.host}${u.pathname}` : remoteUrl;
-}
-
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-/**
- * Whether a token may be sent to this remote: over https to any host, over plain http only to
- * this machine (a loopback address: the tests' git server). Anything else would put the token on
- * the wire in clear text, so it is refused, never sent.
- */
-export function tokenAllowed(remoteUrl: string): boolean {
-  const u = parseUrl(remoteUrl);
-  if (!u) return false;
-  return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname));
-}
-
-/** The values of a URL's query and fragment (`?access_token=…`): git prints them in its errors. */
-function urlSecrets(remoteUrl: string): string[] {
-  const u = parseUrl(remoteUrl);
-  if (!u) return [];
-  const values = [...u.searchParams.values(), ...new URLSearchParams(u.hash.slice(1)).values()];
-  return [u.search.slice(1), u.hash.slice(1), ...values].filter((v) => v.length >= 4);
-}
-
-/** The "AUTHORIZATION: basic ..." header actions/checkout sends, or null without a token. */
-function authHeader(token: string | undefined): string | null {
-  if (!token) return null;
-  return `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 }
 
 export class GitRepo {
@@ -101,34 +46,18 @@ export class GitRepo {
     private readonly logger: Logger,
     private readonly signal: AbortSignal | undefined,
   ) {
-    const config: [string, string][] = [];
     const header = authHeader(remote.token);
-    if (header) {
-      const origin = new URL(remote.remoteUrl).origin;
-      config.push([`http.${origin}/.extraheader`, header]);
-    }
-    const extra: Record<string, string> = {
-      GIT_TERMINAL_PROMPT: '0',
-      // No user or global config: identity, credential helpers and url rewrites are ours alone.
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: remote.author.name,
-      GIT_AUTHOR_EMAIL: remote.author.email,
-      GIT_COMMITTER_NAME: remote.author.name,
-      GIT_COMMITTER_EMAIL: remote.author.email,
-      // English messages: failures are classified by what git says.
-      LC_ALL: 'C',
-      LANGUAGE: 'C',
-      GIT_CONFIG_COUNT: String(config.length),
-    };
-    config.forEach(([key, value], i) => {
-      extra[`GIT_CONFIG_KEY_${i}`] = key;
-      extra[`GIT_CONFIG_VALUE_${i}`] = value;
+    this.env = gitEnv({
+      header: header ? { origin: new URL(remote.remoteUrl).origin, value: header } : null,
+      extra: {
+        // No user or global config: identity, credential helpers and url rewrites are ours alone.
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: remote.author.name,
+        GIT_AUTHOR_EMAIL: remote.author.email,
+        GIT_COMMITTER_NAME: remote.author.name,
+        GIT_COMMITTER_EMAIL: remote.author.email,
+      },
     });
-    // Whatever GIT_* the caller's shell has (GIT_DIR, GIT_TRACE_CURL, GIT_ASKPASS...) stays out.
-    const drop = Object.keys(process.env).filter(
-      (k) => k.startsWith('GIT_') || k === 'SSH_ASKPASS',
-    );
-    this.env = childEnv(process.env, drop, extra);
   }
 
   /** A new, empty repository at `dir` whose `origin` is the remote. */

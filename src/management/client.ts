@@ -6,6 +6,7 @@
  * The token never appears in an error, a log line or anything returned.
  */
 import { ConnectionError } from '../errors.js';
+import { abortableSleep } from '../retry.js';
 
 export interface ClientLogger {
   info(message: string): void;
@@ -56,15 +57,7 @@ export class ManagementApiError extends ConnectionError {
 const RETRIED = new Set([429, 502, 503, 504]);
 const MAX_TRANSIENT = 4;
 
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
+const defaultSleep = abortableSleep;
 
 /** How long a 429 asks to wait: Retry-After (seconds), else X-RateLimit-Reset, else doubling. */
 export function backoffMs(headers: Headers, attempt: number, nowMs: number): number {

@@ -8,7 +8,8 @@ import { basename, dirname } from 'node:path';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ConfigError, UsageError, errorMessage } from '../errors.js';
-import { childEnv, runUnchecked, type RunResult } from '../proc/run.js';
+import { authHeader, gitEnv } from '../git/remote.js';
+import { runUnchecked, type RunResult } from '../proc/run.js';
 
 export type BaseSource = { kind: 'file'; path: string } | { kind: 'ref'; ref: string };
 
@@ -26,17 +27,6 @@ export interface BaseOptions {
   signal?: AbortSignal | undefined;
 }
 
-function gitEnv(extraHeader: { origin: string; value: string } | null): NodeJS.ProcessEnv {
-  const drop = Object.keys(process.env).filter((k) => k.startsWith('GIT_'));
-  const extra: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', LANGUAGE: 'C' };
-  if (extraHeader) {
-    extra.GIT_CONFIG_COUNT = '1';
-    extra.GIT_CONFIG_KEY_0 = `http.${extraHeader.origin}/.extraheader`;
-    extra.GIT_CONFIG_VALUE_0 = extraHeader.value;
-  }
-  return childEnv(process.env, drop, extra);
-}
-
 async function git(
   cwd: string,
   args: string[],
@@ -47,10 +37,9 @@ async function git(
   if (header && options.token) {
     const url = await git(cwd, ['remote', 'get-url', 'origin'], options);
     const origin = /^https?:/.test(url.stdout.trim()) ? new URL(url.stdout.trim()).origin : null;
-    const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
-    if (origin) auth = { origin, value: `AUTHORIZATION: basic ${basic}` };
+    if (origin) auth = { origin, value: authHeader(options.token)! };
   }
-  return runUnchecked('git', args, { cwd, env: gitEnv(auth), signal: options.signal });
+  return runUnchecked('git', args, { cwd, env: gitEnv({ header: auth }), signal: options.signal });
 }
 
 /** The text of `file` at `ref`, or null when the file does not exist there. */

@@ -24,14 +24,9 @@ import { decompressPart } from '../set/read-part.js';
 import { ObjectArea } from './area.js';
 import { objectPath, parseIndex, type IndexedObject, type StorageIndex } from './index-file.js';
 import { S3_MAX_ATTEMPTS, s3Failure, s3Sdk } from './s3-endpoint.js';
+import { abortableSleep } from '../retry.js';
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), {
-      once: true,
-    });
-  });
+const sleep = abortableSleep;
 
 /** User metadata key holding the object's sha256, so a later restore can tell it is there. */
 export const SHA256_META = 'backup-sha256';

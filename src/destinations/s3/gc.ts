@@ -7,10 +7,8 @@ import { SET_MARKER } from '../../catalog/naming.js';
 import type { Logger } from '../../log.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
 import { branchObjectGarbage } from '../../storage/object-gc.js';
-import { s3Sdk } from '../../storage/s3-endpoint.js';
-import { errorCode, httpStatus } from './client.js';
 import { getText, listKeys, type CatalogPlace } from './catalog.js';
-import { listVersions, type Version } from './remove.js';
+import { deleteVersion, versionsOrKeys } from './remove.js';
 import { keyOf } from './url.js';
 
 export async function collectS3Objects(
@@ -40,21 +38,8 @@ export async function collectS3Objects(
   if (garbage.length === 0) return 0;
   const doomed = new Set(garbage.map((p) => (root ? `${root}/${p}` : p)));
   const area = `${keyOf(place.prefix, project, OBJECTS_DIR)}/`;
-  const versions: Version[] =
-    (await listVersions(place, area).catch((err: unknown) => {
-      if (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501) return null;
-      throw err;
-    })) ?? [...doomed].map((key) => ({ key }));
-  const { DeleteObjectCommand } = await s3Sdk();
-  for (const v of versions.filter((x) => doomed.has(x.key)))
-    await place.client.send(
-      new DeleteObjectCommand({
-        Bucket: place.bucket,
-        Key: v.key,
-        ...(v.versionId !== undefined && { VersionId: v.versionId }),
-      }),
-      { abortSignal: place.signal },
-    );
+  const versions = await versionsOrKeys(place, area, () => Promise.resolve([...doomed]));
+  for (const v of versions.filter((x) => doomed.has(x.key))) await deleteVersion(place, v);
   logger.info(`${project}: removed ${doomed.size} stored object file(s) no kept set references`);
   return doomed.size;
 }

@@ -39,6 +39,35 @@ export async function listVersions(place: CatalogPlace, prefix: string): Promise
   return out;
 }
 
+/**
+ * Every version and delete marker under `prefix`, or, on a server that cannot list versions
+ * (501 NotImplemented), the plain keys `unversioned` gives.
+ */
+export async function versionsOrKeys(
+  place: CatalogPlace,
+  prefix: string,
+  unversioned: () => Promise<string[]>,
+): Promise<Version[]> {
+  const versions = await listVersions(place, prefix).catch((err: unknown) => {
+    if (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501) return null;
+    throw err;
+  });
+  return versions ?? (await unversioned()).map((key) => ({ key }));
+}
+
+/** Deletes one version by its id (a plain delete for an unversioned key). */
+export async function deleteVersion(place: CatalogPlace, v: Version): Promise<void> {
+  const { DeleteObjectCommand } = await s3Sdk();
+  await place.client.send(
+    new DeleteObjectCommand({
+      Bucket: place.bucket,
+      Key: v.key,
+      ...(v.versionId !== undefined && { VersionId: v.versionId }),
+    }),
+    { abortSignal: place.signal },
+  );
+}
+
 /** "retained until <date> (object lock)" when the version is locked past `now`; null otherwise. */
 async function lockedUntil(place: CatalogPlace, v: Version, now: Date): Promise<string | null> {
   const { GetObjectRetentionCommand } = await s3Sdk();
@@ -69,13 +98,7 @@ export async function removeSetObjects(
   setKey: string,
   options: { checkLock: boolean; now: Date },
 ): Promise<string | null> {
-  const { DeleteObjectCommand } = await s3Sdk();
-  const versions = await listVersions(place, `${setKey}/`).catch((err: unknown) => {
-    if (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501) return null;
-    throw err;
-  });
-  const items: Version[] =
-    versions ?? (await listKeys(place, `${setKey}/`)).map((key) => ({ key }));
+  const items = await versionsOrKeys(place, `${setKey}/`, () => listKeys(place, `${setKey}/`));
   const marker = `${setKey}/${SET_MARKER}`;
   if (options.checkLock) {
     for (const v of items.filter((i) => i.key === marker)) {
@@ -86,14 +109,7 @@ export async function removeSetObjects(
   items.sort((a, b) => Number(b.key === marker) - Number(a.key === marker));
   for (const v of items) {
     try {
-      await place.client.send(
-        new DeleteObjectCommand({
-          Bucket: place.bucket,
-          Key: v.key,
-          ...(v.versionId !== undefined && { VersionId: v.versionId }),
-        }),
-        { abortSignal: place.signal },
-      );
+      await deleteVersion(place, v);
     } catch (err) {
       // A lock (the config's or the bucket's default retention) keeps the set; anything else fails.
       const locked = refused(err) ? await lockedUntil(place, v, options.now) : null;
