@@ -35,6 +35,9 @@ Run "supabase-backup <command> --help" for a command's options.`,
   --json              print the result as JSON on stdout
 
 Each project's connection URL comes from the environment variable its db_url_secret names.
+With GITHUB_EVENT_NAME=schedule only the projects whose schedule is due are backed up (as the
+action does); alerts: are sent as the action sends them (issues need GITHUB_TOKEN and
+GITHUB_REPOSITORY, else they are skipped with a warning).
 Destinations: local (the --out directory) always; branch pushes to GITHUB_SERVER_URL/<repository>
 (the project's repository key or GITHUB_REPOSITORY) with GITHUB_TOKEN; artifact needs the
 GitHub Actions runtime.`,
