@@ -10,7 +10,7 @@ import { validate } from '../commands/validate.js';
 import { verify } from '../commands/verify.js';
 import { loadConfigFile } from '../config/load.js';
 import { renderPlanSummary } from '../schedule/render.js';
-import { baseRevision } from './base.js';
+import { baseRevision } from './base-revision.js';
 import type { Command, Inputs } from './inputs.js';
 import { restoreFromAction } from './restore-inputs.js';
 import { writeSummary } from './ports.js';

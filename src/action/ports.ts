@@ -8,7 +8,7 @@ import type { GitHubContext } from '../github/context.js';
 import { inertCommands, type Logger, type Redactor } from '../log.js';
 import { run as runProcess } from '../proc/run.js';
 import type { Inputs } from './inputs.js';
-import { fitSummary } from './summary.js';
+import { fitSummary } from './summary-limit.js';
 import type { TriggerContext } from './trigger.js';
 
 export function actionsLogger(redactor: Redactor): Logger {

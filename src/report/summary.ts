@@ -1,8 +1,8 @@
 /** The run's job summary as markdown (pure): what was backed up, how big, where it went. */
 import type { BackupManifest } from '../catalog/backup-json.js';
 import { formatBytes, formatDuration } from '../format.js';
-import { renderStorageSummary } from '../storage/summary.js';
-import { renderCoverageSummary } from '../management/summary.js';
+import { renderStorageSummary } from '../storage/storage-summary.js';
+import { renderCoverageSummary } from '../management/coverage-summary.js';
 
 export interface SummarySet {
   manifest: BackupManifest;

@@ -1,6 +1,10 @@
 /** The job summary stays under GitHub's 1 MiB per step, cut at whole lines with a note. */
 import { describe, expect, it } from 'vitest';
-import { fitSummary, SUMMARY_BUDGET_BYTES, SUMMARY_LIMIT_BYTES } from '../../src/action/summary.js';
+import {
+  fitSummary,
+  SUMMARY_BUDGET_BYTES,
+  SUMMARY_LIMIT_BYTES,
+} from '../../src/action/summary-limit.js';
 import { renderPlanSummary } from '../../src/schedule/render.js';
 import type { PlanDecision } from '../../src/schedule/due.js';
 import { packJobs } from '../../src/schedule/pack.js';
