@@ -8,6 +8,7 @@ import { fitSummary } from './action/summary.js';
 import { manifestEntries, setsOutput, summarySets } from './action/outputs.js';
 import { actionIdentities, restoreFromAction } from './action/restore.js';
 import { refuseUnsafeTrigger, repositoryIsPublic, type TriggerContext } from './action/trigger.js';
+import { checkFromAction } from './action/check.js';
 import { sendAlerts } from './commands/alert.js';
 import { readHistory } from './commands/history.js';
 import { dueForBackup, plan } from './commands/plan.js';
@@ -148,6 +149,11 @@ async function command(
           applied: outcome.applied,
         }),
       );
+      return;
+    }
+    case 'check': {
+      const { config } = await validate(inputs.config);
+      await checkFromAction(config, inputs.projects, { ...lookup, env: process.env }, redactor);
       return;
     }
     case 'plan': {
