@@ -15,7 +15,7 @@ import { matching } from './schema-helpers.js';
 const maxAge = matching('max_age', 'a duration such as "26h"', DURATION_RE, (v) => {
   const problem = typeof v === 'string' ? durationProblem(v) : undefined;
   return `invalid max_age ${JSON.stringify(v)}${problem ? ` (${problem})` : ''}; ${DURATION_RULE}`;
-}).refine((v) => !isZeroDuration(parseDuration(v)), {
+}).refine((v) => durationProblem(v) !== undefined || !isZeroDuration(parseDuration(v)), {
   error: 'max_age must be longer than 0 (every set would be stale); e.g. "26h" or "2d"',
 });
 

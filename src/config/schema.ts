@@ -92,8 +92,8 @@ const optionShape = {
   ...objectsShape,
   ...encryptionShape,
   ...scheduleShape,
-  ...alertsShape,
   ...maxAgeShape,
+  ...alertsShape,
   ...s3Shape,
   ...managementShape,
   drill: z

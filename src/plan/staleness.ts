@@ -43,11 +43,11 @@ export function freshness(newest: Date | undefined, maxAge: MaxAge): Freshness {
   return newest.getTime() >= maxAge.cutoff ? 'OK' : 'STALE';
 }
 
-/** 90 s -> "1min", 26 h -> "26h", 50 h -> "2d 2h", 9 days -> "9d" (whole minutes, rounded down). */
+/** 90 s -> "1min", 26 h -> "26h", 48 h -> "48h", 50 h -> "2d 2h", 9 days -> "9d" (whole minutes, rounded down). */
 export function formatAge(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
   const [d, h, m] = [Math.floor(minutes / 1440), Math.floor(minutes / 60) % 24, minutes % 60];
   if (minutes < 60) return `${m}min`;
-  if (minutes < 48 * 60) return m === 0 ? `${d * 24 + h}h` : `${d * 24 + h}h ${m}min`;
+  if (minutes <= 48 * 60) return m === 0 ? `${d * 24 + h}h` : `${d * 24 + h}h ${m}min`;
   return h === 0 ? `${d}d` : `${d}d ${h}h`;
 }
