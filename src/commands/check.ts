@@ -77,9 +77,7 @@ export async function check(
           state: freshness(newest?.time, maxAge),
           newest_set: newest?.setId ?? null,
           newest_time: newest ? iso(newest.time) : null,
-          age_seconds: newest
-            ? Math.round((now.getTime() - newest.time.getTime()) / 1000)
-            : null,
+          age_seconds: newest ? Math.round((now.getTime() - newest.time.getTime()) / 1000) : null,
         });
       } catch (err) {
         options.signal?.throwIfAborted();
