@@ -16,6 +16,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { streamLogger } from '../../src/log.js';
+import { Heartbeats } from '../../src/report/heartbeat.js';
 import { alertOctokit, reportFailure } from '../../src/report/issues.js';
 import { runAction } from '../support/action.js';
 import { builtCli } from '../support/cli.js';
@@ -116,6 +119,41 @@ describe('heartbeats', () => {
     expect(body).toMatch(/password authentication failed|authentication/i);
     expect(body).not.toContain(wrong);
     expect(r.stderr).not.toContain(KEY);
+  });
+
+  it("the fail body blanks the project's secrets and any URL password, whatever the error says", async () => {
+    hc.pings.length = 0;
+    const cfg = parseConfig(
+      'version: 1\nprojects:\n  - name: leaky\n    db_url_secret: LEAKY_DB_URL\n    alerts: { heartbeat_url_secret: HC }\n',
+      'c.yaml',
+    );
+    const dbUrl =
+      'postgresql://postgres.abcdefghijklmnopqrst:S3cret-db-pass@db.example.com:5432/postgres';
+    let log = '';
+    const beats = new Heartbeats(cfg.projects, {
+      env: { LEAKY_DB_URL: dbUrl, HC: hc.pingUrl },
+      logger: streamLogger((l) => (log += l)),
+    });
+    await beats.start();
+    await beats.finish(
+      [],
+      new Map([
+        [
+          'leaky',
+          `cannot connect to ${dbUrl}; also https://u:other-pass@example.com/x and S3cret-db-pass`,
+        ],
+      ]),
+    );
+    expect(hc.pings.map((p) => p.path)).toEqual([
+      `/ping/${KEY}/leaky/start`,
+      `/ping/${KEY}/leaky/fail`,
+    ]);
+    const body = hc.pings[1]!.body;
+    expect(body).toMatch(
+      /^cannot connect to \*\*\*; also https:\/\/u:\*\*\*@example\.com\/x and \*\*\*$/,
+    );
+    expect(body).not.toMatch(/S3cret|other-pass/);
+    expect(log).toBe('');
   });
 
   it('a ping service that answers 500 is retried; one that is down only warns', async () => {

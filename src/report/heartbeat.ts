@@ -115,6 +115,15 @@ function secretValues(project: ProjectConfig, env: Record<string, string | undef
   return out;
 }
 
+function passwordOf(value: string): string | undefined {
+  try {
+    const password = new URL(value.trim()).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `scheme://user:password@` -> `scheme://user:***@`, whatever the variable it came from. */
 const scrubUrls = (text: string) =>
   text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
@@ -154,7 +163,12 @@ export class Heartbeats {
         continue;
       }
       this.urls.set(p.name, base);
-      for (const s of secretValues(p, options.env)) this.redactor.add(s);
+      for (const s of secretValues(p, options.env)) {
+        this.redactor.add(s);
+        // A connection URL's password alone is a secret too (an error may quote just that).
+        const password = passwordOf(s);
+        if (password) this.redactor.add(password);
+      }
     }
   }
 
