@@ -11,7 +11,8 @@ export const LAYERS = [
   { name: 'entries', units: ['main.ts', 'cli.ts'] },
   { name: 'entry adapters (inputs/argv -> options, results -> outputs)', units: ['action', 'cli'] },
   { name: 'command handlers', units: ['commands'] },
-  { name: 'use cases', units: ['backup', 'review', 'alerts'] },
+  { name: 'use cases', units: ['backup', 'review', 'monitor'] },
+  { name: 'alerts and heartbeats', units: ['alerts'] },
   { name: 'restore machinery', units: ['restore'] },
   { name: 'destinations and the job summary', units: ['destinations', 'report'] },
   {

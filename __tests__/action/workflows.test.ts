@@ -55,6 +55,7 @@ it('there are examples for every way of running the action', () => {
     'backup-private-repo',
     'validate',
     'manual-backup',
+    'check',
   ])
     expect(FILES).toContain(`${name}.yml`);
 });

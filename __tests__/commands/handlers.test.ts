@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkCommand } from '../../src/commands/check.js';
 import { readHistory } from '../../src/commands/history.js';
 import { planCommand } from '../../src/commands/plan.js';
 import { catalogAccess } from '../../src/commands/ports.js';
@@ -206,5 +207,56 @@ describe('restore (what it decides before any connection)', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestoreError);
     expect((err as Error).message).toMatch(/refusing to restore a damaged or incomplete set/);
+  });
+});
+
+describe('check', () => {
+  const config = `version: 1
+projects:
+  - name: fresh
+    db_url_secret: FRESH_DB_URL
+    destinations: [local]
+    max_age: 2d
+  - name: stale
+    db_url_secret: STALE_DB_URL
+    destinations: [local]
+    max_age: 1d
+    alerts:
+      issues: true
+`;
+
+  it('judges the newest good set at each destination against max_age, then alerts', async () => {
+    const out = tmp('out-');
+    await writeSet(out, 'fresh', '2026-11-21T03:00:05Z');
+    await writeSet(out, 'stale', '2026-11-20T03:00:05Z');
+    const ports = memoryPorts();
+    const { outcome } = await checkCommand(
+      { configPath: configFile(config), projects: [], outDir: out, issueAlertsNeed: 'GITHUB_X' },
+      ports,
+    );
+    expect(outcome.at).toBe('2026-11-22T03:30:00Z');
+    expect(outcome.rows.map((r) => [r.project, r.destination, r.state])).toEqual([
+      ['fresh', 'local', 'OK'],
+      ['stale', 'local', 'STALE'],
+    ]);
+    expect(outcome.stale).toEqual(['stale']);
+    const lines = ports.logger.lines.join('\n');
+    expect(lines).toMatch(/^stale: backups are not recent: .*2026-11-20T030005Z/m);
+    expect(lines).toContain('alerts.issues needs GITHUB_X; no issues are opened or closed');
+  });
+
+  it('a project without any set is NONE, judged at the given time', async () => {
+    const { outcome } = await checkCommand(
+      {
+        configPath: configFile(config),
+        projects: ['fresh'],
+        outDir: tmp('out-'),
+        at: new Date('2026-12-01T00:00:00Z'),
+        issueAlertsNeed: 'GITHUB_X',
+      },
+      memoryPorts(),
+    );
+    expect(outcome.rows.map((r) => r.state)).toEqual(['NONE']);
+    expect(outcome.at).toBe('2026-12-01T00:00:00Z');
   });
 });

@@ -79,6 +79,7 @@ describe('configJsonSchema', () => {
       'encryption',
       'allow_unencrypted_public',
       'schedule',
+      'max_age',
       'alerts',
       's3',
       'access_token_secret',
@@ -88,6 +89,7 @@ describe('configJsonSchema', () => {
     ]);
     expect(project.properties?.name?.pattern).toBe('^[a-z0-9][a-z0-9_-]{0,62}$');
     expect(project.properties?.db_url_secret?.pattern).toBe('^[A-Za-z_][A-Za-z0-9_]*$');
+    expect(project.properties?.max_age?.pattern).toBe(DURATION_RE.source);
   });
 
   it('lists the enums', () => {

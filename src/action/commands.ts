@@ -16,6 +16,7 @@ import { restoreFromAction } from './restore-inputs.js';
 import { writeSummary } from './ports.js';
 import type { TriggerContext } from './trigger.js';
 import { backupAction } from './backup.js';
+import { checkAction } from './check.js';
 
 export type ActionCommand = (
   inputs: Inputs,
@@ -105,4 +106,5 @@ export const ACTION_COMMANDS: Record<Command, ActionCommand> = {
   restore: restoreAction,
   plan: planAction,
   backup: backupAction,
+  check: checkAction,
 };

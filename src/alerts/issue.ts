@@ -16,7 +16,7 @@ export interface IssueTarget {
 }
 
 export const issueTitle = (project: string) => `Supabase backup failing: ${project}`;
-const marker = (project: string) => `<!-- supabase-backup-alert project=${project} -->`;
+export const marker = (project: string) => `<!-- supabase-backup-alert project=${project} -->`;
 
 /** An Octokit whose every request is retried on 429, 5xx and network errors. */
 export async function alertOctokit(
@@ -49,6 +49,15 @@ export async function findAlertIssue(
   target: IssueTarget,
   project: string,
 ): Promise<number | undefined> {
+  return (await openAlertIssue(octokit, target, project))?.number;
+}
+
+/** The open alert issue of a project with its body (who opened it: a backup or `check`). */
+export async function openAlertIssue(
+  octokit: Octokit,
+  target: IssueTarget,
+  project: string,
+): Promise<{ number: number; body: string } | undefined> {
   const issues = await octokit.paginate(octokit.rest.issues.listForRepo, {
     ...target,
     state: 'open',
@@ -56,7 +65,7 @@ export async function findAlertIssue(
     per_page: 100,
   });
   const found = issues.find((i) => !i.pull_request && (i.body ?? '').includes(marker(project)));
-  return found?.number;
+  return found && { number: found.number, body: found.body ?? '' };
 }
 
 export interface FailureDetails {

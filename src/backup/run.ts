@@ -6,7 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest } from '../catalog/backup-json.js';
-import type { BackupError } from '../errors.js';
+import { selectProjects } from '../config/load.js';
+import { errorMessage, type BackupError } from '../errors.js';
+import { Heartbeats } from '../alerts/heartbeat.js';
 import { backup, type BackupOptions } from './make-sets.js';
 import { prune, type PruneResult } from '../destinations/prune.js';
 import { Destinations } from '../destinations/registry.js';
@@ -35,6 +37,28 @@ export interface RunOutcome {
 }
 
 export async function runBackup(options: RunBackupOptions): Promise<RunOutcome> {
+  // Heartbeats (alerts.heartbeat_url_secret) bracket the run; they never change its outcome.
+  const beats = new Heartbeats(selectProjects(options.config, options.projects), {
+    env: options.env,
+    logger: options.logger,
+  });
+  await beats.start();
+  let outcome: RunOutcome;
+  try {
+    outcome = await backupAndStore(options);
+  } catch (err) {
+    const message = `the backup run stopped: ${errorMessage(err)}`;
+    await beats.finish([], new Map(options.config.projects.map((p) => [p.name, message])));
+    throw err;
+  }
+  await beats.finish(
+    outcome.results.map((r) => r.project),
+    new Map(outcome.failures.map((f) => [f.project, f.error.message])),
+  );
+  return outcome;
+}
+
+async function backupAndStore(options: RunBackupOptions): Promise<RunOutcome> {
   // A fresh runner learns from the backup branch which objects need no download; not for
   // projects with artifacts, which must hold every object themselves.
   const destinations = new Destinations({

@@ -102,6 +102,10 @@ export function githubFromEnv({ io, logger }: CommandContext): GitHubContext {
   };
 }
 
+/** What alerts.issues lacks, in the CLI's terms (the action's names github-token). */
+export const CLI_ISSUE_ALERTS_NEED =
+  'the workflow repository and a token (GITHUB_REPOSITORY and GITHUB_TOKEN with issues: write)';
+
 /** The handlers' ports from the process: its environment, GITHUB_* variables and temp dir. */
 export function cliPorts(ctx: CommandContext): Ports {
   const { io, logger } = ctx;

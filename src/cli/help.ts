@@ -9,6 +9,7 @@ Commands:
   validate  check the config file and show what it backs up
   plan      list the projects that are due (schedules, last good sets) and a job matrix
   prune     apply each project's retention policy (branch, artifacts, local sets)
+  check     fail when a project's newest good set at a destination is older than max_age
   schema    print the config file's JSON Schema
   base-sql  print the Supabase-shaped base SQL that drills load (for test databases)
 
@@ -41,6 +42,20 @@ GITHUB_REPOSITORY, else they are skipped with a warning).
 Destinations: local (the --out directory) always; branch pushes to GITHUB_SERVER_URL/<repository>
 (the project's repository key or GITHUB_REPOSITORY) with GITHUB_TOKEN; artifact needs the
 GitHub Actions runtime.`,
+  check: `supabase-backup check --config FILE [--out DIR] [--project NAME]... [--json]
+
+For every project (or the named ones) and every destination it is configured with, the age of
+the newest good set against the project's max_age (default: twice the longest gap between two
+runs of its schedule; 26h without one). Prints one row per project and destination: OK, STALE,
+NONE (no good set) or UNREADABLE (the destination cannot be read from here). Exit 1 when any
+row is not OK, with one error line per such project; opens or comments on the project's alert
+issue (alerts.issues, GITHUB_TOKEN with issues: write) and closes one it opened when fresh again.
+  --config FILE   the config (default: backups.config.yaml)
+  --project NAME  check only this project, or a comma-separated list (repeatable)
+  --out DIR       the local destination's directory (default: backups)
+  --at TIME       judge as of this ISO 8601 time instead of now
+  --json          print {at, rows: [...], stale: [...]} as JSON on stdout
+Destinations are reached as backup and prune reach them (GITHUB_* variables, s3 settings).`,
   prune: `supabase-backup prune --config FILE [--project NAME]... [--out DIR] [--dry-run] [--json]
 
 Applies each project's retention policy to its destinations: removes set folders from the

@@ -9,6 +9,7 @@ import {
   schemaCommand,
   validateCommand,
 } from './config-commands.js';
+import { checkCommand } from './check-command.js';
 import { HELP } from './help.js';
 import { backupCommand, restoreCommand, verifyCommand } from './set-commands.js';
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (args: string[], ctx: CommandContext) => Promise<
   validate: validateCommand,
   prune: pruneCommand,
   plan: planCommand,
+  check: checkCommand,
   'base-sql': baseSqlCommand,
   schema: schemaCommand,
 };

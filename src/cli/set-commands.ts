@@ -21,6 +21,7 @@ import {
 import { parsePartsList, RESTORE_CLI_OPTIONS, restoreSource, splitList } from './restore-args.js';
 import {
   cliPorts,
+  CLI_ISSUE_ALERTS_NEED,
   COMMON,
   CONFIG,
   IDENTITY,
@@ -74,7 +75,7 @@ export async function backupCommand(args: string[], ctx: CommandContext): Promis
       noPrune: values['no-prune'],
       drill: values.drill,
       identities,
-      issueAlertsNeed: 'GITHUB_TOKEN (issues: write) and GITHUB_REPOSITORY in the environment',
+      issueAlertsNeed: CLI_ISSUE_ALERTS_NEED,
     },
     cliPorts(ctx),
   );

@@ -6,6 +6,16 @@
 import { z } from 'zod';
 import { ENV_NAME_RE, describeValue, looksLikeUrl, matching } from './schema-helpers.js';
 
+/** A key naming the variable that holds a credential URL; a URL written there is refused. */
+const secretName = (key: string, what: string, example: string) =>
+  matching(key, 'an environment variable name', ENV_NAME_RE, (v) =>
+    typeof v === 'string' && looksLikeUrl(v)
+      ? `${key} must NAME an environment variable holding ${what}, not hold the URL (it is ` +
+        `a credential): put it in a repository secret, e.g. ${example}, and pass it to the ` +
+        'step as env'
+      : `${key} must be an environment variable name, e.g. ${example}`,
+  );
+
 export const alertsSchema = z.strictObject(
   {
     issues: z
@@ -15,21 +25,23 @@ export const alertsSchema = z.strictObject(
         'Open a GitHub issue when the project fails, comment on it while it keeps failing, and ' +
           'close it when a backup succeeds again (the job needs `issues: write`). Default false.',
       ),
-    webhook_url_secret: matching(
-      'webhook_url_secret',
-      'an environment variable name',
-      ENV_NAME_RE,
-      (v) =>
-        typeof v === 'string' && looksLikeUrl(v)
-          ? 'webhook_url_secret must NAME an environment variable holding the webhook URL, not ' +
-            'hold the URL (it is a credential): put it in a repository secret, e.g. ' +
-            'BACKUP_WEBHOOK_URL, and pass it to the step as env'
-          : 'webhook_url_secret must be an environment variable name, e.g. BACKUP_WEBHOOK_URL',
-    )
+    webhook_url_secret: secretName('webhook_url_secret', 'the webhook URL', 'BACKUP_WEBHOOK_URL')
       .optional()
       .describe(
         'NAME of the environment variable holding a webhook URL (e.g. a Slack incoming webhook) ' +
           'that gets a JSON event on failure and on recovery.',
+      ),
+    heartbeat_url_secret: secretName(
+      'heartbeat_url_secret',
+      'the healthchecks.io ping URL with its ping key (https://hc-ping.com/<ping-key>)',
+      'BACKUP_HEARTBEAT_URL',
+    )
+      .optional()
+      .describe(
+        'NAME of the environment variable holding a healthchecks.io ping URL with the ping key, ' +
+          'https://hc-ping.com/<ping-key>: each backup pings <url>/<project>/start, then ' +
+          '<url>/<project> or <url>/<project>/fail (one check per project, created on first ' +
+          'ping), so a service outside GitHub notices when backups stop (docs/monitoring.md).',
       ),
   },
   {
@@ -45,7 +57,7 @@ export const alertsShape = {
     .nullable()
     .optional()
     .describe(
-      'Failure alerts: a GitHub issue per failing project (issues: true) and/or a webhook ' +
-        '(webhook_url_secret). Left out: none; null in a project: none despite `defaults`.',
+      'Failure alerts: a GitHub issue per failing project (issues: true), a webhook ' +
+        '(webhook_url_secret) and/or heartbeats (heartbeat_url_secret). Left out: none; null in a project: none despite `defaults`.',
     ),
 };

@@ -250,3 +250,26 @@ function earliestTime(c: Cron, from: number): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The longest time between two consecutive fires (ms), over the year before `at` and the gap
+ * `at` sits in. A schedule firing less than once a year (`0 0 29 2 *`) is measured from the
+ * fire before that year.
+ */
+export function longestGapMs(cron: Cron | string, at: Date): number {
+  const c = typeof cron === 'string' ? parseCron(cron) : cron;
+  const times = c.hour.values.flatMap((h) => c.minute.values.map((m) => h * 60 + m));
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
+  const from = previousFire(c, new Date(at.getTime() - 366 * 86_400_000)).getTime();
+  const to = nextFire(c, at).getTime();
+  let lastOfPrevious: number | undefined;
+  for (let day = from - (from % 86_400_000); day <= to; day += 86_400_000) {
+    const d = new Date(day);
+    if (!dayMatches(c, d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) continue;
+    const first = day + times[0]! * 60_000;
+    if (lastOfPrevious !== undefined) longest = Math.max(longest, first - lastOfPrevious);
+    lastOfPrevious = day + times[times.length - 1]! * 60_000;
+  }
+  return longest;
+}

@@ -21,6 +21,8 @@ import { objectsShape } from './objects-schema.js';
 import { encryptionShape } from './encryption-schema.js';
 import { scheduleShape } from './schedule-schema.js';
 import { alertsShape } from './alerts-schema.js';
+import { maxAgeShape } from './max-age-schema.js';
+import { parseDuration } from './duration.js';
 import { DEFAULT_S3_PREFIX, s3Shape } from './s3-schema.js';
 import { managementShape } from './management-schema.js';
 import {
@@ -90,6 +92,7 @@ const optionShape = {
   ...objectsShape,
   ...encryptionShape,
   ...scheduleShape,
+  ...maxAgeShape,
   ...alertsShape,
   ...s3Shape,
   ...managementShape,
@@ -219,6 +222,7 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
     const storage = p.storage !== undefined ? p.storage : d.storage;
     const drill = p.drill ?? d.drill ?? false;
     const alerts = p.alerts !== undefined ? p.alerts : d.alerts;
+    const maxAge = p.max_age ?? d.max_age;
     const s3 = p.s3 !== undefined ? p.s3 : d.s3;
     return {
       name: p.name,
@@ -244,8 +248,13 @@ export function mergeDefaults(file: ConfigFile, fileName: string): Config {
       allow_unencrypted_public: p.allow_unencrypted_public ?? d.allow_unencrypted_public ?? false,
       ...(schedule != null && { schedule: schedule.trim().split(/\s+/).join(' ') }),
       ...(alerts != null && {
-        alerts: { issues: alerts.issues ?? false, webhook_url_secret: alerts.webhook_url_secret },
+        alerts: {
+          issues: alerts.issues ?? false,
+          webhook_url_secret: alerts.webhook_url_secret,
+          heartbeat_url_secret: alerts.heartbeat_url_secret,
+        },
       }),
+      ...(maxAge !== undefined && { max_age: parseDuration(maxAge) }),
       ...(storage != null && {
         storage: {
           ...storage,

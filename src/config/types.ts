@@ -112,6 +112,8 @@ export interface ProjectConfig {
   storage?: StorageConfig;
   /** Failure alerts; undefined = none. */
   alerts?: AlertsConfig;
+  /** `check` calls the project stale when its newest good set is older; undefined = from the schedule. */
+  max_age?: Duration;
   /** Name of the variable holding a Management API token (functions, settings parts). */
   access_token_secret?: string;
   /** Management API base URL, without a trailing slash; undefined = https://api.supabase.com. */
@@ -144,6 +146,8 @@ export interface AlertsConfig {
   issues: boolean;
   /** Name of the environment variable holding the webhook URL; undefined = no webhook. */
   webhook_url_secret?: string | undefined;
+  /** Name of the variable holding a healthchecks.io-style ping URL; undefined = no heartbeats. */
+  heartbeat_url_secret?: string | undefined;
 }
 
 /** Supabase Storage's S3-compatible endpoint and the NAMES of the variables holding its keys. */

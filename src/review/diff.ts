@@ -107,9 +107,12 @@ export function describeSetting(key: string, p: ProjectConfig): string {
       const how = [
         ...(a?.issues ? ['a GitHub issue'] : []),
         ...(a?.webhook_url_secret ? [`webhook from \`$${a.webhook_url_secret}\``] : []),
+        ...(a?.heartbeat_url_secret ? [`heartbeats to \`$${a.heartbeat_url_secret}\``] : []),
       ];
       return how.length > 0 ? how.join(' and ') : 'none';
     }
+    case 'max_age':
+      return p.max_age ? formatCalendar(p.max_age) : "twice the schedule's longest gap";
     case 'drill':
       return p.drill ? 'restore drill after every backup' : 'no drill';
     case 'db_url_secret':
