@@ -168,19 +168,12 @@ describe('restore (what it decides before any connection)', () => {
   const base = {
     targetUrl: 'postgresql://postgres:s3cr3t@127.0.0.1:5/postgres',
     identities: [],
-    env: {},
   };
 
   it('a dry run opens and verifies the set and shows the plan, nothing else', async () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     const ports = memoryPorts();
-    const outcome = await restore({
-      ...base,
-      from: dir,
-      yes: false,
-      dryRun: true,
-      logger: ports.logger,
-    });
+    const outcome = await restore({ ...base, from: dir, yes: false, dryRun: true }, ports);
     expect(outcome.applied).toBe(false);
     expect(outcome.manifest.project).toBe('app');
     expect(ports.logger.lines.join('\n')).toContain('schema');
@@ -189,22 +182,18 @@ describe('restore (what it decides before any connection)', () => {
   it('without --yes it refuses, after showing the plan', async () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     const ports = memoryPorts();
-    await expect(
-      restore({ ...base, from: dir, yes: false, dryRun: false, logger: ports.logger }),
-    ).rejects.toThrow(/run again with --yes/);
+    await expect(restore({ ...base, from: dir, yes: false, dryRun: false }, ports)).rejects.toThrow(
+      /run again with --yes/,
+    );
   });
 
   it('a damaged set is refused before the target is touched', async () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     writeFileSync(join(dir, 'extra.sql'), 'DROP TABLE users;\n');
     const ports = memoryPorts();
-    const err = await restore({
-      ...base,
-      from: dir,
-      yes: true,
-      dryRun: false,
-      logger: ports.logger,
-    }).catch((e: unknown) => e);
+    const err = await restore({ ...base, from: dir, yes: true, dryRun: false }, ports).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RestoreError);
     expect((err as Error).message).toMatch(/refusing to restore a damaged or incomplete set/);
   });

@@ -24,29 +24,36 @@ const common = (dir: string) => ({
   yes: false,
   dryRun: true,
   identities: [],
-  env: {},
-  logger: memoryPorts().logger,
 });
 
 describe('restore --parts functions,settings', () => {
   it('refuses database parts in the same run', async () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     await expect(
-      restoreManagement({
-        ...common(dir),
-        parts: ['functions', 'schema'],
-        targetRef: 'a'.repeat(20),
-      }),
+      restoreManagement(
+        {
+          ...common(dir),
+          parts: ['functions', 'schema'],
+          targetRef: 'a'.repeat(20),
+        },
+        memoryPorts(),
+      ),
     ).rejects.toThrow(/in a run of their own/);
   });
 
   it('needs a 20-letter --target-ref and a config', async () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     await expect(
-      restoreManagement({ ...common(dir), parts: ['functions'], targetRef: 'short' }),
+      restoreManagement(
+        { ...common(dir), parts: ['functions'], targetRef: 'short' },
+        memoryPorts(),
+      ),
     ).rejects.toThrow(/needs --target-ref REF/);
     await expect(
-      restoreManagement({ ...common(dir), parts: ['functions'], targetRef: 'a'.repeat(20) }),
+      restoreManagement(
+        { ...common(dir), parts: ['functions'], targetRef: 'a'.repeat(20) },
+        memoryPorts(),
+      ),
     ).rejects.toThrow(/needs --config FILE/);
   });
 
@@ -54,12 +61,15 @@ describe('restore --parts functions,settings', () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     const config = await loadConfigFile(configFile(CONFIG));
     await expect(
-      restoreManagement({
-        ...common(dir),
-        parts: ['settings'],
-        targetRef: 'a'.repeat(20),
-        config,
-      }),
+      restoreManagement(
+        {
+          ...common(dir),
+          parts: ['settings'],
+          targetRef: 'a'.repeat(20),
+          config,
+        },
+        memoryPorts(),
+      ),
     ).rejects.toThrow('--parts: the set has no settings part (it holds schema)');
   });
 });
@@ -81,7 +91,7 @@ describe('restore --parts storage', () => {
     const dir = await writeSet(tmp('out-'), 'app', '2026-11-22T03:00:05Z');
     const config = await loadConfigFile(configFile(CONFIG));
     await expect(
-      restoreStorage({ ...common(dir), config, target: {}, overwrite: false }),
+      restoreStorage({ ...common(dir), config, target: {}, overwrite: false }, memoryPorts()),
     ).rejects.toThrow('app/2026-11-22T030005Z has no storage part');
   });
 });

@@ -55,25 +55,25 @@ export async function restoreFromAction(
   const target = inputs.from ? undefined : branchTargetFor(project, github);
   // An s3:// source reads with the project's s3: settings (endpoint, key variables).
   const s3 = inputs.from && isS3Url(inputs.from) ? s3SourceSpec(inputs.from, false, config) : null;
-  return restore({
-    from: s3 ??
-      inputs.from ?? {
-        kind: 'branch',
-        repo: target!.remoteUrl,
-        branch: target!.branch,
-        project: project.name,
-        setId: inputs.set,
-      },
-    targetUrl,
-    yes: true,
-    dryRun: inputs.dryRun,
-    force: inputs.force,
-    ...(parts.length > 0 && { parts }),
-    ...(inputs.tables.length > 0 && { tables: inputs.tables }),
-    identities,
-    env: { ...process.env, GITHUB_TOKEN: github.token },
-    logger,
-    pgBinDir: inputs.pgBinDir,
-    signal,
-  });
+  return restore(
+    {
+      from: s3 ??
+        inputs.from ?? {
+          kind: 'branch',
+          repo: target!.remoteUrl,
+          branch: target!.branch,
+          project: project.name,
+          setId: inputs.set,
+        },
+      targetUrl,
+      yes: true,
+      dryRun: inputs.dryRun,
+      force: inputs.force,
+      ...(parts.length > 0 && { parts }),
+      ...(inputs.tables.length > 0 && { tables: inputs.tables }),
+      identities,
+      pgBinDir: inputs.pgBinDir,
+    },
+    { env: { ...process.env, GITHUB_TOKEN: github.token }, logger, signal },
+  );
 }

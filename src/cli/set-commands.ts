@@ -125,26 +125,29 @@ export async function restoreCommand(args: string[], ctx: CommandContext): Promi
     from = s3SourceSpec(from.url, from.latest, await loadConfigFile(values.config));
   const identities = await readIdentities(values, ctx);
   const parts = parsePartsList(values.parts);
-  const common = { from, yes: values.yes, dryRun: values['dry-run'], identities, env: io.env };
+  const common = { from, yes: values.yes, dryRun: values['dry-run'], identities };
+  const ports = { env: io.env, logger, signal: io.signal };
   if (parts.some(isManagementPart)) {
-    const outcome = await restoreManagement({
-      ...common,
-      parts,
-      targetRef: values['target-ref'],
-      config: values.config ? await loadConfigFile(values.config) : undefined,
-      logger,
-      signal: io.signal,
-    });
+    const outcome = await restoreManagement(
+      {
+        ...common,
+        parts,
+        targetRef: values['target-ref'],
+        config: values.config ? await loadConfigFile(values.config) : undefined,
+      },
+      ports,
+    );
     return outcome.applied || values['dry-run'] ? 0 : 1;
   }
   if (parts.includes('storage')) {
-    const outcome = await restoreStorage({
-      ...storageRestoreFlags(values, parts),
-      ...common,
-      config: values.config ? await loadConfigFile(values.config) : undefined,
-      logger,
-      signal: io.signal,
-    });
+    const outcome = await restoreStorage(
+      {
+        ...storageRestoreFlags(values, parts),
+        ...common,
+        config: values.config ? await loadConfigFile(values.config) : undefined,
+      },
+      ports,
+    );
     return outcome.applied || values['dry-run'] ? 0 : 1;
   }
   const envName = values['target-url-env'];
@@ -157,17 +160,18 @@ export async function restoreCommand(args: string[], ctx: CommandContext): Promi
     );
   }
   if (from.kind === 'branch' && io.env.GITHUB_TOKEN) logger.mask(io.env.GITHUB_TOKEN);
-  const outcome = await restore({
-    ...common,
-    targetUrl,
-    force: values.force,
-    parts,
-    tables: splitList(values.tables),
-    schemas: splitList(values.schemas),
-    logger,
-    signal: io.signal,
-    pgBinDir: values['pg-bin-dir'],
-  });
+  const outcome = await restore(
+    {
+      ...common,
+      targetUrl,
+      force: values.force,
+      parts,
+      tables: splitList(values.tables),
+      schemas: splitList(values.schemas),
+      pgBinDir: values['pg-bin-dir'],
+    },
+    ports,
+  );
   return outcome.applied || values['dry-run'] ? 0 : 1;
 }
 
@@ -219,13 +223,10 @@ async function verifyDir(
 ): Promise<number> {
   const { io, logger } = ctx;
   if (values.drill) {
-    const result = await verifyDrill(from, {
-      identities: await readIdentities(values, ctx),
-      logger,
-      env: io.env,
-      pgBinDir: values['pg-bin-dir'],
-      signal: io.signal,
-    });
+    const result = await verifyDrill(
+      { from, identities: await readIdentities(values, ctx), pgBinDir: values['pg-bin-dir'] },
+      { env: io.env, logger, signal: io.signal },
+    );
     if (values.json) io.stdout(JSON.stringify({ drill: result }, null, 2) + '\n');
     return result.ok ? 0 : 1;
   }

@@ -3,7 +3,7 @@
  * set, take the token and api_url from the config's project of the set's name, print the plan
  * (read from the target), and apply it only with --yes (docs/restore.md).
  */
-import { verifiedManifest } from './restore.js';
+import { verifiedManifest, withPorts, type RestorePorts } from './restore.js';
 import type { Config, Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -39,8 +39,10 @@ export interface ManagementRestoreOptions {
 }
 
 export async function restoreManagement(
-  o: ManagementRestoreOptions,
+  request: Omit<ManagementRestoreOptions, 'env' | 'logger' | 'signal'>,
+  ports: RestorePorts,
 ): Promise<{ applied: boolean }> {
+  const o: ManagementRestoreOptions = { ...request, ...withPorts(ports) };
   if (o.parts.some((p) => !isManagementPart(p)))
     throw new UsageError(
       '--parts functions and settings are restored through the Management API in a run of their own: restore the database parts first (--target-url), then run restore --parts functions,settings --target-ref REF',

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { BackupManifest } from '../catalog/backup-json.js';
-import { verifiedManifest } from './restore.js';
+import { verifiedManifest, withPorts, type RestorePorts } from './restore.js';
 import type { Config, StorageConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { formatBytes } from '../format.js';
@@ -112,8 +112,10 @@ export function storageTarget(
 }
 
 export async function restoreStorage(
-  options: StorageRestoreOptions,
+  request: Omit<StorageRestoreOptions, 'env' | 'logger' | 'signal'>,
+  ports: RestorePorts,
 ): Promise<StorageRestoreOutcome> {
+  const options: StorageRestoreOptions = { ...request, ...withPorts(ports) };
   const { logger } = options;
   const source = await openSource(options.from, options);
   try {

@@ -10,6 +10,7 @@ import { sessionMode, withTimeoutsOff } from '../dump/connect.js';
 import { preflight } from '../dump/preflight.js';
 import { RestoreError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Ports } from './ports.js';
 import { childEnv } from '../proc/run.js';
 import { applySet } from '../restore/apply.js';
 import {
@@ -23,6 +24,12 @@ import { isS3Url } from '../destinations/s3/url.js';
 import { describeProblem, verifySet } from '../set/verify-set.js';
 
 export { findLoginRoles } from '../restore/apply.js';
+
+/** What the restore handlers take from the ports. */
+export type RestorePorts = Pick<Ports, 'env' | 'logger' | 'signal'>;
+
+/** The ports as the option fields the restore machinery reads. */
+export const withPorts = ({ env, logger, signal }: RestorePorts) => ({ env, logger, signal });
 
 export interface RestoreOptions {
   /** A set directory or artifact zip (string), or a backup branch. */
@@ -71,7 +78,14 @@ export async function verifiedManifest(
   return check.manifest;
 }
 
-export async function restore(options: RestoreOptions): Promise<RestoreOutcome> {
+/** The options a caller gives; the rest comes from the ports. */
+export type RestoreRequest = Omit<RestoreOptions, 'env' | 'logger' | 'signal'>;
+
+export async function restore(
+  request: RestoreRequest,
+  ports: RestorePorts,
+): Promise<RestoreOutcome> {
+  const options: RestoreOptions = { ...request, ...withPorts(ports) };
   const { logger } = options;
   const given = parseConnectionUrl(options.targetUrl, '--target-url');
   for (const s of secretsOf(given, options.targetUrl)) logger.mask(s);

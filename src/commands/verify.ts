@@ -18,7 +18,7 @@ import {
 } from '../set/verify-set.js';
 import { verifyObjects, type ObjectCache } from '../storage/verify-objects.js';
 import type { Ports } from './ports.js';
-import { verifiedManifest } from './restore.js';
+import { verifiedManifest, withPorts, type RestorePorts } from './restore.js';
 
 export interface VerifyOutcome {
   checks: SetCheck[];
@@ -68,9 +68,13 @@ export async function verify(
 
 /** verify --drill: the set must verify, then it is restored into a throwaway local cluster. */
 export async function verifyDrill(
-  from: string,
-  options: Omit<DrillOptions, 'setDir' | 'manifest'>,
+  {
+    from,
+    ...request
+  }: { from: string } & Omit<DrillOptions, 'setDir' | 'manifest' | 'env' | 'logger' | 'signal'>,
+  ports: RestorePorts,
 ): Promise<DrillResult> {
+  const options = { ...request, ...withPorts(ports) };
   const manifest = await verifiedManifest(from, from, { contents: false });
   const apiOnly = await drillApiParts(from, manifest, options);
   if (apiOnly) return apiOnly;
