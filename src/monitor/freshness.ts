@@ -48,7 +48,7 @@ export async function check(
   options: CheckOptions,
 ): Promise<CheckOutcome> {
   const { now, ...lookup } = options;
-  const destinations = new Destinations({ ...lookup, env: options.env ?? process.env });
+  const destinations = new Destinations(lookup);
   const rows: CheckRow[] = [];
   for (const project of projects) {
     const maxAge = maxAgeOf(project, now);
