@@ -1,4 +1,7 @@
-/** The action: read inputs once, run the command, set outputs. The only place that calls setFailed. */
+/**
+ * The action: read the inputs once, refuse an unsafe trigger, run the command's mapping
+ * (src/action/commands.ts), and fail the step on any error it throws.
+ */
 import * as core from '@actions/core';
 import { ACTION_COMMANDS } from './action/commands.js';
 import { readInputs } from './action/inputs.js';

@@ -1,6 +1,7 @@
 /**
  * Each action command: its inputs -> the handler's options, the handler's result -> outputs,
- * annotations and the job summary. setFailed stays in main.ts and backup.ts's result mapping.
+ * annotations, the job summary, and a failed step when the result says so (errors thrown go
+ * to main.ts).
  */
 import * as core from '@actions/core';
 import { planCommand } from '../commands/plan.js';
