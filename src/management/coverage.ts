@@ -40,7 +40,12 @@ const NOT_EXPORTABLE: CoverageEntry[] = [
   },
 ];
 
-export function coverageOf(records: PartRecord[], encrypted: boolean): CoverageEntry[] {
+/** `database`: entries about the database's platform-kept objects (dump/db-coverage.ts). */
+export function coverageOf(
+  records: PartRecord[],
+  encrypted: boolean,
+  database: CoverageEntry[] = [],
+): CoverageEntry[] {
   const has = (part: string) => records.find((r) => r.part === part);
   const out: CoverageEntry[] = [];
   const simple = (part: string, surface: string, backedUp: string, missing: string) =>
@@ -52,6 +57,7 @@ export function coverageOf(records: PartRecord[], encrypted: boolean): CoverageE
   simple('roles', 'database roles', 'roles.sql', `the roles part is not in this set`);
   simple('schema', 'database schema', 'schema.sql', 'the schema part is not in this set');
   simple('data', 'table data', 'data.sql', 'the data part is not in this set');
+  out.push(...database);
   simple('storage', 'storage objects', 'storage part', 'add the storage part (docs/storage.md)');
   const functions = has('functions')?.functions;
   if (!functions)
