@@ -76,7 +76,9 @@ export function cronWarnings(state: CronState): string[] {
   const others = state.jobs.filter((j) => j.username !== 'postgres');
   if (others.length === 0) return [];
   const names = others
-    .map((j) => `${j.jobname === null ? `#${j.jobid}` : quoteIdent(j.jobname)} (role ${j.username})`)
+    .map(
+      (j) => `${j.jobname === null ? `#${j.jobid}` : quoteIdent(j.jobname)} (role ${j.username})`,
+    )
     .join(', ');
   return [
     `pg_cron job(s) ${names} run as a role other than postgres: a restore recreates them only when run by that role or a superuser (not by postgres on Supabase); otherwise schedule them again after the restore`,

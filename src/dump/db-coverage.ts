@@ -15,45 +15,49 @@ export const SURFACE_WEBHOOKS = 'database webhooks';
 
 type Counts = Pick<Extras, 'migrations' | 'cronJobs' | 'webhooks'>;
 
+const NONE = 'the project has none';
+const isProjectHost = (h: string) => /\.supabase\.(co|in)$/i.test(h);
+
 export function databaseCoverage(extras: Counts, parts: DumpPart[]): CoverageEntry[] {
   const out: CoverageEntry[] = [];
-  const missing = (surface: string, part: string) =>
-    out.push({ surface, state: 'not-configured', note: `the ${part} part is not in this set` });
-  if (!parts.includes('schema')) missing(SURFACE_MIGRATIONS, 'schema');
-  else
+  const entry = (surface: string, part: DumpPart, count: number, note: string) =>
+    out.push(
+      !parts.includes(part)
+        ? { surface, state: 'not-configured', note: `the ${part} part is not in this set` }
+        : count === 0
+          ? { surface, state: 'not-configured', note: NONE }
+          : { surface, state: 'backed-up', note },
+    );
+  entry(
+    SURFACE_MIGRATIONS,
+    'schema',
+    extras.migrations,
+    `${extras.migrations} applied migration(s), at the end of schema.sql`,
+  );
+  entry(
+    SURFACE_CRON,
+    'data',
+    extras.cronJobs,
+    `${extras.cronJobs} job(s), scheduled by the last statements of data.sql (new job ids)`,
+  );
+  if (extras.cronJobs > 0)
     out.push({
-      surface: SURFACE_MIGRATIONS,
-      state: 'backed-up',
-      note: `${extras.migrations} applied migration(s), at the end of schema.sql`,
+      surface: SURFACE_CRON_RUNS,
+      state: 'not-configured',
+      note: 'cron.job_run_details is a log: not backed up; a restored project starts an empty one',
     });
-  if (!parts.includes('data')) missing(SURFACE_CRON, 'data');
-  else
-    out.push({
-      surface: SURFACE_CRON,
-      state: 'backed-up',
-      note: `${extras.cronJobs} job(s), scheduled by the last statements of data.sql (new job ids)`,
-    });
-  out.push({
-    surface: SURFACE_CRON_RUNS,
-    state: 'not-configured',
-    note: 'cron.job_run_details is a log: not backed up, a restored project starts an empty one',
-  });
-  const hooks = extras.webhooks;
-  if (!parts.includes('schema')) missing(SURFACE_WEBHOOKS, 'schema');
-  else if (hooks.length === 0)
-    out.push({ surface: SURFACE_WEBHOOKS, state: 'backed-up', note: 'the project has none' });
-  else {
-    const hosts = webhookHosts(hooks);
-    const projects = hosts.filter((h) => /\.supabase\.(co|in)$/i.test(h));
-    out.push({
-      surface: SURFACE_WEBHOOKS,
-      state: projects.length > 0 ? 'partial' : 'backed-up',
-      note:
-        `${hooks.length} webhook trigger(s) in schema.sql, calling ${hosts.join(', ') || 'no http(s) URL'}` +
-        (projects.length > 0
-          ? `; restored, they still call ${projects.join(', ')} with that project's key: point them at the new project (Dashboard > Database > Webhooks)`
-          : ''),
-    });
-  }
+  const hosts = webhookHosts(extras.webhooks);
+  const projects = hosts.filter(isProjectHost);
+  entry(
+    SURFACE_WEBHOOKS,
+    'schema',
+    extras.webhooks.length,
+    `${extras.webhooks.length} webhook trigger(s) in schema.sql, calling ${hosts.join(', ') || 'no http(s) URL'}` +
+      (projects.length > 0
+        ? `; restored, they still call ${projects.join(', ')} with that project's key: point them at the new project (Dashboard > Database > Webhooks)`
+        : ''),
+  );
+  const hooks = out.at(-1)!;
+  if (hooks.state === 'backed-up' && projects.length > 0) hooks.state = 'partial';
   return out;
 }

@@ -111,8 +111,7 @@ export async function collectExtras(
         renderCronJobs(cron),
       ),
     materializedViews,
-    migrations:
-      historyTables.find((t) => t.name === 'schema_migrations')?.rows.length ?? 0,
+    migrations: historyTables.find((t) => t.name === 'schema_migrations')?.rows.length ?? 0,
     cronJobs: cron.jobs.length,
     webhooks,
     warnings,

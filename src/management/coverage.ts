@@ -57,7 +57,6 @@ export function coverageOf(
   simple('roles', 'database roles', 'roles.sql', `the roles part is not in this set`);
   simple('schema', 'database schema', 'schema.sql', 'the schema part is not in this set');
   simple('data', 'table data', 'data.sql', 'the data part is not in this set');
-  out.push(...database);
   simple('storage', 'storage objects', 'storage part', 'add the storage part (docs/storage.md)');
   const functions = has('functions')?.functions;
   if (!functions)
@@ -111,5 +110,5 @@ export function coverageOf(
       state: 'backed-up',
       note: `${settings.secrets} name(s) with digests`,
     });
-  return [...out, ...NOT_EXPORTABLE];
+  return [...out, ...database, ...NOT_EXPORTABLE];
 }

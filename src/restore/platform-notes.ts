@@ -39,9 +39,10 @@ export function platformNotes(manifest: BackupManifest, selection: Selection): N
           },
     );
   const runs = entry(SURFACE_CRON_RUNS);
-  if (data && runs) notes.push({ level: 'info', text: `not restored: ${runs.surface}: ${runs.note}` });
+  if (data && runs)
+    notes.push({ level: 'info', text: `not restored: ${runs.surface}: ${runs.note}` });
   const hooks = entry(SURFACE_WEBHOOKS);
-  if (schema && hooks && hooks.note !== 'the project has none')
+  if (schema && hooks && hooks.state !== 'not-configured')
     notes.push({
       level: hooks.state === 'partial' ? 'warning' : 'info',
       text: `database webhooks restored: ${hooks.note}`,
