@@ -10,12 +10,14 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f\\]/u;
+/** A backslash or a control character: the value needs an E'' string. */
+const needsEscape = (value: string) =>
+  [...value].some((ch) => ch === '\\' || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
 /** A string literal; NULL for null. */
 export function sqlLiteral(value: string | null): string {
   if (value === null) return 'NULL';
-  if (!CONTROL.test(value)) return `'${value.replace(/'/g, "''")}'`;
+  if (!needsEscape(value)) return `'${value.replace(/'/g, "''")}'`;
   let out = '';
   for (const ch of value) {
     const code = ch.codePointAt(0)!;
