@@ -138,9 +138,12 @@ describe.each(['supabase-cli', 'pg-dump'])('%s engine', (engine) => {
 
   beforeAll(async () => {
     [target, set] = await Promise.all([cronCluster(), backup(engine)]);
-    // A target that already has a row of the history (another name): the source's wins.
+    // One target already has a row of the history (another name: the source's wins), the
+    // other no supabase_migrations schema at all (the restore creates it).
     await target.psql(
-      `insert into supabase_migrations.schema_migrations (version, name) values ('20240101000000', 'stale')`,
+      engine === 'supabase-cli'
+        ? `insert into supabase_migrations.schema_migrations (version, name) values ('20240101000000', 'stale')`
+        : 'drop schema supabase_migrations cascade',
       DB,
     );
     const res = await cli(

@@ -3,9 +3,9 @@
  * which the official dump scripts leave out of both the schema and the data dump: without it a
  * restored project's `supabase migration list` shows nothing applied and the next `db push`
  * replays every migration (supabase/cli#1671). It is captured here as SQL appended to schema.sql
- * (the history describes the schema): the CLI's own idempotent DDL (CREATE SCHEMA / TABLE IF NOT
- * EXISTS, ADD COLUMN IF NOT EXISTS, as `supabase migration up` runs it), then one upsert per row,
- * so a target that already has the schema or the tables (every new project) takes it without a
+ * (the history describes the schema): the CLI's table definition, created only where the
+ * target lacks the schema, the table or a column (the CLI checks before its DDL too), then one
+ * upsert per row, so a target that already has the schema or the tables (every new project) takes it without a
  * duplicate error, and the source's rows win over same-version rows already there.
  */
 import { queryJson, type PsqlTarget } from './query.js';
@@ -65,6 +65,22 @@ export async function collectMigrationHistory(target: PsqlTarget): Promise<Histo
   return out;
 }
 
+/** The dollar-quote tag of the guarded DDL (a name in the source holding it falls back to plain DDL). */
+const TAG = '$supabase_backup$';
+
+/**
+ * DDL that runs only for what the target lacks, as the CLI provisions its table (it checks the
+ * columns before running any DDL): so a target whose existing schema or table the restoring role
+ * may not CREATE in still takes the rows. One line: a DO block whose statements are literals.
+ */
+function guarded(steps: { missing: string; ddl: string; plain: string }[]): string[] {
+  const body = steps
+    .map((s) => `IF ${s.missing} THEN EXECUTE ${sqlLiteral(s.ddl)}; END IF;`)
+    .join(' ');
+  if (body.includes(TAG)) return steps.map((s) => `${s.plain};`);
+  return [`DO ${TAG} BEGIN ${body} END ${TAG};`];
+}
+
 /** The history as idempotent SQL; unusual column types are left out, with a warning each. */
 export function renderMigrationHistory(tables: HistoryTable[]): {
   sql: string[];
@@ -72,7 +88,7 @@ export function renderMigrationHistory(tables: HistoryTable[]): {
 } {
   if (tables.length === 0) return { sql: [], warnings: [] };
   const schema = quoteIdent(MIGRATIONS_SCHEMA);
-  const sql = [`CREATE SCHEMA IF NOT EXISTS ${schema};`];
+  const sql: string[] = [];
   const warnings: string[] = [];
   for (const t of tables) {
     const name = `${schema}.${quoteIdent(t.name)}`;
@@ -89,17 +105,37 @@ export function renderMigrationHistory(tables: HistoryTable[]): {
     // The key columns create the table (as the CLI does); the others are added if missing.
     const first = keyCols.length > 0 ? keyCols : usable.slice(0, 1);
     if (first.length === 0) continue;
-    sql.push(`CREATE TABLE IF NOT EXISTS ${name} (${first.map(def).join(', ')}${pk});`);
-    for (const c of usable.filter((c) => !first.includes(c)))
-      sql.push(`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${def(c).replace(/ NOT NULL$/, '')};`);
+    const rest = usable.filter((c) => !first.includes(c));
+    sql.push(
+      ...guarded([
+        {
+          missing: `to_regnamespace(${sqlLiteral(schema)}) IS NULL`,
+          ddl: `CREATE SCHEMA ${schema}`,
+          plain: `CREATE SCHEMA IF NOT EXISTS ${schema}`,
+        },
+        {
+          missing: `to_regclass(${sqlLiteral(name)}) IS NULL`,
+          ddl: `CREATE TABLE ${name} (${first.map(def).join(', ')}${pk})`,
+          plain: `CREATE TABLE IF NOT EXISTS ${name} (${first.map(def).join(', ')}${pk})`,
+        },
+        ...rest.map((c) => ({
+          missing:
+            'NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = ' +
+            `${sqlLiteral(name)}::regclass AND attname = ${sqlLiteral(c.name)} AND NOT attisdropped)`,
+          // Added columns may not be NOT NULL: the target's rows have no value for them.
+          ddl: `ALTER TABLE ${name} ADD COLUMN ${quoteIdent(c.name)} ${c.type}`,
+          plain: `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${c.type}`,
+        })),
+      ]),
+    );
     const index = usable.map((c) => t.columns.indexOf(c));
     const columns = usable.map((c) => quoteIdent(c.name)).join(', ');
-    const rest = usable.filter((c) => !keyCols.includes(c));
+    const updated = usable.filter((c) => !keyCols.includes(c));
     const conflict = !keyed
       ? ''
-      : rest.length === 0
+      : updated.length === 0
         ? ` ON CONFLICT (${t.key.map(quoteIdent).join(', ')}) DO NOTHING`
-        : ` ON CONFLICT (${t.key.map(quoteIdent).join(', ')}) DO UPDATE SET ${rest
+        : ` ON CONFLICT (${t.key.map(quoteIdent).join(', ')}) DO UPDATE SET ${updated
             .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
             .join(', ')}`;
     for (const row of t.rows)
