@@ -1,12 +1,13 @@
 /**
- * pg_cron jobs. pg_dump writes `cron.job` (an extension configuration table) into the data dump
- * as a COPY, which cannot be restored into a Supabase project: there the postgres role may only
- * read cron.job (supabase/postgres revokes the rest), and under session_replication_role =
- * replica the COPY would not even fire pg_cron's cache-invalidation trigger, so the scheduler
- * would not see the jobs. The data parts leave cron's tables out (platform-schemas.ts) and the
- * jobs are written instead as calls of pg_cron's own functions, which the postgres role may run,
- * at the very end of data.sql: inside the restore's one transaction, so the scheduler sees them
- * only once everything is committed and no job can fire in the middle of a restore.
+ * pg_cron jobs. The official data dump never holds them (pg_cron's schema is an extension member,
+ * which its `--schema "*"` leaves out), so a restored project had none; pg_dump of the whole
+ * database (the pg-dump engine) writes `cron.job` as a COPY, which cannot be restored into a
+ * Supabase project (there the postgres role may only read cron.job) and which, run with
+ * session_replication_role = replica, would not fire pg_cron's cache-invalidation trigger, so the
+ * scheduler would not see the jobs. So the data parts leave cron's tables out
+ * (platform-schemas.ts) and the jobs are written as calls of pg_cron's own functions, which the
+ * postgres role may run, at the very end of data.sql: inside the restore's one transaction, so
+ * the scheduler sees them only once everything is committed and none fires mid-restore.
  *
  * Each call is one line (sql-literal.ts), so `restore --tables` drops them (filter-data.ts).
  */
