@@ -2,9 +2,8 @@
  * pg_cron jobs. The official data dump never holds them (pg_cron's schema is an extension member,
  * which its `--schema "*"` leaves out), so a restored project had none; pg_dump of the whole
  * database (the pg-dump engine) writes `cron.job` as a COPY, which cannot be restored into a
- * Supabase project (there the postgres role may only read cron.job) and which, run with
- * session_replication_role = replica, would not fire pg_cron's cache-invalidation trigger, so the
- * scheduler would not see the jobs. So the data parts leave cron's tables out
+ * Supabase project: there the postgres role may only read cron.job. So the data parts leave
+ * cron's tables out
  * (platform-schemas.ts) and the jobs are written as calls of pg_cron's own functions, which the
  * postgres role may run, at the very end of data.sql: inside the restore's one transaction, so
  * the scheduler sees them only once everything is committed and none fires mid-restore.
