@@ -3,10 +3,10 @@
  * which its `--schema "*"` leaves out), so a restored project had none; pg_dump of the whole
  * database (the pg-dump engine) writes `cron.job` as a COPY, which cannot be restored into a
  * Supabase project: there the postgres role may only read cron.job. So the data parts leave
- * cron's tables out
- * (platform-schemas.ts) and the jobs are written as calls of pg_cron's own functions, which the
- * postgres role may run, at the very end of data.sql: inside the restore's one transaction, so
- * the scheduler sees them only once everything is committed and none fires mid-restore.
+ * cron's tables out (platform-schemas.ts) and the jobs are written as calls of pg_cron's own
+ * functions, which the postgres role may run, at the very end of data.sql: inside the restore's
+ * one transaction, so the scheduler sees them only once everything is committed and none fires
+ * mid-restore.
  *
  * Each call is one line (sql-literal.ts), so `restore --tables` drops them (filter-data.ts).
  */
