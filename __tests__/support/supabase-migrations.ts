@@ -4,7 +4,7 @@
  * the history back (its text table and its JSON).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -30,8 +30,10 @@ export function supabase(args: string[], workdir: string): Promise<CliRun> {
       SUPABASE_BIN,
       ['--workdir', workdir, ...args],
       { cwd: workdir, env, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) =>
-        res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (err, stdout, stderr) => {
+        rmSync(home, { recursive: true, force: true });
+        res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
     );
   });
 }
