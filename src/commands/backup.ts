@@ -24,6 +24,7 @@ import type { RemoteBase } from '../objects/branch-base.js';
 import { backupStoragePart } from '../objects/part.js';
 import { backupManagementParts } from '../management/part.js';
 import { coverageOf } from '../management/coverage.js';
+import { databaseCoverage } from '../dump/db-coverage.js';
 import { openDatabase } from './backup-db.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
 import { leavesRunner } from '../stores/registry.js';
@@ -215,7 +216,11 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       tables,
       materialized_views: db && parts.includes('data') ? db.extras.materializedViews : [],
       warnings: [...(db?.extras.warnings ?? []), ...managed.warnings],
-      coverage: coverageOf(records, recipients !== null),
+      coverage: coverageOf(
+        records,
+        recipients !== null,
+        db ? databaseCoverage(db.extras, parts.filter(isDump)) : [],
+      ),
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);

@@ -14,6 +14,7 @@ import { childEnv } from '../proc/run.js';
 import { applySet } from '../restore/apply.js';
 import { describePlan, refuseUnsupported, selectRestore, type Selection } from '../restore/plan.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
+import { platformNotes } from '../restore/platform-notes.js';
 import { isS3Url } from '../stores/s3/url.js';
 import { describeProblem, verifySet } from '../set/verify.js';
 
@@ -112,6 +113,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreOutcome> 
       logger,
       signal: options.signal,
     });
+    for (const note of platformNotes(manifest, selection))
+      if (note.level === 'warning') logger.warning(note.text);
+      else logger.info(note.text);
     // Said here, not in applySet: a drill's throwaway cluster needs no passwords.
     if (loginRoles.length > 0)
       logger.warning(
