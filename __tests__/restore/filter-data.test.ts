@@ -33,6 +33,7 @@ const DATA_SQL = [
   'RESET ALL;',
   'REFRESH MATERIALIZED VIEW app.daily_order_stats;',
   'REFRESH MATERIALIZED VIEW "app"."other";',
+  "SELECT cron.schedule_in_database('tick', '* * * * *', E'select 1\\n', NULL, NULL, true) WHERE true;",
   '',
 ].join('\n');
 

@@ -151,7 +151,7 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Starts a cluster with the product's own drill cluster code, plus what tests need around it. */
 export async function startCluster(
-  options: { binDir?: string; password?: string } = {},
+  options: { binDir?: string; password?: string; settings?: string[] } = {},
 ): Promise<Cluster> {
   const binDir = options.binDir ?? DEFAULT_BIN_DIR;
   const password = options.password ?? DEFAULT_PASSWORD;
@@ -171,7 +171,7 @@ export async function startCluster(
   };
   const drill = await startDrillCluster(install, false, undefined, {
     password,
-    settings: ['wal_level=logical'],
+    settings: ['wal_level=logical', ...(options.settings ?? [])],
   });
   running.add(drill);
   const { port } = drill;

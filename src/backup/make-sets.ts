@@ -23,6 +23,7 @@ import type { RemoteBase } from '../storage/incremental.js';
 import { backupStoragePart } from '../storage/storage-part.js';
 import { backupManagementParts } from '../management/management-parts.js';
 import { coverageOf } from '../management/coverage.js';
+import { databaseCoverage } from '../dump/db-coverage.js';
 import { openDatabase } from './database.js';
 import { dumpParts as dumpDatabaseParts } from './dump-parts.js';
 import { checkDrillable, drillStaged } from './drill-staged.js';
@@ -201,7 +202,11 @@ async function backupProject(project: ProjectConfig, options: BackupOptions): Pr
       tables,
       materialized_views: db && parts.includes('data') ? db.extras.materializedViews : [],
       warnings: [...(db?.extras.warnings ?? []), ...managed.warnings],
-      coverage: coverageOf(records, recipients !== null),
+      coverage: coverageOf(
+        records,
+        recipients !== null,
+        db ? databaseCoverage(db.extras, parts.filter(isDump)) : [],
+      ),
     };
     for (const w of manifest.warnings) logger.warning(`${project.name}: ${w}`);
     if (drillOptions) manifest.drill = await drillStaged(writer.dir, manifest, drillOptions);

@@ -20,6 +20,7 @@ import {
   type Selection,
 } from '../restore/selection.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
+import { platformNotes } from '../restore/platform-notes.js';
 import { isS3Url } from '../destinations/s3/url.js';
 import { describeProblem, verifySet } from '../set/verify-set.js';
 
@@ -131,6 +132,9 @@ export async function restore(
       logger,
       signal: options.signal,
     });
+    for (const note of platformNotes(manifest, selection))
+      if (note.level === 'warning') logger.warning(note.text);
+      else logger.info(note.text);
     // Said here, not in applySet: a drill's throwaway cluster needs no passwords.
     if (loginRoles.length > 0)
       logger.warning(

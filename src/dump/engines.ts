@@ -24,6 +24,7 @@ import {
 } from '../pipeline/line-rewrite.js';
 import type { PgTools } from './pg-tools.js';
 import {
+  CRON_TABLES_DATA_DUMP,
   PLATFORM_SCHEMAS_DATA_DUMP,
   PLATFORM_SCHEMAS_SCHEMA_DUMP,
   PLATFORM_TABLES_DATA_DUMP,
@@ -136,6 +137,7 @@ export function pgDumpArgs(part: Part, project: ProjectConfig): string[] {
         'postgres',
         ...excludeSchemas(PLATFORM_SCHEMAS_DATA_DUMP),
         ...PLATFORM_TABLES_DATA_DUMP.flatMap((t) => ['--exclude-table', t]),
+        ...CRON_TABLES_DATA_DUMP.flatMap((t) => ['--exclude-table', t]),
         ...excludeTables.flatMap((t) => ['--exclude-table-data', tablePattern(t)]),
         ...schemas,
       ];

@@ -12,7 +12,10 @@ import {
   revokesSql,
   schemaVars,
 } from './extras-sql.js';
+import { collectCronJobs, cronWarnings, renderCronJobs } from './cron-jobs.js';
+import { collectMigrationHistory, renderMigrationHistory } from './migration-history.js';
 import { queryJson, type PsqlTarget } from './query.js';
+import { collectWebhooks, type Webhook } from './webhooks.js';
 
 export interface Extras {
   rolesSql: string;
@@ -20,6 +23,12 @@ export interface Extras {
   dataSql: string;
   /** Populated materialized views, dependency order, as schema.name. */
   materializedViews: string[];
+  /** Rows of the Supabase CLI's migration history (supabase_migrations.schema_migrations). */
+  migrations: number;
+  /** pg_cron jobs written into data.sql. */
+  cronJobs: number;
+  /** Database webhooks (their triggers are in schema.sql). */
+  webhooks: Webhook[];
   warnings: string[];
 }
 
@@ -65,8 +74,12 @@ export async function collectExtras(
   );
   const vaultSecrets = await queryJson<number>(target, VAULT_SQL);
   const materializedViews = orderMatviews(views);
+  const historyTables = await collectMigrationHistory(target);
+  const history = renderMigrationHistory(historyTables);
+  const cron = await collectCronJobs(target);
+  const webhooks = await collectWebhooks(target);
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...history.warnings, ...cronWarnings(cron)];
   if (vaultSecrets > 0) {
     warnings.push(
       `vault.secrets holds ${vaultSecrets} secret(s) that are not backed up: they are encrypted with a key only the source project has; recreate them in the restored project`,
@@ -86,12 +99,21 @@ export async function collectExtras(
       section(
         "privileges a new project's default privileges would grant, revoked as in the source",
         revokes,
+      ) +
+      section('migration history of the Supabase CLI (supabase_migrations)', history.sql),
+    dataSql:
+      section(
+        'materialized view contents',
+        materializedViews.map((v) => `REFRESH MATERIALIZED VIEW ${v};`),
+      ) +
+      section(
+        'pg_cron jobs, scheduled last: the scheduler sees them once the restore commits',
+        renderCronJobs(cron),
       ),
-    dataSql: section(
-      'materialized view contents',
-      materializedViews.map((v) => `REFRESH MATERIALIZED VIEW ${v};`),
-    ),
     materializedViews,
+    migrations: historyTables.find((t) => t.name === 'schema_migrations')?.rows.length ?? 0,
+    cronJobs: cron.jobs.length,
+    webhooks,
     warnings,
   };
 }

@@ -69,6 +69,18 @@ export const PLATFORM_TABLES_DATA_DUMP = [
   'supabase_functions.migrations',
 ];
 
+/**
+ * pg_cron's tables, which pg_dump writes as extension configuration data when it dumps the
+ * extension (the pg-dump engine without a schema list; the CLI's `--schema "*"` never does):
+ * the jobs are written as pg_cron calls instead (cron-jobs.ts), the run log is not kept.
+ */
+export const CRON_TABLES_DATA_DUMP = [
+  'cron.job',
+  'cron.jobid_seq',
+  'cron.job_run_details',
+  'cron.runid_seq',
+];
+
 /** Roles every project has; the roles part never creates or alters them. */
 export const RESERVED_ROLES = [
   'anon',

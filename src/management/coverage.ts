@@ -40,7 +40,12 @@ const NOT_EXPORTABLE: CoverageEntry[] = [
   },
 ];
 
-export function coverageOf(records: PartRecord[], encrypted: boolean): CoverageEntry[] {
+/** `database`: entries about the database's platform-kept objects (dump/db-coverage.ts). */
+export function coverageOf(
+  records: PartRecord[],
+  encrypted: boolean,
+  database: CoverageEntry[] = [],
+): CoverageEntry[] {
   const has = (part: string) => records.find((r) => r.part === part);
   const out: CoverageEntry[] = [];
   const simple = (part: string, surface: string, backedUp: string, missing: string) =>
@@ -105,5 +110,5 @@ export function coverageOf(records: PartRecord[], encrypted: boolean): CoverageE
       state: 'backed-up',
       note: `${settings.secrets} name(s) with digests`,
     });
-  return [...out, ...NOT_EXPORTABLE];
+  return [...out, ...database, ...NOT_EXPORTABLE];
 }

@@ -1,12 +1,14 @@
 /**
  * Streams data.sql keeping only what a --tables restore needs: the COPY blocks of the chosen
  * tables, the setval() of the sequences they own, and REFRESH of the materialized views that
- * read them; every other line (SET, comments, psql's \restrict) passes unchanged. Works on bytes,
+ * read them, but not the pg_cron jobs (cron-jobs.ts: they belong to a whole restore); every
+ * other line (SET, comments, psql's \restrict) passes unchanged. Works on bytes,
  * line by line: COPY rows are one line each (newlines inside values are escaped).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { CRON_LINE_PREFIX } from '../dump/cron-jobs.js';
 import type { PsqlGuard } from '../pipeline/psql-guard.js';
 import { tableKey } from './selection.js';
 
@@ -87,7 +89,7 @@ export class DataSqlFilter extends Transform {
     if (m) return this.wanted.sequences.has(keyOf(m));
     m = REFRESH.exec(head);
     if (m) return this.wanted.matviews.has(keyOf(m));
-    return true;
+    return !head.startsWith(CRON_LINE_PREFIX);
   }
 }
 

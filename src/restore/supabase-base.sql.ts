@@ -19,7 +19,8 @@ export const SUPABASE_BASE_SQL = String.raw`-- What a NEW Supabase project's dat
 --
 -- Differences from a real project, on purpose: "postgres" is the real superuser here (on
 -- Supabase it is not), supabase_admin is not a superuser, vault.secrets holds plain text, and
--- there are no event triggers, pg_graphql, pg_net or pgsodium (not in PG 15's contrib).
+-- there are no event triggers, pg_graphql, pg_net or pgsodium (not in PG 15's contrib), and
+-- supabase_functions.http_request() records webhook calls instead of sending them.
 
 SET client_min_messages = warning;
 
@@ -361,8 +362,32 @@ CREATE TABLE supabase_functions.hooks (
   created_at timestamptz NOT NULL DEFAULT now(),
   request_id bigint
 );
+-- Database webhooks are user triggers calling http_request(url, method, headers, params,
+-- timeout_ms). A real project's function sends the request with pg_net; this stand-in (no
+-- pg_net here) checks its arguments and records the call in hooks, as the real one does.
+CREATE FUNCTION supabase_functions.http_request() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = supabase_functions AS $$
+BEGIN
+  IF TG_ARGV[0] IS NULL OR TG_ARGV[0] = 'null' THEN
+    RAISE EXCEPTION 'url argument is missing';
+  END IF;
+  IF TG_ARGV[1] IS NULL OR TG_ARGV[1] NOT IN ('GET', 'POST') THEN
+    RAISE EXCEPTION 'method argument % is invalid', TG_ARGV[1];
+  END IF;
+  INSERT INTO supabase_functions.hooks (hook_table_id, hook_name, request_id)
+  VALUES (TG_RELID, TG_NAME, NULL);
+  RETURN NEW;
+END
+$$;
 ALTER TABLE supabase_functions.migrations OWNER TO supabase_functions_admin;
 ALTER TABLE supabase_functions.hooks OWNER TO supabase_functions_admin;
+ALTER FUNCTION supabase_functions.http_request() OWNER TO supabase_functions_admin;
+REVOKE ALL ON FUNCTION supabase_functions.http_request() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supabase_functions.http_request()
+  TO postgres, anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA supabase_functions TO postgres, anon, authenticated, service_role;
+GRANT ALL ON SCHEMA supabase_functions TO supabase_functions_admin;
+GRANT ALL ON supabase_functions.hooks, supabase_functions.hooks_id_seq TO postgres;
 
 CREATE TABLE supabase_migrations.schema_migrations (
   version text NOT NULL PRIMARY KEY,
