@@ -1,6 +1,7 @@
 /**
  * The CLI as users get it from npm: `npm pack`, the tarball installed into an empty folder with
- * no registry (the package has no dependencies: dist/cli.js is the whole CLI), then `npx
+ * no registry (the package has no dependencies: dist/cli.js and the chunks it loads on demand,
+ * dist/chunks/cli/, are the whole CLI), then `npx
  * supabase-backup` prints its help and restores a real set into a fresh Supabase-shaped database.
  */
 import { execFileSync } from 'node:child_process';
@@ -58,6 +59,8 @@ describe('the npm package', () => {
       (f) => f.path,
     );
     expect(paths).toContain('dist/cli.js');
+    expect(paths.filter((p) => p.startsWith('dist/chunks/cli/')).length).toBeGreaterThan(0);
+    expect(paths.filter((p) => p.startsWith('dist/chunks/action/'))).toEqual([]);
     expect(paths).toContain('dist/backups.schema.json');
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('__tests__/'))).toEqual([]);
     expect(paths).not.toContain('dist/index.js');
