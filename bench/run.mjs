@@ -721,7 +721,8 @@ async function main() {
     return;
   }
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
-  writeAnchors(results);
+  // With BENCH_ONLY=anchors there is no other section for the s3 rows: they go with the anchors.
+  writeAnchors(results, ONLY_ANCHORS ? s3Lines : '');
   if (ONLY_ANCHORS) return;
   const report = markdownTable(results);
   report.text += `\n${s3Lines}`;
@@ -731,9 +732,9 @@ async function main() {
 }
 
 /** The anchors' section (issue #18): stdout, and its own part of docs/benchmarks.md. */
-function writeAnchors(results) {
+function writeAnchors(results, extra = '') {
   if (!results.sizes.some((s) => s.anchors)) return;
-  const md = anchorMarkdown(results.sizes, results.info);
+  const md = `${anchorMarkdown(results.sizes, results.info)}${extra ? `\n${extra}` : ''}`;
   process.stdout.write(`${md}\n`);
   if (DOCS) {
     writeAnchorDocs(DOCS, md);
