@@ -74,6 +74,23 @@ describe('the npm package', () => {
       expect(help).toMatch(new RegExp(`^ {2}${command} `, 'm'));
   });
 
+  it('loads the chunks it ships (the S3 SDK) from the installed package', () => {
+    // A closed port: the SDK's chunk loads, then the request fails to connect.
+    let stderr = '';
+    try {
+      npx(['verify', '--from', 's3://bucket/prefix/app/2026-01-01T000000Z'], {
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_ACCESS_KEY_ID: 'key',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_REGION: 'us-east-1',
+      });
+    } catch (err) {
+      stderr = String((err as { stderr?: string }).stderr);
+    }
+    expect(stderr).toMatch(/in s3:\/\/bucket at http:\/\/127\.0\.0\.1:9 failed/);
+    expect(stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
+  });
+
   it('npx supabase-backup restore puts a set back, losing nothing', async () => {
     const out = npx(['restore', '--from', setDir, '--target-url-env', 'TARGET_DB_URL', '--yes'], {
       TARGET_DB_URL: target.url('fresh'),
