@@ -31,6 +31,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -161,8 +162,9 @@ function concurrencySupport() {
 }
 
 /**
- * The bench runs a copy of dist/cli.js taken at the start (a bundle with no other files), so
- * that a rebuild while it runs (npm run build empties dist/ first) cannot break or change it.
+ * The bench runs a copy of dist/cli.js and the chunks it loads on demand (dist/chunks/cli/)
+ * taken at the start, so that a rebuild while it runs (npm run build swaps dist/) cannot break
+ * or change it.
  */
 function snapshotCli(work) {
   const dir = path.join(work, 'cli');
@@ -170,6 +172,9 @@ function snapshotCli(work) {
   for (let i = 0; ; i++) {
     try {
       const code = readFileSync(CLI_SOURCE);
+      const chunks = path.join(path.dirname(CLI_SOURCE), 'chunks', 'cli');
+      rmSync(path.join(dir, 'chunks'), { recursive: true, force: true });
+      if (existsSync(chunks)) cpSync(chunks, path.join(dir, 'chunks', 'cli'), { recursive: true });
       writeFileSync(path.join(dir, 'cli.js'), code);
       break;
     } catch (err) {
@@ -716,7 +721,8 @@ async function main() {
     return;
   }
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(results, null, 2));
-  writeAnchors(results);
+  // With BENCH_ONLY=anchors there is no other section for the s3 rows: they go with the anchors.
+  writeAnchors(results, ONLY_ANCHORS ? s3Lines : '');
   if (ONLY_ANCHORS) return;
   const report = markdownTable(results);
   report.text += `\n${s3Lines}`;
@@ -726,9 +732,9 @@ async function main() {
 }
 
 /** The anchors' section (issue #18): stdout, and its own part of docs/benchmarks.md. */
-function writeAnchors(results) {
+function writeAnchors(results, extra = '') {
   if (!results.sizes.some((s) => s.anchors)) return;
-  const md = anchorMarkdown(results.sizes, results.info);
+  const md = `${anchorMarkdown(results.sizes, results.info)}${extra ? `\n${extra}` : ''}`;
   process.stdout.write(`${md}\n`);
   if (DOCS) {
     writeAnchorDocs(DOCS, md);

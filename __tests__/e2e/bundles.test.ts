@@ -4,7 +4,7 @@
  * build of the sources before the suite runs, so this is the committed code.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,46 @@ describe('dist/cli.js', () => {
       /data\.sql\.gz: sha256 mismatch: expected [0-9a-f]{64}, actual [0-9a-f]{64}/,
     );
     expect(spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: dir }).status).not.toBe(0);
+  });
+});
+
+describe('the chunks the bundles load on demand (scripts/build.mjs)', () => {
+  it('leave the rarely used SDKs out of dist/cli.js and load from a copy of dist/ anywhere', () => {
+    const main = readFileSync('dist/cli.js', 'utf8');
+    // The S3 SDK's client class is in a chunk, not in the bundle every command parses.
+    expect(main).not.toContain('class S3Client');
+    const chunks = readdirSync('dist/chunks/cli');
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(
+      chunks.some((f) =>
+        readFileSync(join('dist/chunks/cli', f), 'utf8').includes('class S3Client'),
+      ),
+    ).toBe(true);
+
+    // As the action runs from wherever its repository was checked out: dist/ copied elsewhere.
+    const copy = mkdtempSync(join(tmpdir(), 'dist-copy-'));
+    try {
+      cpSync('dist', copy, { recursive: true });
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [join(copy, 'cli.js'), ...args], {
+          encoding: 'utf8',
+          // A closed port: the S3 SDK (a chunk) loads, then fails to connect.
+          env: {
+            PATH: process.env.PATH,
+            AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+            AWS_ACCESS_KEY_ID: 'key',
+            AWS_SECRET_ACCESS_KEY: 'secret',
+            AWS_REGION: 'us-east-1',
+          },
+        });
+      expect(run(['--help']).status).toBe(0);
+      const verify = run(['verify', '--from', 's3://bucket/prefix/app/2026-01-01T000000Z']);
+      expect(verify.status, verify.stderr).toBe(1);
+      expect(verify.stderr).toMatch(/in s3:\/\/bucket at http:\/\/127\.0\.0\.1:9 failed/);
+      expect(verify.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The CLI as users get it from npm: `npm pack`, the tarball installed into an empty folder with
- * no registry (the package has no dependencies: dist/cli.js is the whole CLI), then `npx
+ * no registry (the package has no dependencies: dist/cli.js and the chunks it loads on demand,
+ * dist/chunks/cli/, are the whole CLI), then `npx
  * supabase-backup` prints its help and restores a real set into a fresh Supabase-shaped database.
  */
 import { execFileSync } from 'node:child_process';
@@ -58,6 +59,8 @@ describe('the npm package', () => {
       (f) => f.path,
     );
     expect(paths).toContain('dist/cli.js');
+    expect(paths.filter((p) => p.startsWith('dist/chunks/cli/')).length).toBeGreaterThan(0);
+    expect(paths.filter((p) => p.startsWith('dist/chunks/action/'))).toEqual([]);
     expect(paths).toContain('dist/backups.schema.json');
     expect(paths.filter((p) => p.startsWith('src/') || p.startsWith('__tests__/'))).toEqual([]);
     expect(paths).not.toContain('dist/index.js');
@@ -69,6 +72,23 @@ describe('the npm package', () => {
     const help = npx(['--help']);
     for (const command of ['backup', 'restore', 'verify', 'validate', 'plan'])
       expect(help).toMatch(new RegExp(`^ {2}${command} `, 'm'));
+  });
+
+  it('loads the chunks it ships (the S3 SDK) from the installed package', () => {
+    // A closed port: the SDK's chunk loads, then the request fails to connect.
+    let stderr = '';
+    try {
+      npx(['verify', '--from', 's3://bucket/prefix/app/2026-01-01T000000Z'], {
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_ACCESS_KEY_ID: 'key',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_REGION: 'us-east-1',
+      });
+    } catch (err) {
+      stderr = String((err as { stderr?: string }).stderr);
+    }
+    expect(stderr).toMatch(/in s3:\/\/bucket at http:\/\/127\.0\.0\.1:9 failed/);
+    expect(stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
   });
 
   it('npx supabase-backup restore puts a set back, losing nothing', async () => {

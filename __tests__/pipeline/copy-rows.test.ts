@@ -47,10 +47,25 @@ describe('CopyRowCounter', () => {
   it('only counts, without digests, when digests are off (a backup that is not drilled)', async () => {
     const buf = Buffer.from(dump);
     const bare = expected.map(({ digest: _, ...t }) => t);
-    for (const size of [1, 5, buf.length]) {
+    for (const size of [1, 2, 3, 5, 7, 64, buf.length]) {
       const chunks: Buffer[] = [];
       for (let i = 0; i < buf.length; i += size) chunks.push(buf.subarray(i, i + size));
       expect(await count(chunks, false, false)).toEqual(bare);
+    }
+  });
+
+  it('without digests, tells the end line from rows that start like it, at every split point', async () => {
+    // Rows "\.x", "\\." and "." look like the end line "\." in part only.
+    const rows = ['\\.x', '\\\\.', '.', '\\', ''];
+    const text = `COPY "public"."t" ("a") FROM stdin;\n${rows.join('\n')}\n\\.\nSELECT 1;\n`;
+    const buf = Buffer.from(text);
+    const want = [{ schema: 'public', name: 't', rows: rows.length, columns: ['a'] }];
+    for (let cut = 0; cut <= buf.length; cut++)
+      expect(await count([buf.subarray(0, cut), buf.subarray(cut)], false, false)).toEqual(want);
+    const bareText = Buffer.from(`${rows.join('\n')}\n\\.\n1\n\\.\n`);
+    for (let cut = 0; cut <= bareText.length; cut++) {
+      const tables = await count([bareText.subarray(0, cut), bareText.subarray(cut)], true, false);
+      expect(tables.map((t) => t.rows)).toEqual([rows.length, 1]);
     }
   });
 

@@ -27,9 +27,10 @@ export const DEFAULT_CLI_DOWNLOAD_BASE = 'https://github.com/supabase/cli/releas
 
 const TOOL_NAME = 'supabase';
 
-/** Loaded only when the tool cache is consulted: with @actions/core and its HTTP client it
- * costs ~30 MB at load, which a run with SUPABASE_CLI_PATH or the pg-dump engine never needs. */
-const toolCache = () => import(/* webpackMode: "eager" */ '@actions/tool-cache');
+/** Loaded only when the tool cache is consulted (a chunk of dist/): with @actions/core and its
+ * HTTP client it costs ~30 MB at load, which a run with SUPABASE_CLI_PATH or the pg-dump engine
+ * never needs. */
+const toolCache = () => import('@actions/tool-cache');
 const BINARY = 'supabase';
 
 export interface LocateOptions {

@@ -6,8 +6,8 @@ const quiet = (): void => undefined;
 
 /** baseUrl: the REST API root, e.g. https://api.github.com (the run's GITHUB_API_URL). */
 export async function createOctokit(token: string, baseUrl: string): Promise<Octokit> {
-  // Loaded on first use, so runs that never call the API don't pay for it at start.
-  const { Octokit } = await import(/* webpackMode: "eager" */ '@octokit/rest');
+  // Loaded on first use (a chunk of dist/), so runs that never call the API don't pay for it.
+  const { Octokit } = await import('@octokit/rest');
   return new Octokit({
     auth: token,
     baseUrl: baseUrl.replace(/\/+$/, ''),

@@ -1,8 +1,12 @@
 /**
  * The sink of a part: writes temp files of at most `maxBytes` each (GitHub refuses files over
- * 100 MB), hashing each chunk, and on commit renames them to their final names: `name` when the
- * part fits in one file, else `name.000`, `name.001`, ... in order. Nothing is visible under a
- * final name before commit; discard removes every temp file.
+ * 100 MB), hashing the whole stream and each chunk, and on commit renames them to their final
+ * names: `name` when the part fits in one file, else `name.000`, `name.001`, ... in order.
+ * Nothing is visible under a final name before commit; discard removes every temp file.
+ *
+ * One pass of sha256 serves both digests while the part fits in one file (the whole stream's
+ * digest is the file's); the first chunk's digest is a copy of the whole stream's state when it
+ * closes, and only the later chunks of a split part are hashed twice.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
@@ -19,7 +23,8 @@ interface OpenChunk {
   tmp: string;
   fh: FileHandle;
   bytes: number;
-  hash: Hash;
+  /** null for the first chunk: its digest is the whole stream's (above). */
+  hash: Hash | null;
 }
 
 export function chunkName(name: string, index: number): string {
@@ -30,6 +35,10 @@ export class ChunkedFileWriter extends Writable {
   private readonly base: string;
   private current: OpenChunk | null = null;
   private readonly done: { tmp: string; bytes: number; sha256: string }[] = [];
+  private readonly whole: Hash = createHash('sha256');
+  private wholeHex: string | undefined;
+  /** Bytes written so far, over every chunk. */
+  bytes = 0;
 
   constructor(
     private readonly dir: string,
@@ -77,8 +86,10 @@ export class ChunkedFileWriter extends Writable {
         const { bytesWritten } = await cur.fh.write(slice, written, slice.length - written);
         written += bytesWritten;
       }
-      cur.hash.update(slice);
+      this.whole.update(slice);
+      cur.hash?.update(slice);
       cur.bytes += n;
+      this.bytes += n;
       offset += n;
     }
   }
@@ -86,7 +97,12 @@ export class ChunkedFileWriter extends Writable {
   private async openNext(): Promise<void> {
     const tmp = `${this.base}.${this.done.length}`;
     const fh = await open(tmp, 'wx', 0o600);
-    this.current = { tmp, fh, bytes: 0, hash: createHash('sha256') };
+    this.current = {
+      tmp,
+      fh,
+      bytes: 0,
+      hash: this.done.length === 0 ? null : createHash('sha256'),
+    };
   }
 
   private async closeCurrent(): Promise<void> {
@@ -98,7 +114,15 @@ export class ChunkedFileWriter extends Writable {
     } finally {
       await cur.fh.close();
     }
-    this.done.push({ tmp: cur.tmp, bytes: cur.bytes, sha256: cur.hash.digest('hex') });
+    // The first chunk holds every byte so far: the whole stream's state is its digest.
+    const sha256 = (cur.hash ?? this.whole.copy()).digest('hex');
+    this.done.push({ tmp: cur.tmp, bytes: cur.bytes, sha256 });
+  }
+
+  /** sha256 of every byte written, over all chunks; only valid once the stream has finished. */
+  sha256(): string {
+    this.wholeHex ??= this.whole.digest('hex');
+    return this.wholeHex;
   }
 
   /** Renames the finished temp files to their final names; returns them in order. */

@@ -80,9 +80,13 @@ export class CopyRowCounter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let start = 0;
     while (start < chunk.length) {
+      if (!this.current && this.bare) this.open('', '', []);
+      if (this.current && !this.current.digest && this.rowLen === 0) {
+        start = this.countRows(chunk, start);
+        continue;
+      }
       const nl = chunk.indexOf(NL, start);
       const piece = chunk.subarray(start, nl === -1 ? chunk.length : nl);
-      if (!this.current && this.bare) this.open('', '', []);
       if (this.current) this.rowPiece(piece, nl !== -1);
       else this.headPiece(piece, nl !== -1);
       if (nl === -1) break;
@@ -113,6 +117,35 @@ export class CopyRowCounter extends Transform {
     const { table, digest } = this.current!;
     if (digest) table.digest = digest.hex();
     this.current = null;
+  }
+
+  /**
+   * Rows only (no digests), from a line start inside a block: a newline scan without a Buffer per
+   * row (a data part has millions). Returns where the scan stopped: after the block's end line,
+   * or the chunk's end (a row that continues in the next chunk goes to rowPiece).
+   */
+  private countRows(chunk: Buffer, start: number): number {
+    const table = this.current!.table;
+    let rows = table.rows;
+    for (;;) {
+      const nl = chunk.indexOf(NL, start);
+      if (nl === -1) {
+        table.rows = rows;
+        this.rowPiece(chunk.subarray(start), false);
+        return chunk.length;
+      }
+      if (nl === start + 2 && chunk[start] === 0x5c && chunk[start + 1] === 0x2e) {
+        table.rows = rows;
+        this.close();
+        return nl + 1;
+      }
+      rows++;
+      start = nl + 1;
+      if (start === chunk.length) {
+        table.rows = rows;
+        return start;
+      }
+    }
   }
 
   private rowPiece(piece: Buffer, complete: boolean): void {

@@ -15,6 +15,13 @@ const TERM = Buffer.from('\n\\.\n');
 const COPY_LINE = Buffer.from('\nCOPY ');
 const EMPTY = Buffer.alloc(0);
 
+/** The length of the longest end of buf[from..] that is a terminator's start ("\n", "\n\\", "\n\\."). */
+function straddling(buf: Buffer, from: number): number {
+  for (let k = Math.min(TERM.length - 1, buf.length - from); k > 0; k--)
+    if (buf.subarray(buf.length - k).equals(TERM.subarray(0, k))) return k;
+  return 0;
+}
+
 export class HoldTail extends Transform {
   private holding = false;
   /** Not yet passed on: a possible terminator's start, or (holding) the held text. */
@@ -35,8 +42,9 @@ export class HoldTail extends Transform {
       if (!this.holding) {
         const t = buf.indexOf(TERM, from);
         if (t < 0) {
-          // A terminator may straddle the next chunk: keep its possible start.
-          const keep = Math.max(from, buf.length - (TERM.length - 1));
+          // A terminator may straddle the next chunk: keep its possible start, only when the
+          // chunk ends with one (else the next chunk would be copied to join it, every time).
+          const keep = buf.length - straddling(buf, from);
           if (keep > 0) this.push(buf.subarray(0, keep));
           this.pending = buf.subarray(keep);
           return done();

@@ -1,13 +1,13 @@
 /**
  * The one stream pipeline a part goes through:
  *   dump stdout -> 256 KiB chunks -> raw digest (+ COPY row counts, content digests) -> compress
- *   -> stored digest
- *   -> temp file(s) of at most maxFileBytes -> fsync -> rename
+ *   -> [encrypt] -> temp file(s) of at most maxFileBytes, hashed as a whole and per file -> fsync
+ *   -> rename
  */
 import type { Duplex, Readable } from 'node:stream';
 import type { Compression } from '../config/types.js';
 import { pipeline } from 'node:stream/promises';
-import { Coalescer } from './coalesce.js';
+import { Coalescer } from '../proc/coalesce.js';
 import { ChunkedFileWriter, type StoredChunk } from './chunked-file.js';
 import { createCompressor } from './compress.js';
 import { CopyRowCounter, type TableRows } from './copy-rows.js';
@@ -48,7 +48,6 @@ export async function writePart(
   options: PartWriteOptions,
 ): Promise<PartWriteResult> {
   const raw = new DigestStream();
-  const stored = new DigestStream();
   const counter = options.countRows
     ? new CopyRowCounter({ digests: options.digestRows ?? false })
     : null;
@@ -59,7 +58,6 @@ export async function writePart(
   if (counter) stages.push(counter);
   if (compressor) stages.push(compressor);
   if (encrypt) stages.push(encrypt);
-  stages.push(stored);
 
   const timer = options.onProgress
     ? setInterval(() => options.onProgress?.(raw.bytes), options.progressIntervalMs ?? 5000)
@@ -84,8 +82,8 @@ export async function writePart(
     if (timer) clearInterval(timer);
   }
   return {
-    bytes: stored.bytes,
-    sha256: stored.digest(),
+    bytes: sink.bytes,
+    sha256: sink.sha256(),
     raw_bytes: raw.bytes,
     raw_sha256: raw.digest(),
     files,

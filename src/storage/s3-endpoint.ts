@@ -14,10 +14,10 @@ export const S3_MAX_ATTEMPTS = 6;
 
 /**
  * The SDK, loaded when a storage part or restore runs: ~30 MB at load that database-only runs
- * never need. ncc keeps it in the bundle ("eager"); it is evaluated on first use.
+ * never need. ncc emits it as a chunk of dist/ (scripts/build.mjs), parsed only on first use.
  */
 export const s3Sdk = (): Promise<typeof import('@aws-sdk/client-s3')> =>
-  import(/* webpackMode: "eager" */ '@aws-sdk/client-s3');
+  import('@aws-sdk/client-s3');
 
 export async function createS3Client(
   storage: StorageConfig,

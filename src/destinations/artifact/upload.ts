@@ -89,9 +89,11 @@ async function setFiles(dir: string): Promise<{ paths: string[]; bytes: number }
 
 type ArtifactModule = typeof import('@actions/artifact');
 
-/** Loaded only when an upload runs: the SDK (Azure storage, protobuf) costs ~57 MB at load. */
-const loadArtifactSdk = (): Promise<ArtifactModule> =>
-  import(/* webpackMode: "eager" */ '@actions/artifact');
+/**
+ * Loaded only when an upload runs: the SDK (Azure storage, protobuf) costs ~57 MB at load; a
+ * chunk of dist/ (scripts/build.mjs), so other runs do not even parse it.
+ */
+const loadArtifactSdk = (): Promise<ArtifactModule> => import('@actions/artifact');
 
 function uploadError(err: unknown, name: string, sdk: ArtifactModule): StorageError {
   const msg = errorMessage(err);

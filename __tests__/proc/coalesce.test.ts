@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { COALESCE_BYTES, Coalescer } from '../../src/pipeline/coalesce.js';
+import { COALESCE_BYTES, Coalescer } from '../../src/proc/coalesce.js';
 
 async function through(chunks: Buffer[]): Promise<Buffer[]> {
   // Collected as written (an async iterator would join whatever is buffered).
