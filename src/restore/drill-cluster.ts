@@ -32,7 +32,7 @@ export interface ServerInstall extends PgTools {
 export interface DrillCluster {
   install: ServerInstall;
   port: number;
-  /** Environment for psql: PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE of the cluster. */
+  /** Environment for psql: PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE of the superuser. */
   env: Record<string, string>;
   /** True when no installed server is as new as the set's source. */
   older: boolean;
@@ -48,6 +48,8 @@ export interface DrillCluster {
 export interface ClusterOptions {
   /** The superuser's password; random when not given. */
   password?: string;
+  /** The bootstrap superuser's name (`postgres` unless given; the drill's is supabase_admin). */
+  superuser?: string;
   /** Extra server settings, e.g. `wal_level=logical`. */
   settings?: string[];
 }
@@ -148,6 +150,7 @@ export async function startDrillCluster(
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const password = options.password ?? randomBytes(18).toString('base64url');
+  const superuser = options.superuser ?? 'postgres';
   let stopped = false;
   // Synchronous last resort: SIGQUIT to the postmaster (immediate shutdown), remove the dir.
   const stopNow = () => {
@@ -193,7 +196,7 @@ export async function startDrillCluster(
     }
     const initdb = (locale: string) =>
       asServerUser(install.initdb, [
-        ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', `--locale=${locale}`],
+        ...['-D', dataDir, '-U', superuser, '-E', 'UTF8', `--locale=${locale}`],
         ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
         ...['--no-sync', '--no-instructions'],
       ]);
@@ -237,7 +240,7 @@ export async function startDrillCluster(
     const env = {
       PGHOST: '127.0.0.1',
       PGPORT: String(port),
-      PGUSER: 'postgres',
+      PGUSER: superuser,
       PGPASSWORD: password,
       PGDATABASE: 'postgres',
     };

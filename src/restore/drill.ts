@@ -11,6 +11,15 @@ import { childEnv, run } from '../proc/run.js';
 import { applySet } from './apply.js';
 import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
+import { RolesCheck } from './drill-roles-check.js';
+import {
+  afterRolesSql,
+  DRILL_ROLE,
+  DRILL_SUPERUSER,
+  drillGrantsSql,
+  drillRoleSql,
+} from './drill-roles.js';
+import { randomBytes } from 'node:crypto';
 import type { TableRows } from '../pipeline/copy-rows.js';
 import { selectRestore, tableKey } from './plan.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
@@ -64,13 +73,27 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   logger.info(
     `drill: restoring ${manifest.project}/${manifest.set_id} into a throwaway PostgreSQL ${install.version} cluster`,
   );
-  const cluster = await startDrillCluster(install, older, options.signal);
+  const cluster = await startDrillCluster(install, older, options.signal, {
+    superuser: DRILL_SUPERUSER,
+  });
   try {
-    const env = childEnv(options.env, [], cluster.env);
+    // The superuser sets the cluster up; the set's SQL runs as postgres, not a superuser
+    // (drill-roles.ts: a hostile set must not reach this machine through the server).
+    const password = randomBytes(18).toString('base64url');
+    const setup = [
+      drillRoleSql(password, install.major),
+      SUPABASE_BASE_SQL,
+      drillGrantsSql(install.major),
+    ].join('\n');
     await run(install.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
-      env,
-      input: SUPABASE_BASE_SQL,
+      env: childEnv(options.env, [], cluster.env),
+      input: setup,
       signal: options.signal,
+    });
+    const env = childEnv(options.env, [], {
+      ...cluster.env,
+      PGUSER: DRILL_ROLE,
+      PGPASSWORD: password,
     });
     const target = { psql: install.psql, env };
     const digestData = selection.tables.some((t) => t.digest === undefined);
@@ -85,6 +108,10 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       force: false,
       digestData,
       skipRowCounts: countsByDigests,
+      roles: {
+        check: install.major < 16 ? () => new RolesCheck('roles.sql') : undefined,
+        after: afterRolesSql(install.major),
+      },
       logger,
       signal: options.signal,
     });

@@ -34,6 +34,8 @@ export interface StreamInput {
   restricted: boolean;
   /** Readers of each part's plain SQL (the psql guard first), by part. */
   readers: (part: PartRecord) => Transform[];
+  /** Statements (`-c`) right after the roles part, before any other part (the drill's). */
+  afterRoles?: string[];
   signal?: AbortSignal;
 }
 
@@ -61,10 +63,17 @@ export async function streamApply(input: StreamInput): Promise<string> {
 async function applyThrough(input: StreamInput, fifos: string[]): Promise<string> {
   const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
   if (input.restricted) args.push(...restrictArgs());
+  let pending = input.afterRoles ?? [];
+  const flush = () => {
+    for (const sql of pending) args.push('-c', sql);
+    pending = [];
+  };
   input.parts.forEach((part, i) => {
+    if (part.part !== 'roles') flush();
     if (part.part === 'data') args.push('-c', 'SET session_replication_role = replica');
     args.push('-f', fifos[i]!);
   });
+  flush();
   args.push('-f', '-');
   const child = spawn(input.target.psql, args, {
     env: input.target.env,
