@@ -26,7 +26,9 @@ const SHAPES: RegExp[] = [
   /^RESET ALL;$/,
   new RegExp(`^CREATE ROLE ${ID};$`),
   new RegExp(`^ALTER ROLE ${ID} WITH(?: ${ATTR})+;$`),
-  new RegExp(`^ALTER ROLE ${ID}(?: IN DATABASE ${ID})? SET ${ID} (?:TO|=) ${VALUE}(?:, ?${VALUE})*;$`),
+  new RegExp(
+    `^ALTER ROLE ${ID}(?: IN DATABASE ${ID})? SET ${ID} (?:TO|=) ${VALUE}(?:, ?${VALUE})*;$`,
+  ),
   new RegExp(`^COMMENT ON ROLE ${ID} IS ${LIT};$`),
 ];
 const GRANT = new RegExp(
