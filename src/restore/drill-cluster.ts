@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { findPgInstallations, type PgTools } from '../dump/pg-tools.js';
 import { RestoreError, ToolError } from '../errors.js';
 import { run, runUnchecked, type RunResult } from '../proc/run.js';
+import { copyTemplate } from './drill-template.js';
 
 export interface ServerInstall extends PgTools {
   initdb: string;
@@ -50,6 +51,8 @@ export interface ClusterOptions {
   password?: string;
   /** The bootstrap superuser's name (`postgres` unless given; the drill's is supabase_admin). */
   superuser?: string;
+  /** Copy an initdb'd data directory from this cache (drill-template.ts) instead of initdb. */
+  templateCache?: string | null;
   /** Extra server settings, e.g. `wal_level=logical`. */
   settings?: string[];
 }
@@ -91,7 +94,11 @@ export function chooseServer(
   return { install: [...installs].sort((a, b) => b.major - a.major)[0]!, older: true };
 }
 
-function asServerUser(cmd: string, args: string[], signal?: AbortSignal): Promise<RunResult> {
+export function asServerUser(
+  cmd: string,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<RunResult> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
   return isRoot()
     ? runUnchecked('runuser', ['-u', 'postgres', '--', cmd, ...args], { env, signal })
@@ -194,17 +201,26 @@ export async function startDrillCluster(
       await chmod(dir, 0o700);
       await run('chown', ['-R', 'postgres:', dir]);
     }
-    const initdb = (locale: string) =>
-      asServerUser(install.initdb, [
-        ...['-D', dataDir, '-U', superuser, '-E', 'UTF8', `--locale=${locale}`],
-        ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
-        ...['--no-sync', '--no-instructions'],
-      ]);
-    let init = await initdb('C.UTF-8');
-    if (init.code !== 0) {
-      await asServerUser('rm', ['-rf', dataDir]);
-      init = await initdb('C');
-    }
+    const initdb = async (into: string, pwfile: string) => {
+      const withLocale = (locale: string) =>
+        asServerUser(install.initdb, [
+          ...['-D', into, '-U', superuser, '-E', 'UTF8', `--locale=${locale}`],
+          ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`],
+          ...['--no-sync', '--no-instructions'],
+        ]);
+      const r = await withLocale('C.UTF-8');
+      if (r.code === 0) return r;
+      await asServerUser('rm', ['-rf', into]);
+      return withLocale('C');
+    };
+    const copied =
+      !!options.templateCache &&
+      (await copyTemplate(options.templateCache, install, superuser, dataDir, initdb, (c, a) =>
+        asServerUser(c, a),
+      ));
+    const init = copied
+      ? { code: 0, stdout: '', stderr: '' }
+      : await initdb(dataDir, join(dir, 'pwfile'));
     await must('initdb', Promise.resolve(init));
     // initdb and pg_ctl are not killed midway (a killed runuser can orphan a server-side child
     // that goes on writing into the directory being removed): cancellation is checked between.
@@ -237,6 +253,23 @@ export async function startDrillCluster(
       if (attempt < 3 && /could not bind|already in use/i.test(log)) continue;
       await must('pg_ctl start', Promise.resolve(r));
     }
+    // A copied directory has the template's password: this cluster gets its own (over the
+    // private socket, which trusts local users: only this user and root can reach it).
+    if (copied)
+      await must(
+        'setting the password',
+        runUnchecked(install.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            PGHOST: join(dir, 'sock'),
+            PGPORT: String(port),
+            PGUSER: superuser,
+            PGDATABASE: 'postgres',
+          },
+          input: `ALTER ROLE "${superuser.replace(/"/g, '""')}" PASSWORD '${password.replace(/'/g, "''")}';\n`,
+          signal,
+        }),
+      );
     const env = {
       PGHOST: '127.0.0.1',
       PGPORT: String(port),

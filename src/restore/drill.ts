@@ -12,6 +12,7 @@ import { applySet } from './apply.js';
 import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
 import { RolesCheck } from './drill-roles-check.js';
+import { drillCacheDir } from './drill-template.js';
 import {
   afterRolesSql,
   DRILL_ROLE,
@@ -40,6 +41,18 @@ export interface DrillOptions {
   signal?: AbortSignal;
   env: Record<string, string | undefined>;
 }
+
+/**
+ * The throwaway cluster keeps nothing: with wal_level=minimal the restore's COPY into the tables
+ * its own transaction created writes no WAL, and no checkpoint or autovacuum runs meanwhile.
+ */
+const DRILL_SETTINGS = [
+  'wal_level=minimal',
+  'max_wal_senders=0',
+  'max_wal_size=8GB',
+  'checkpoint_timeout=1h',
+  'autovacuum=off',
+];
 
 export async function drill(options: DrillOptions): Promise<DrillResult> {
   const { manifest, logger } = options;
@@ -73,9 +86,19 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   logger.info(
     `drill: restoring ${manifest.project}/${manifest.set_id} into a throwaway PostgreSQL ${install.version} cluster`,
   );
+  // Phase times (--debug): what a drill costs beyond the restore itself (issue #18).
+  let mark = Date.now();
+  const phase = (what: string) => {
+    const now = Date.now();
+    logger.debug(`drill: ${what} in ${((now - mark) / 1000).toFixed(2)} s`);
+    mark = now;
+  };
   const cluster = await startDrillCluster(install, older, options.signal, {
     superuser: DRILL_SUPERUSER,
+    settings: DRILL_SETTINGS,
+    templateCache: drillCacheDir(options.env),
   });
+  phase('cluster started');
   try {
     // The superuser sets the cluster up; the set's SQL runs as postgres, not a superuser
     // (drill-roles.ts: a hostile set must not reach this machine through the server).
@@ -90,6 +113,7 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       input: setup,
       signal: options.signal,
     });
+    phase('base and roles loaded');
     const env = childEnv(options.env, [], {
       ...cluster.env,
       PGUSER: DRILL_ROLE,
@@ -115,6 +139,7 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       logger,
       signal: options.signal,
     });
+    phase('restored');
     const expected = digestData
       ? withDumpedDigests(selection.tables, applied.dumped, manifest.engine)
       : selection.tables;
@@ -127,12 +152,15 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       logger.info(
         `content digests match ${digestData ? 'the data part' : 'backup.json'} for ${result.digests} tables`,
       );
+    phase('read back and compared');
     result.ok = true;
   } catch (err) {
     if (options.signal?.aborted) throw err;
     result.error = errorMessage(err);
   } finally {
+    mark = Date.now();
     await cluster.stop();
+    phase('cluster stopped and removed');
     result.duration_ms = Date.now() - started;
   }
   return result;

@@ -123,6 +123,11 @@ async function applyThrough(input: StreamInput, fifos: string[]): Promise<string
   if (failed === null && !input.signal?.aborted) {
     // Every digest matched: release the held tail and let psql reach the end (and commit).
     child.stdin.end(hold?.heldTail() ?? '');
+  } else if (failed !== null && pipeClosed(failed) && !input.signal?.aborted) {
+    // psql closed the pipe: it stopped on an error of its own and is exiting, and its stderr
+    // says why. It cannot commit (stdin stays open); killed if it has not gone within 5 s.
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    if (!gone) child.kill('SIGKILL');
   } else child.kill('SIGKILL');
   const exit = await exited;
   if (input.signal?.aborted) throw input.signal.reason;
@@ -159,6 +164,10 @@ async function openWriter(
     if (gone() || signal?.aborted) return null;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+function pipeClosed(err: RestoreError): boolean {
+  return (err.cause as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
 function withUnchanged(err: RestoreError): RestoreError {
