@@ -44,6 +44,7 @@ const PLATFORM_SCHEMAS = [
   'vault',
   'supabase_functions',
   'supabase_migrations',
+  'cron',
 ];
 
 /** As the superuser, before the base: the restoring role, owner of the database. */
@@ -57,7 +58,7 @@ ALTER DATABASE postgres OWNER TO postgres;
 
 /** As the superuser, after the base: what a restore needs, then a check of the whole model. */
 export function drillGrantsSql(major: number): string {
-  const schemas = PLATFORM_SCHEMAS.join(', ');
+  const schemas = PLATFORM_SCHEMAS.join("', '");
   return `SET client_min_messages = warning;
 DO $drill$
 DECLARE
@@ -78,9 +79,19 @@ GRANT pg_read_all_data TO postgres;
 GRANT SET ON PARAMETER session_replication_role TO postgres;
 ALTER PUBLICATION supabase_realtime OWNER TO postgres;
 ALTER TABLE supabase_migrations.schema_migrations OWNER TO postgres;
-GRANT USAGE ON SCHEMA ${schemas} TO postgres;
-GRANT ALL ON ALL TABLES IN SCHEMA ${schemas} TO postgres;
-GRANT ALL ON ALL SEQUENCES IN SCHEMA ${schemas} TO postgres;
+DO $drill$
+DECLARE
+  s text;
+BEGIN
+  FOREACH s IN ARRAY ARRAY['${schemas}'] LOOP
+    IF EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = s) THEN
+      EXECUTE format('GRANT USAGE ON SCHEMA %I TO postgres', s);
+      EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA %I TO postgres', s);
+      EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA %I TO postgres', s);
+    END IF;
+  END LOOP;
+END
+$drill$;
 ${major >= 16 ? "ALTER ROLE postgres SET createrole_self_grant = 'set, inherit';\n" : ''}${MODEL_CHECK}`;
 }
 
