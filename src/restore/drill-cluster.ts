@@ -1,7 +1,9 @@
 /**
  * A throwaway local PostgreSQL cluster for restore drills (and the test suite's clusters, which
- * build on this one): initdb into a private temp dir, start on a free 127.0.0.1 port (fsync off,
- * scram password auth), stop and remove on stop(), on process exit and after SIGTERM. initdb and
+ * build on this one): initdb into a private temp dir (or, for drills, a copy of a cached initdb:
+ * drill-template.ts), start on a free 127.0.0.1 port (fsync off, scram password auth), stop and
+ * remove on stop(), on process exit and after SIGTERM. The bootstrap superuser is `postgres`
+ * unless named (a drill's is supabase_admin: drill-roles.ts). initdb and
  * postgres refuse to run as root, so as root they run as the `postgres` system user (runuser),
  * in a temp dir owned by that user.
  */
