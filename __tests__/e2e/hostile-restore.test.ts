@@ -32,6 +32,7 @@ import { PsqlGuard } from '../../src/pipeline/psql-guard.js';
 import { backupEnv, backupFixture, cli, writeConfig } from '../support/cli.js';
 import { createSupabaseDb } from '../support/fixture.js';
 import { startCluster, type Cluster } from '../support/pg-cluster.js';
+import { pgMajorBinDir } from '../support/pg-majors.js';
 
 interface Part {
   part: string;
@@ -192,11 +193,6 @@ describe('a set with a psql meta-command', () => {
     },
   );
 
-  // Not the guard's to catch, and not caught yet (docs/security.md): a drill runs the set's SQL
-  // as its cluster's superuser, and `COPY (SELECT 1) TO PROGRAM 'touch MARKER'` runs a program
-  // here through the server.
-  it.todo('a drill of a set whose SQL runs a program through the server (COPY ... TO PROGRAM)');
-
   it('verify --drill refuses it too, and nothing runs', async () => {
     const marker = join(markers, 'DRILL');
     const dir = tampered('data', (sql) => insertAfter(sql, /^\\\.$/, `\\! touch ${marker}`)[0]);
@@ -255,6 +251,106 @@ describe('a set with a psql meta-command', () => {
     expect(existsSync(marker)).toBe(false);
     expect(await targetState()).toBe(before);
   });
+});
+
+/**
+ * Not the guard's to catch: SQL that asks the drill's server to run a program or write a file on
+ * this machine. A drill applies the set as `postgres`, not a superuser (src/restore/drill-roles.ts),
+ * so each must fail the drill and the marker must never appear; each one creates its marker when
+ * run by a superuser (the control), which is how drills ran before.
+ */
+describe('a drill of a set whose SQL reaches for the server', () => {
+  const attacks: [string, string, RegExp, (marker: string) => string][] = [
+    ['COPY TO PROGRAM', 'schema', /^SET /, (m) => `COPY (SELECT 1) TO PROGRAM 'touch ${m}';`],
+    ['COPY to a server file', 'schema', /^SET /, (m) => `COPY (SELECT 1) TO '${m}';`],
+    [
+      'lo_export',
+      'schema',
+      /^SET /,
+      (m) =>
+        `SELECT pg_catalog.lo_from_bytea(4242, 'x'::bytea); SELECT pg_catalog.lo_export(4242, '${m}');`,
+    ],
+    [
+      'a grant of pg_execute_server_program first (CREATEROLE), in dynamic SQL',
+      'schema',
+      /^SET /,
+      (m) =>
+        `DO $x$ BEGIN EXECUTE 'GRANT pg_execute_server_program TO ' || quote_ident(current_user); EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch ${m}'''; END $x$;`,
+    ],
+    [
+      'a grant of pg_execute_server_program in the roles part',
+      'roles',
+      /^SET /,
+      (m) =>
+        `GRANT pg_execute_server_program TO postgres; COPY (SELECT 1) TO PROGRAM 'touch ${m}';`,
+    ],
+    [
+      'COPY TO PROGRAM after the data',
+      'data',
+      /^\\\.$/,
+      (m) => `COPY (SELECT 1) TO PROGRAM 'touch ${m}';`,
+    ],
+  ];
+
+  it.each(attacks)(
+    '%s (in %s.sql): the control, run by a superuser, creates its marker',
+    async (name, _part, _after, sql) => {
+      const marker = join(markers, `SUPERUSER-${attacks.findIndex((a) => a[0] === name)}`);
+      const db = `control_${attacks.findIndex((a) => a[0] === name)}`;
+      await target.createDatabase(db);
+      // The roles part's GRANT is taken as given here: the test cluster's postgres is a superuser.
+      // The marker is the evidence: COPY itself may then fail with a broken pipe (touch does not
+      // read what COPY writes).
+      await target.psql(sql(marker), db).catch(() => undefined);
+      expect(existsSync(marker)).toBe(true);
+    },
+  );
+
+  /** The drill's servers: the machine's 15 and, from scripts/pg-majors.sh, 17 (manifest bumped). */
+  const servers: [string, () => [string[], (dir: string) => void]][] = [
+    ['15', () => [[], () => undefined]],
+    [
+      '17',
+      () => [
+        ['--pg-bin-dir', pgMajorBinDir(17)],
+        (dir) => {
+          const file = join(dir, 'backup.json');
+          const m = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+          writeFileSync(file, JSON.stringify({ ...m, server: { version: '17.0', major: 17 } }));
+        },
+      ],
+    ],
+  ];
+  const cases = servers.flatMap(([server, setup]) =>
+    attacks.map(
+      ([name, part, after, sql], i) => [server, name, part, after, sql, i, setup] as const,
+    ),
+  );
+
+  it.each(cases)(
+    'on PostgreSQL %s, %s (in %s.sql): the drill fails and nothing runs here',
+    async (server, _name, part, after, sql, i, setup) => {
+      const marker = join(markers, `DRILL-${server}-${i}`);
+      const dir = tampered(part, (text) => insertAfter(text, after, sql(marker))[0]);
+      const [args, edit] = setup();
+      edit(dir);
+      const res = await cli(['verify', '--drill', '--from', dir, '--json', ...args], process.env);
+      const text = res.stdout + res.stderr;
+      expect(res.code, text).toBe(1);
+      const drill = (
+        JSON.parse(res.stdout) as { drill: { ok: boolean; drill_server: string; error: string } }
+      ).drill;
+      expect(drill.ok).toBe(false);
+      expect(drill.drill_server.startsWith(`${server}.`), drill.drill_server).toBe(true);
+      expect(drill.error).toMatch(
+        /permission denied|must be superuser|must have admin option|privileges of the "?pg_\w+_server_\w+"? role|refusing the set for a drill on PostgreSQL 15/,
+      );
+      expect(existsSync(marker)).toBe(false);
+      console.log(
+        `PostgreSQL ${server}, ${part}.sql: ${drill.error.split('\n').find((l) => /ERROR|refusing/.test(l)) ?? drill.error}`,
+      );
+    },
+  );
 });
 
 describe('an honest set', () => {

@@ -6,6 +6,7 @@
  * compares row counts. Shared by `restore` and the drill.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Transform } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupManifest, TableRecord } from '../catalog/backup-json.js';
@@ -40,6 +41,8 @@ export interface ApplyInput {
   digestData?: boolean;
   /** Leave the row counts to the caller, which reads every table back anyway (the drill). */
   skipRowCounts?: boolean;
+  /** The drill's role model (drill-roles.ts): a check of the roles part, statements after it. */
+  roles?: { check?: () => Transform; after: string[] };
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -65,6 +68,8 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
   const before = await countRows(target, nonEmpty);
   const restricted = await psqlHasRestrict(target.psql, input.signal);
   const guard = (name: string) => new PsqlGuard(name, { asciiOnly: !restricted });
+  const rolesCheck = (part: string) =>
+    part === 'roles' && input.roles?.check ? [input.roles.check()] : [];
 
   const reader = input.digestData ? new CopyRowCounter() : undefined;
   // In Supabase's order (roles, schema, data), whatever backup.json's order.
@@ -83,8 +88,10 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
       // The guard first: nothing psql would run as a command gets past it.
       readers: (part) => [
         guard(`${part.part}.sql`),
+        ...rolesCheck(part.part),
         ...(part.part === 'data' && reader ? [reader] : []),
       ],
+      afterRoles: input.roles?.after,
       signal: input.signal,
     });
     return finish(input, before, findLoginRoles(roles), reader);
@@ -102,7 +109,11 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
           input.identities,
           input.signal,
           // The guard first: nothing psql would run as a command gets past decompression.
-          [guard(`${part.part}.sql`), ...(part.part === 'data' && reader ? [reader] : [])],
+          [
+            guard(`${part.part}.sql`),
+            ...rolesCheck(part.part),
+            ...(part.part === 'data' && reader ? [reader] : []),
+          ],
         ),
       );
     }
@@ -127,7 +138,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
       await rm(files.get('data')!);
       files.set('data', filtered);
     }
-    await runPsql(target, files, selection.subset, restricted, input.signal);
+    await runPsql(target, files, selection.subset, restricted, input.roles?.after, input.signal);
     const loginRoles = files.has('roles')
       ? findLoginRoles(await readFile(files.get('roles')!, 'utf8'))
       : [];
@@ -158,11 +169,13 @@ async function runPsql(
   files: Map<string, string>,
   filtered: boolean,
   restricted: boolean,
+  afterRoles: string[] = [],
   signal?: AbortSignal,
 ): Promise<void> {
   const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
   if (restricted) args.push(...restrictArgs());
   if (files.has('roles')) args.push('-f', files.get('roles')!);
+  for (const sql of afterRoles) args.push('-c', sql);
   if (files.has('schema')) args.push('-f', files.get('schema')!);
   if (files.has('data'))
     args.push('-c', 'SET session_replication_role = replica', '-f', files.get('data')!);

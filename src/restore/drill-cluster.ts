@@ -1,7 +1,9 @@
 /**
  * A throwaway local PostgreSQL cluster for restore drills (and the test suite's clusters, which
- * build on this one): initdb into a private temp dir, start on a free 127.0.0.1 port (fsync off,
- * scram password auth), stop and remove on stop(), on process exit and after SIGTERM. initdb and
+ * build on this one): initdb into a private temp dir (or, for drills, a copy of a cached initdb:
+ * drill-template.ts), start on a free 127.0.0.1 port (fsync off, scram password auth), stop and
+ * remove on stop(), on process exit and after SIGTERM. The bootstrap superuser is `postgres`
+ * unless named (a drill's is supabase_admin: drill-roles.ts). initdb and
  * postgres refuse to run as root, so as root they run as the `postgres` system user (runuser),
  * in a temp dir owned by that user.
  */
@@ -23,6 +25,7 @@ import { join } from 'node:path';
 import { findPgInstallations, type PgTools } from '../dump/pg-tools.js';
 import { RestoreError, ToolError } from '../errors.js';
 import { run, runUnchecked, type RunResult } from '../proc/run.js';
+import { copyTemplate } from './drill-template.js';
 
 export interface ServerInstall extends PgTools {
   initdb: string;
@@ -32,7 +35,7 @@ export interface ServerInstall extends PgTools {
 export interface DrillCluster {
   install: ServerInstall;
   port: number;
-  /** Environment for psql: PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE of the cluster. */
+  /** Environment for psql: PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE of the superuser. */
   env: Record<string, string>;
   /** True when no installed server is as new as the set's source. */
   older: boolean;
@@ -48,6 +51,10 @@ export interface DrillCluster {
 export interface ClusterOptions {
   /** The superuser's password; random when not given. */
   password?: string;
+  /** The bootstrap superuser's name (`postgres` unless given; the drill's is supabase_admin). */
+  superuser?: string;
+  /** Copy an initdb'd data directory from this cache (drill-template.ts) instead of initdb. */
+  templateCache?: string | null;
   /** Extra server settings, e.g. `wal_level=logical`. */
   settings?: string[];
 }
@@ -89,7 +96,11 @@ export function chooseServer(
   return { install: [...installs].sort((a, b) => b.major - a.major)[0]!, older: true };
 }
 
-function asServerUser(cmd: string, args: string[], signal?: AbortSignal): Promise<RunResult> {
+export function asServerUser(
+  cmd: string,
+  args: string[],
+  signal?: AbortSignal,
+): Promise<RunResult> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
   return isRoot()
     ? runUnchecked('runuser', ['-u', 'postgres', '--', cmd, ...args], { env, signal })
@@ -148,6 +159,7 @@ export async function startDrillCluster(
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const password = options.password ?? randomBytes(18).toString('base64url');
+  const superuser = options.superuser ?? 'postgres';
   let stopped = false;
   // Synchronous last resort: SIGQUIT to the postmaster (immediate shutdown), remove the dir.
   const stopNow = () => {
@@ -191,17 +203,26 @@ export async function startDrillCluster(
       await chmod(dir, 0o700);
       await run('chown', ['-R', 'postgres:', dir]);
     }
-    const initdb = (locale: string) =>
-      asServerUser(install.initdb, [
-        ...['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', `--locale=${locale}`],
-        ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`],
-        ...['--no-sync', '--no-instructions'],
-      ]);
-    let init = await initdb('C.UTF-8');
-    if (init.code !== 0) {
-      await asServerUser('rm', ['-rf', dataDir]);
-      init = await initdb('C');
-    }
+    const initdb = async (into: string, pwfile: string) => {
+      const withLocale = (locale: string) =>
+        asServerUser(install.initdb, [
+          ...['-D', into, '-U', superuser, '-E', 'UTF8', `--locale=${locale}`],
+          ...['--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`],
+          ...['--no-sync', '--no-instructions'],
+        ]);
+      const r = await withLocale('C.UTF-8');
+      if (r.code === 0) return r;
+      await asServerUser('rm', ['-rf', into]);
+      return withLocale('C');
+    };
+    const copied =
+      !!options.templateCache &&
+      (await copyTemplate(options.templateCache, install, superuser, dataDir, initdb, (c, a) =>
+        asServerUser(c, a),
+      ));
+    const init = copied
+      ? { code: 0, stdout: '', stderr: '' }
+      : await initdb(dataDir, join(dir, 'pwfile'));
     await must('initdb', Promise.resolve(init));
     // initdb and pg_ctl are not killed midway (a killed runuser can orphan a server-side child
     // that goes on writing into the directory being removed): cancellation is checked between.
@@ -234,10 +255,27 @@ export async function startDrillCluster(
       if (attempt < 3 && /could not bind|already in use/i.test(log)) continue;
       await must('pg_ctl start', Promise.resolve(r));
     }
+    // A copied directory has the template's password: this cluster gets its own (over the
+    // private socket, which trusts local users: only this user and root can reach it).
+    if (copied)
+      await must(
+        'setting the password',
+        runUnchecked(install.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            PGHOST: join(dir, 'sock'),
+            PGPORT: String(port),
+            PGUSER: superuser,
+            PGDATABASE: 'postgres',
+          },
+          input: `ALTER ROLE "${superuser.replace(/"/g, '""')}" PASSWORD '${password.replace(/'/g, "''")}';\n`,
+          signal,
+        }),
+      );
     const env = {
       PGHOST: '127.0.0.1',
       PGPORT: String(port),
-      PGUSER: 'postgres',
+      PGUSER: superuser,
       PGPASSWORD: password,
       PGDATABASE: 'postgres',
     };

@@ -11,6 +11,16 @@ import { childEnv, run } from '../proc/run.js';
 import { applySet } from './apply.js';
 import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
+import { RolesCheck } from './drill-roles-check.js';
+import { drillCacheDir } from './drill-template.js';
+import {
+  afterRolesSql,
+  DRILL_ROLE,
+  DRILL_SUPERUSER,
+  drillGrantsSql,
+  drillRoleSql,
+} from './drill-roles.js';
+import { randomBytes } from 'node:crypto';
 import type { TableRows } from '../pipeline/copy-rows.js';
 import { selectRestore, tableKey } from './selection.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
@@ -31,6 +41,18 @@ export interface DrillOptions {
   signal?: AbortSignal;
   env: Record<string, string | undefined>;
 }
+
+/**
+ * The throwaway cluster keeps nothing: with wal_level=minimal the restore's COPY into the tables
+ * its own transaction created writes no WAL, and no checkpoint or autovacuum runs meanwhile.
+ */
+const DRILL_SETTINGS = [
+  'wal_level=minimal',
+  'max_wal_senders=0',
+  'max_wal_size=8GB',
+  'checkpoint_timeout=1h',
+  'autovacuum=off',
+];
 
 export async function drill(options: DrillOptions): Promise<DrillResult> {
   const { manifest, logger } = options;
@@ -64,13 +86,38 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   logger.info(
     `drill: restoring ${manifest.project}/${manifest.set_id} into a throwaway PostgreSQL ${install.version} cluster`,
   );
-  const cluster = await startDrillCluster(install, older, options.signal);
+  // Phase times (--debug): what a drill costs beyond the restore itself (issue #18).
+  let mark = Date.now();
+  const phase = (what: string) => {
+    const now = Date.now();
+    logger.debug(`drill: ${what} in ${((now - mark) / 1000).toFixed(2)} s`);
+    mark = now;
+  };
+  const cluster = await startDrillCluster(install, older, options.signal, {
+    superuser: DRILL_SUPERUSER,
+    settings: DRILL_SETTINGS,
+    templateCache: drillCacheDir(options.env),
+  });
+  phase('cluster started');
   try {
-    const env = childEnv(options.env, [], cluster.env);
+    // The superuser sets the cluster up; the set's SQL runs as postgres, not a superuser
+    // (drill-roles.ts: a hostile set must not reach this machine through the server).
+    const password = randomBytes(18).toString('base64url');
+    const setup = [
+      drillRoleSql(password, install.major),
+      SUPABASE_BASE_SQL,
+      drillGrantsSql(install.major),
+    ].join('\n');
     await run(install.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
-      env,
-      input: SUPABASE_BASE_SQL,
+      env: childEnv(options.env, [], cluster.env),
+      input: setup,
       signal: options.signal,
+    });
+    phase('base and roles loaded');
+    const env = childEnv(options.env, [], {
+      ...cluster.env,
+      PGUSER: DRILL_ROLE,
+      PGPASSWORD: password,
     });
     const target = { psql: install.psql, env };
     const digestData = selection.tables.some((t) => t.digest === undefined);
@@ -85,9 +132,14 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       force: false,
       digestData,
       skipRowCounts: countsByDigests,
+      roles: {
+        check: install.major < 16 ? () => new RolesCheck('roles.sql') : undefined,
+        after: afterRolesSql(install.major),
+      },
       logger,
       signal: options.signal,
     });
+    phase('restored');
     const expected = digestData
       ? withDumpedDigests(selection.tables, applied.dumped, manifest.engine)
       : selection.tables;
@@ -100,12 +152,15 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       logger.info(
         `content digests match ${digestData ? 'the data part' : 'backup.json'} for ${result.digests} tables`,
       );
+    phase('read back and compared');
     result.ok = true;
   } catch (err) {
     if (options.signal?.aborted) throw err;
     result.error = errorMessage(err);
   } finally {
+    mark = Date.now();
     await cluster.stop();
+    phase('cluster stopped and removed');
     result.duration_ms = Date.now() - started;
   }
   return result;

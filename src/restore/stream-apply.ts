@@ -34,6 +34,8 @@ export interface StreamInput {
   restricted: boolean;
   /** Readers of each part's plain SQL (the psql guard first), by part. */
   readers: (part: PartRecord) => Transform[];
+  /** Statements (`-c`) right after the roles part, before any other part (the drill's). */
+  afterRoles?: string[];
   signal?: AbortSignal;
 }
 
@@ -61,10 +63,17 @@ export async function streamApply(input: StreamInput): Promise<string> {
 async function applyThrough(input: StreamInput, fifos: string[]): Promise<string> {
   const args = ['-X', '-q', '--single-transaction', '-v', 'ON_ERROR_STOP=1'];
   if (input.restricted) args.push(...restrictArgs());
+  let pending = input.afterRoles ?? [];
+  const flush = () => {
+    for (const sql of pending) args.push('-c', sql);
+    pending = [];
+  };
   input.parts.forEach((part, i) => {
+    if (part.part !== 'roles') flush();
     if (part.part === 'data') args.push('-c', 'SET session_replication_role = replica');
     args.push('-f', fifos[i]!);
   });
+  flush();
   args.push('-f', '-');
   const child = spawn(input.target.psql, args, {
     env: input.target.env,
@@ -114,6 +123,11 @@ async function applyThrough(input: StreamInput, fifos: string[]): Promise<string
   if (failed === null && !input.signal?.aborted) {
     // Every digest matched: release the held tail and let psql reach the end (and commit).
     child.stdin.end(hold?.heldTail() ?? '');
+  } else if (failed !== null && pipeClosed(failed) && !input.signal?.aborted) {
+    // psql closed the pipe: it stopped on an error of its own and is exiting, and its stderr
+    // says why. It cannot commit (stdin stays open); killed if it has not gone within 5 s.
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    if (!gone) child.kill('SIGKILL');
   } else child.kill('SIGKILL');
   const exit = await exited;
   if (input.signal?.aborted) throw input.signal.reason;
@@ -150,6 +164,10 @@ async function openWriter(
     if (gone() || signal?.aborted) return null;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+function pipeClosed(err: RestoreError): boolean {
+  return (err.cause as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }
 
 function withUnchanged(err: RestoreError): RestoreError {

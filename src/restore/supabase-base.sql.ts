@@ -13,13 +13,14 @@
  */
 export const SUPABASE_BASE_SQL = String.raw`-- What a NEW Supabase project's database holds before its user does anything: a faithful,
 -- reduced version of supabase/postgres' init scripts plus the auth, storage and realtime
--- services' first migrations. Run with psql -v ON_ERROR_STOP=1 as superuser "postgres" into a
--- fresh database. Roles are cluster-wide, so they are created only when missing: several
--- databases of one cluster may each get this base.
+-- services' first migrations. Run with psql -v ON_ERROR_STOP=1 as a superuser into a fresh
+-- database: "postgres" in the tests' clusters, "supabase_admin" in a drill's (which then restores
+-- as a non-superuser "postgres", as on Supabase). Roles are cluster-wide, so they are created
+-- only when missing: several databases of one cluster may each get this base.
 --
--- Differences from a real project, on purpose: "postgres" is the real superuser here (on
--- Supabase it is not), supabase_admin is not a superuser, vault.secrets holds plain text, and
--- there are no event triggers, pg_graphql, pg_net or pgsodium (not in PG 15's contrib), and
+-- Differences from a real project, on purpose: outside drills "postgres" is the real superuser
+-- and supabase_admin is not, vault.secrets holds plain text, there are no event triggers,
+-- pg_graphql, pg_net or pgsodium (not in PG 15's contrib), and
 -- supabase_functions.http_request() records webhook calls instead of sending them.
 
 SET client_min_messages = warning;
