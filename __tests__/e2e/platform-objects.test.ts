@@ -168,6 +168,17 @@ describe.each(['supabase-cli', 'pg-dump'])('%s engine', (engine) => {
     expect(set.manifest.tables.filter((t) => t.schema === 'cron')).toEqual([]);
   });
 
+  it('drills the set: pg_cron and its jobs skipped with a warning, the rest checked', async () => {
+    const res = await cli(['verify', '--drill', '--from', set.dir, '--json'], backupEnv({}));
+    expect(res.code, res.stderr).toBe(0);
+    const { drill } = JSON.parse(res.stdout) as {
+      drill: { ok: boolean; warnings: string[]; tables: number };
+    };
+    expect(drill.ok).toBe(true);
+    expect(drill.tables).toBeGreaterThan(0);
+    expect(drill.warnings.join('\n')).toMatch(/pg_cron jobs are not drilled/);
+  }, 120_000);
+
   it('restores the migration history: migration list matches the source', async () => {
     const restored = await list(target.url(DB));
     expect(parseListJson(restored.json)).toEqual(parseListJson(sourceList.json));

@@ -41,6 +41,8 @@ export interface ApplyInput {
   digestData?: boolean;
   /** Leave the row counts to the caller, which reads every table back anyway (the drill). */
   skipRowCounts?: boolean;
+  /** The drill's changes to a part's SQL (drill-extensions.ts), before the guard reads it. */
+  filters?: (part: string) => Transform[];
   /** The drill's role model (drill-roles.ts): a check of the roles part, statements after it. */
   roles?: { check?: () => Transform; after: string[] };
   logger: Logger;
@@ -87,6 +89,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
       restricted,
       // The guard first: nothing psql would run as a command gets past it.
       readers: (part) => [
+        ...(input.filters?.(part.part) ?? []),
         guard(`${part.part}.sql`),
         ...rolesCheck(part.part),
         ...(part.part === 'data' && reader ? [reader] : []),
@@ -110,6 +113,7 @@ export async function applySet(input: ApplyInput): Promise<ApplyOutcome> {
           input.signal,
           // The guard first: nothing psql would run as a command gets past decompression.
           [
+            ...(input.filters?.(part.part) ?? []),
             guard(`${part.part}.sql`),
             ...rolesCheck(part.part),
             ...(part.part === 'data' && reader ? [reader] : []),

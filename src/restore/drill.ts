@@ -14,6 +14,17 @@ import { chooseServer, findServerInstalls, startDrillCluster } from './drill-clu
 import { RolesCheck } from './drill-roles-check.js';
 import { drillCacheDir } from './drill-template.js';
 import {
+  DropCronJobs,
+  ExtensionScan,
+  planExtensions,
+  SkipExtensions,
+  type ExtensionUse,
+} from './drill-extensions.js';
+import { openPart } from './decompress.js';
+import { queryJson } from '../dump/query.js';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
   afterRolesSql,
   DRILL_ROLE,
   DRILL_SUPERUSER,
@@ -103,9 +114,22 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
     // The superuser sets the cluster up; the set's SQL runs as postgres, not a superuser
     // (drill-roles.ts: a hostile set must not reach this machine through the server).
     const password = randomBytes(18).toString('base64url');
+    const available = await queryJson<string[]>(
+      { psql: install.psql, env: childEnv(options.env, [], cluster.env) },
+      "SELECT coalesce(json_agg(name), '[]') FROM pg_available_extensions",
+    );
+    const extensions = planExtensions(
+      await schemaExtensions(options, selection.parts),
+      new Set(available),
+    );
+    for (const w of extensions.warnings) {
+      warnings.push(w);
+      logger.warning(w);
+    }
     const setup = [
       drillRoleSql(password, install.major),
       SUPABASE_BASE_SQL,
+      extensions.preCreateSql,
       drillGrantsSql(install.major),
     ].join('\n');
     await run(install.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
@@ -132,6 +156,12 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       force: false,
       digestData,
       skipRowCounts: countsByDigests,
+      filters: (part) =>
+        part === 'schema' && extensions.skipped.size > 0
+          ? [new SkipExtensions(extensions.skipped)]
+          : part === 'data' && extensions.skipped.has('pg_cron')
+            ? [new DropCronJobs()]
+            : [],
       roles: {
         check: install.major < 16 ? () => new RolesCheck('roles.sql') : undefined,
         after: afterRolesSql(install.major),
@@ -164,6 +194,18 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
     result.duration_ms = Date.now() - started;
   }
   return result;
+}
+
+/** The schema part's CREATE EXTENSION lines, read (and its digests checked) before the drill. */
+async function schemaExtensions(options: DrillOptions, parts: string[]): Promise<ExtensionUse[]> {
+  const part = options.manifest.parts.find((p) => p.part === 'schema');
+  if (!part || !parts.includes('schema')) return [];
+  const scan = new ExtensionScan();
+  const reader = await openPart(options.setDir, part, options.identities, [scan]);
+  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+  await pipeline([reader.source, ...reader.stages, sink], { signal: options.signal });
+  reader.check();
+  return scan.found;
 }
 
 /**
