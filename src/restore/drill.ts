@@ -20,7 +20,7 @@ import {
   SkipExtensions,
   type ExtensionUse,
 } from './drill-extensions.js';
-import { openPart } from './decompress.js';
+import { openPart } from '../set/read-part.js';
 import { queryJson } from '../dump/query.js';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
