@@ -10,7 +10,6 @@
  *
  * Each call is one line (sql-literal.ts), so `restore --tables` drops them (filter-data.ts).
  */
-import { queryJson, type PsqlTarget } from './query.js';
 import { quoteIdent, sqlBool, sqlLiteral } from './sql-literal.js';
 
 export interface CronJob {
@@ -29,22 +28,19 @@ export interface CronState {
   jobs: CronJob[];
 }
 
-const PRESENT_SQL = `select json_build_object('database', current_database(),
+export const CRON_PRESENT_SQL = `select json_build_object('database', current_database(),
   'present', to_regclass('cron.job') is not null)`;
 // row_security off: a role that cannot read every job fails here instead of missing some.
 // to_jsonb: jobname and active are newer columns (pg_cron 1.3, 1.4).
-const JOBS_SQL = `set row_security = off;
+export const CRON_JOBS_SQL = `set row_security = off;
 select coalesce(json_agg(json_build_object('jobid', jobid, 'jobname', to_jsonb(j) ->> 'jobname',
   'schedule', schedule, 'command', command, 'database', database, 'username', username,
   'active', coalesce((to_jsonb(j) ->> 'active')::boolean, true)) order by jobid), '[]')
 from cron.job j`;
 
-export async function collectCronJobs(target: PsqlTarget): Promise<CronState> {
-  const { database, present } = await queryJson<{ database: string; present: boolean }>(
-    target,
-    PRESENT_SQL,
-  );
-  return { database, jobs: present ? await queryJson<CronJob[]>(target, JOBS_SQL) : [] };
+export interface CronPresence {
+  database: string;
+  present: boolean;
 }
 
 /** Call prefix shared by every generated line: what --tables drops (filter-data.ts). */

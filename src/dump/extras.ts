@@ -12,10 +12,23 @@ import {
   revokesSql,
   schemaVars,
 } from './extras-sql.js';
-import { collectCronJobs, cronWarnings, renderCronJobs } from './cron-jobs.js';
-import { collectMigrationHistory, renderMigrationHistory } from './migration-history.js';
-import { queryJson, type PsqlTarget } from './query.js';
-import { collectWebhooks, type Webhook } from './webhooks.js';
+import {
+  CRON_JOBS_SQL,
+  CRON_PRESENT_SQL,
+  cronWarnings,
+  renderCronJobs,
+  type CronJob,
+  type CronPresence,
+  type CronState,
+} from './cron-jobs.js';
+import {
+  HISTORY_TABLES_SQL,
+  historyRowsSql,
+  renderMigrationHistory,
+  type HistoryTableShape,
+} from './migration-history.js';
+import { queryJsonAll, type PsqlTarget } from './query.js';
+import { WEBHOOKS_SQL, type Webhook } from './webhooks.js';
 
 export interface Extras {
   rolesSql: string;
@@ -62,22 +75,41 @@ export async function collectExtras(
   schemas: string[] | undefined,
   serverMajor: number,
 ): Promise<Extras> {
-  const policies = await queryJson<{ name: string; sql: string }[]>(target, POLICIES_SQL);
-  const triggers = await queryJson<{ name: string; sql: string }[]>(target, TRIGGERS_SQL);
-  const memberships = await queryJson<string[]>(target, MEMBERSHIPS_SQL);
   const vars = schemaVars(schemas);
-  const revokes = await queryJson<string[]>(target, revokesSql(schemas, serverMajor), vars);
-  const views = await queryJson<{ name: string; deps: string[] }[]>(
+  // One connection for the catalog reads, a second only for what the first found.
+  const first = await queryJsonAll(
     target,
-    matviewsSql(schemas),
+    [
+      POLICIES_SQL,
+      TRIGGERS_SQL,
+      MEMBERSHIPS_SQL,
+      revokesSql(schemas, serverMajor),
+      matviewsSql(schemas),
+      VAULT_SQL,
+      HISTORY_TABLES_SQL,
+      CRON_PRESENT_SQL,
+      WEBHOOKS_SQL,
+    ],
     vars,
   );
-  const vaultSecrets = await queryJson<number>(target, VAULT_SQL);
+  const policies = first[0] as { name: string; sql: string }[];
+  const triggers = first[1] as { name: string; sql: string }[];
+  const memberships = first[2] as string[];
+  const revokes = first[3] as string[];
+  const views = first[4] as { name: string; deps: string[] }[];
+  const vaultSecrets = first[5] as number;
+  const tables = first[6] as HistoryTableShape[];
+  const cronPresence = first[7] as CronPresence;
+  const webhooks = first[8] as Webhook[];
+  const second = [...tables.map(historyRowsSql), ...(cronPresence.present ? [CRON_JOBS_SQL] : [])];
+  const found = second.length > 0 ? await queryJsonAll(target, second) : [];
+  const historyTables = tables.map((t, i) => ({ ...t, rows: found[i] as (string | null)[][] }));
+  const cron: CronState = {
+    database: cronPresence.database,
+    jobs: cronPresence.present ? (found[tables.length] as CronJob[]) : [],
+  };
   const materializedViews = orderMatviews(views);
-  const historyTables = await collectMigrationHistory(target);
   const history = renderMigrationHistory(historyTables);
-  const cron = await collectCronJobs(target);
-  const webhooks = await collectWebhooks(target);
 
   const warnings: string[] = [...history.warnings, ...cronWarnings(cron)];
   if (vaultSecrets > 0) {

@@ -8,7 +8,6 @@
  * upsert per row, so a target that already has the schema or the tables (every new project) takes it without a
  * duplicate error, and the source's rows win over same-version rows already there.
  */
-import { queryJson, type PsqlTarget } from './query.js';
 import { quoteIdent, sqlLiteral } from './sql-literal.js';
 
 export const MIGRATIONS_SCHEMA = 'supabase_migrations';
@@ -30,7 +29,8 @@ export interface HistoryTable {
 }
 
 // Ordinary tables of the schema with their columns and primary key; empty when there is none.
-const TABLES_SQL = `
+/** The tables of supabase_migrations, their columns and keys (first round of the extras). */
+export const HISTORY_TABLES_SQL = `
 select coalesce(json_agg(json_build_object(
   'name', c.relname,
   'columns', (select json_agg(json_build_object('name', a.attname,
@@ -47,22 +47,18 @@ where n.nspname = '${MIGRATIONS_SCHEMA}' and c.relkind in ('r', 'p')`;
 /** A type name as format_type() prints built-in types; anything else is not written as SQL. */
 const PLAIN_TYPE = /^[a-z][a-z0-9_ ]*(\(\d+(,\d+)?\))?( with(out)? time zone)?(\[\])*$/;
 
-export async function collectMigrationHistory(target: PsqlTarget): Promise<HistoryTable[]> {
-  const tables = await queryJson<Omit<HistoryTable, 'rows'>[]>(target, TABLES_SQL);
-  const out: HistoryTable[] = [];
-  for (const t of tables) {
-    const cols = t.columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
-    const order = (t.key.length > 0 ? t.key : t.columns.map((c) => c.name))
-      .map(quoteIdent)
-      .join(', ');
-    const rows = await queryJson<(string | null)[][]>(
-      target,
-      `select coalesce(json_agg(json_build_array(${cols}) order by ${order}), '[]') ` +
-        `from ${quoteIdent(MIGRATIONS_SCHEMA)}.${quoteIdent(t.name)}`,
-    );
-    out.push({ ...t, rows });
-  }
-  return out;
+export type HistoryTableShape = Omit<HistoryTable, 'rows'>;
+
+/** The query reading one table's rows, as arrays of text in key order. */
+export function historyRowsSql(t: HistoryTableShape): string {
+  const cols = t.columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
+  const order = (t.key.length > 0 ? t.key : t.columns.map((c) => c.name))
+    .map(quoteIdent)
+    .join(', ');
+  return (
+    `select coalesce(json_agg(json_build_array(${cols}) order by ${order}), '[]') ` +
+    `from ${quoteIdent(MIGRATIONS_SCHEMA)}.${quoteIdent(t.name)}`
+  );
 }
 
 /** The dollar-quote tag of the guarded DDL (a name in the source holding it falls back to plain DDL). */

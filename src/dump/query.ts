@@ -19,21 +19,45 @@ export async function queryJson<T>(
   sql: string,
   vars: Record<string, string> = {},
 ): Promise<T> {
+  const [value] = await queryJsonAll(target, [sql], vars);
+  return value as T;
+}
+
+/**
+ * Several such queries over one connection, their values in order: a psql per query costs a
+ * connection each (through a pooler, a TLS handshake and a pooler slot). Each value ends with a
+ * NUL byte (-0), which JSON text never holds, so values may span lines.
+ */
+export async function queryJsonAll(
+  target: PsqlTarget,
+  sqls: string[],
+  vars: Record<string, string> = {},
+): Promise<unknown[]> {
   const names = Object.keys(vars);
   const bad = names.find((n) => !/^[a-z_][a-z0-9_]*$/.test(n));
   if (bad !== undefined) throw new Error(`invalid psql variable name ${JSON.stringify(bad)}`);
-  const base = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
+  const base = ['-X', '-q', '-A', '-t', '-0', '-v', 'ON_ERROR_STOP=1'];
   const setVars = Object.entries(vars).flatMap(([k, v]) => ['-v', `${k}=${v}`]);
   const search = 'SET search_path = pg_catalog';
   const { stdout } =
     names.length === 0
-      ? await run(target.psql, [...base, '-c', search, '-c', sql], { env: target.env })
+      ? await run(target.psql, [...base, '-c', search, ...sqls.flatMap((q) => ['-c', q])], {
+          env: target.env,
+        })
       : await run(target.psql, [...base, ...setVars, '-f', '-'], {
           env: target.env,
-          input: `${search};\n${sql};\n`,
+          input: `${search};\n${sqls.map((q) => `${q};\n`).join('')}`,
         });
-  const text = stdout.trim();
-  return JSON.parse(text === '' ? 'null' : text) as T;
+  // A single query that returned no row printed nothing: null, as before batches.
+  if (sqls.length === 1 && stdout.trim() === '') return [null];
+  const values = stdout.split('\0');
+  // One value per query, each terminated: the piece after the last NUL is empty.
+  if (values.length !== sqls.length + 1 || values[sqls.length]!.trim() !== '')
+    throw new Error(`psql returned ${values.length - 1} values for ${sqls.length} catalog queries`);
+  return values.slice(0, sqls.length).map((v) => {
+    const text = v.trim();
+    return JSON.parse(text === '' ? 'null' : text) as unknown;
+  });
 }
 
 /** The server's own words from a failed psql, without psql's prefix noise. */

@@ -6,7 +6,6 @@
  * project's Edge Functions (`https://<ref>.supabase.co/functions/v1/...`, with that project's
  * key in its headers) keeps calling the source. Only the hosts are read, never paths or headers.
  */
-import { queryJson, type PsqlTarget } from './query.js';
 
 export interface Webhook {
   /** schema.table: trigger */
@@ -15,7 +14,7 @@ export interface Webhook {
   host: string;
 }
 
-const WEBHOOKS_SQL = `
+export const WEBHOOKS_SQL = `
 select coalesce(json_agg(json_build_object(
   'name', format('%I.%I: %s', n.nspname, c.relname, t.tgname),
   'host', coalesce(substring(split_part(encode(t.tgargs, 'escape'), '\\000', 1)
@@ -27,10 +26,6 @@ join pg_namespace n on n.oid = c.relnamespace
 join pg_proc f on f.oid = t.tgfoid
 join pg_namespace fn on fn.oid = f.pronamespace
 where not t.tgisinternal and fn.nspname = 'supabase_functions' and f.proname = 'http_request'`;
-
-export async function collectWebhooks(target: PsqlTarget): Promise<Webhook[]> {
-  return queryJson<Webhook[]>(target, WEBHOOKS_SQL);
-}
 
 /** The distinct hosts, Supabase project hosts first (those are the ones to change). */
 export function webhookHosts(hooks: Webhook[]): string[] {
