@@ -97,6 +97,11 @@ export class ChunkedFileWriter extends Writable {
   private async openNext(): Promise<void> {
     const tmp = `${this.base}.${this.done.length}`;
     const fh = await open(tmp, 'wx', 0o600);
+    // Destroyed while the open was in flight: _destroy saw no handle to close.
+    if (this.destroyed) {
+      await fh.close();
+      throw new Error(`${tmp}: the stream was destroyed`);
+    }
     this.current = {
       tmp,
       fh,
