@@ -3,25 +3,15 @@
  * environment that is a plain object, no GitHub token, a fixed clock. Sets are real (written by
  * the pipeline and SetWriter into a temp directory); nothing is spawned and nothing listens.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import type { Ports } from '../../src/commands/ports.js';
 import { SetWriter } from '../../src/set/writer.js';
 import { captureLogger } from '../destinations/sets.js';
+import { tmp } from '../support/temp-dirs.js';
 import { pipelinePart, testManifest } from '../support/test-set.js';
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-export function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+export { tmp };
 
 export function memoryPorts(
   over: Partial<Ports> = {},

@@ -2,8 +2,7 @@
  * `supabase-backup plan`: due projects from schedules and the newest good sets, found on a
  * backup branch (a real git server) and in the local output directory.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SetWriter } from '../../src/set/writer.js';
@@ -12,15 +11,10 @@ import type { FinishedSet } from '../../src/destinations/types.js';
 import { cli } from '../support/cli.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
 import { commitSet, pipelinePart, testManifest } from '../support/test-set.js';
+import { tmp } from '../support/temp-dirs.js';
 
 const TOKEN = 'ghs_plan-test-token-0123456789';
 const REPO = 'octo/backups';
-const temps: string[] = [];
-function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
 
 let server: GitServer;
 beforeAll(async () => {
@@ -29,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A complete set of `project` started at `at`, written under `root`. */

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import {
 import type { FinishedSet } from '../../src/destinations/types.js';
 import { startGitServer, type GitRequest, type GitServer } from '../support/git-server.js';
 import { commitSet, pipelinePart, testManifest } from '../support/test-set.js';
+import { tmp } from '../support/temp-dirs.js';
 import { captureLogger } from './sets.js';
 
 const TOKEN = 'ghs_test-token-0123456789abcdef';
@@ -42,14 +42,6 @@ const authArgs = (token: string) => [
   `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
 ];
 
-const temps: string[] = [];
-/** A temporary directory, removed after the tests. */
-function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-
 let server: GitServer;
 let hook: ((r: GitRequest) => Promise<void>) | null = null;
 beforeAll(async () => {
@@ -61,7 +53,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
 async function makeSet(project: string, at: string, rows = 3): Promise<FinishedSet> {
