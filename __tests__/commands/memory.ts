@@ -3,27 +3,15 @@
  * environment that is a plain object, no GitHub token, a fixed clock. Sets are real (written by
  * the pipeline and SetWriter into a temp directory); nothing is spawned and nothing listens.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { afterAll } from 'vitest';
-import { FORMAT, FORMAT_VERSION, type BackupManifest } from '../../src/catalog/backup-json.js';
 import type { Ports } from '../../src/commands/ports.js';
-import { writePart } from '../../src/pipeline/part.js';
 import { SetWriter } from '../../src/set/writer.js';
 import { captureLogger } from '../destinations/sets.js';
+import { tmp } from '../support/temp-dirs.js';
+import { pipelinePart, testManifest } from '../support/test-set.js';
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-export function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+export { tmp };
 
 export function memoryPorts(
   over: Partial<Ports> = {},
@@ -55,40 +43,9 @@ export function configFile(yaml: string): string {
 /** A complete set of `project` started at `at` under `<outDir>/<project>/<set-id>/`. */
 export async function writeSet(outDir: string, project: string, at: string): Promise<string> {
   const writer = await SetWriter.begin(outDir, project, new Date(at));
-  const r = await writePart(Readable.from([Buffer.from(`-- ${project} at ${at}\nSELECT 1;\n`)]), {
-    dir: writer.dir,
-    file: 'schema.sql.gz',
-    compression: 'gzip',
-    countRows: false,
-  });
-  const { bytes, sha256, raw_bytes, raw_sha256 } = r;
-  const manifest: BackupManifest = {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    project,
-    ref: null,
-    set_id: writer.setId,
-    started_at: new Date(at).toISOString(),
-    finished_at: new Date(new Date(at).getTime() + 2000).toISOString(),
-    engine: 'pg-dump',
-    tools: {},
-    server: { version: '15.18', major: 15 },
-    parts: [
-      {
-        part: 'schema',
-        file: 'schema.sql.gz',
-        bytes,
-        sha256,
-        raw_bytes,
-        raw_sha256,
-        duration_ms: 1,
-        compression: 'gzip',
-        encryption: null,
-      },
-    ],
-    tables: [],
-    materialized_views: [],
-    warnings: [],
-  };
+  const sql = `-- ${project} at ${at}\nSELECT 1;\n`;
+  const part = await pipelinePart(writer.dir, 'schema', 'schema.sql.gz', sql);
+  const finished = new Date(new Date(at).getTime() + 2000).toISOString();
+  const manifest = testManifest(writer, project, at, [part], { finished_at: finished });
   return writer.commit(manifest);
 }

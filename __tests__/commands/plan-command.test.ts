@@ -2,27 +2,19 @@
  * `supabase-backup plan`: due projects from schedules and the newest good sets, found on a
  * backup branch (a real git server) and in the local output directory.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMAT, FORMAT_VERSION, type BackupManifest } from '../../src/catalog/backup-json.js';
-import { writePart } from '../../src/pipeline/part.js';
 import { SetWriter } from '../../src/set/writer.js';
 import { DEFAULT_BRANCH_AUTHOR, pushSetsToBranch } from '../../src/destinations/branch/commit.js';
 import type { FinishedSet } from '../../src/destinations/types.js';
 import { cli } from '../support/cli.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
+import { commitSet, pipelinePart, testManifest } from '../support/test-set.js';
+import { tmp } from '../support/temp-dirs.js';
 
 const TOKEN = 'ghs_plan-test-token-0123456789';
 const REPO = 'octo/backups';
-const temps: string[] = [];
-function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
 
 let server: GitServer;
 beforeAll(async () => {
@@ -31,49 +23,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A complete set of `project` started at `at`, written under `root`. */
 async function makeSet(root: string, project: string, at: string): Promise<FinishedSet> {
   const writer = await SetWriter.begin(root, project, new Date(at));
-  const r = await writePart(Readable.from([Buffer.from('SELECT 1;\n')]), {
-    dir: writer.dir,
-    file: 'schema.sql.gz',
-    compression: 'gzip',
-    countRows: false,
-  });
-  const { bytes, sha256, raw_bytes, raw_sha256 } = r;
-  const manifest: BackupManifest = {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    project,
-    ref: null,
-    set_id: writer.setId,
-    started_at: new Date(at).toISOString(),
-    finished_at: new Date(at).toISOString(),
-    engine: 'pg-dump',
-    tools: {},
-    server: { version: '15.18', major: 15 },
-    parts: [
-      {
-        part: 'schema',
-        file: 'schema.sql.gz',
-        bytes,
-        sha256,
-        raw_bytes,
-        raw_sha256,
-        duration_ms: 1,
-        compression: 'gzip',
-        encryption: null,
-      },
-    ],
-    tables: [],
-    materialized_views: [],
-    warnings: [],
-  };
-  const dir = await writer.commit(manifest);
-  return { project, setId: writer.setId, dir, manifest };
+  const part = await pipelinePart(writer.dir, 'schema', 'schema.sql.gz', 'SELECT 1;\n');
+  return commitSet(writer, testManifest(writer, project, at, [part]));
 }
 
 function config(): string {

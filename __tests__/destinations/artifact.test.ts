@@ -11,12 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FORMAT,
-  FORMAT_VERSION,
-  type BackupManifest,
-  type PartRecord,
-} from '../../src/catalog/backup-json.js';
+import type { PartRecord } from '../../src/catalog/backup-json.js';
 import { setIdFor } from '../../src/catalog/naming.js';
 import { StorageError } from '../../src/errors.js';
 import { streamLogger } from '../../src/log.js';
@@ -35,6 +30,7 @@ import {
   type ArtifactService,
 } from '../support/artifact-service.js';
 import { ArtifactStore, startGitHubApi } from '../support/github-api.js';
+import { commitSet, testManifest } from '../support/test-set.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const PREFIX = 'supabase-backup';
@@ -75,24 +71,13 @@ async function makeSet(root: string, project: string): Promise<FinishedSet> {
       duration_ms: 1,
     });
   }
-  const manifest: BackupManifest = {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    project,
-    ref: null,
-    set_id: writer.setId,
-    started_at: '2026-11-22T03:15:00.000Z',
+  const manifest = testManifest(writer, project, '2026-11-22T03:15:00Z', parts, {
     finished_at: '2026-11-22T03:15:09.000Z',
-    engine: 'pg-dump',
     tools: { 'supabase-backup': '0.1.0' },
     server: { version: '17.4', major: 17 },
-    parts,
     tables: [{ schema: 'public', name: 't', rows: 1 }],
-    materialized_views: [],
-    warnings: [],
-  };
-  const dir = await writer.commit(manifest);
-  return { project, setId: writer.setId, dir, manifest };
+  });
+  return commitSet(writer, manifest);
 }
 
 /** Name, method and sizes of each entry, from the zip's central directory. */

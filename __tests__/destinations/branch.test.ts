@@ -1,19 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  FORMAT,
-  FORMAT_VERSION,
-  type BackupManifest,
-  type PartRecord,
-} from '../../src/catalog/backup-json.js';
+import type { PartRecord } from '../../src/catalog/backup-json.js';
 import { parseManifest } from '../../src/catalog/manifest.js';
 import { StorageError } from '../../src/errors.js';
-import { writePart } from '../../src/pipeline/part.js';
 import { SetWriter } from '../../src/set/writer.js';
 import {
   DEFAULT_BRANCH_AUTHOR,
@@ -25,6 +17,8 @@ import {
 } from '../../src/destinations/branch/commit.js';
 import type { FinishedSet } from '../../src/destinations/types.js';
 import { startGitServer, type GitRequest, type GitServer } from '../support/git-server.js';
+import { commitSet, pipelinePart, testManifest } from '../support/test-set.js';
+import { tmp } from '../support/temp-dirs.js';
 import { captureLogger } from './sets.js';
 
 const TOKEN = 'ghs_test-token-0123456789abcdef';
@@ -48,14 +42,6 @@ const authArgs = (token: string) => [
   `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
 ];
 
-const temps: string[] = [];
-/** A temporary directory, removed after the tests. */
-function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-
 let server: GitServer;
 let hook: ((r: GitRequest) => Promise<void>) | null = null;
 beforeAll(async () => {
@@ -67,7 +53,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
 
 async function makeSet(project: string, at: string, rows = 3): Promise<FinishedSet> {
@@ -75,35 +60,13 @@ async function makeSet(project: string, at: string, rows = 3): Promise<FinishedS
   const parts: PartRecord[] = [];
   for (const part of ['roles', 'schema'] as const) {
     const sql = `-- ${part} of ${project} at ${at}\n${'SELECT 1;\n'.repeat(rows)}`;
-    const file = `${part}.sql.gz`;
-    const r = await writePart(Readable.from([Buffer.from(sql)]), {
-      dir: writer.dir,
-      file,
-      compression: 'gzip',
-      countRows: false,
-    });
-    const { bytes, sha256, raw_bytes, raw_sha256 } = r;
-    const record = { bytes, sha256, raw_bytes, raw_sha256, duration_ms: 1 };
-    parts.push({ part, file, ...record, compression: 'gzip', encryption: null });
+    parts.push(await pipelinePart(writer.dir, part, `${part}.sql.gz`, sql));
   }
-  const manifest: BackupManifest = {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    project,
-    ref: null,
-    set_id: writer.setId,
-    started_at: new Date(at).toISOString(),
-    finished_at: new Date(at).toISOString(),
-    engine: 'pg-dump',
-    tools: {},
-    server: { version: '15.18', major: 15 },
-    parts,
+  const manifest = testManifest(writer, project, at, parts, {
     tables: [{ schema: 'public', name: 'orders', rows }],
-    materialized_views: [],
     warnings: rows > 5 ? ['something to know'] : [],
-  };
-  const dir = await writer.commit(manifest);
-  return { project, setId: writer.setId, dir, manifest };
+  });
+  return commitSet(writer, manifest);
 }
 
 let repoCount = 0;

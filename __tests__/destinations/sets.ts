@@ -3,17 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import {
-  FORMAT,
-  FORMAT_VERSION,
-  type BackupManifest,
-  type PartRecord,
-} from '../../src/catalog/backup-json.js';
 import type { Logger } from '../../src/log.js';
-import { writePart } from '../../src/pipeline/part.js';
 import { SetWriter } from '../../src/set/writer.js';
 import type { FinishedSet } from '../../src/destinations/types.js';
+import { commitSet, pipelinePart, testManifest } from '../support/test-set.js';
 
 export function captureLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -42,49 +35,21 @@ export async function makeSet(
   options: { dataBytes?: number; drilled?: boolean } = {},
 ): Promise<FinishedSet> {
   const writer = await SetWriter.begin(mkdtempSync(join(root, 'set-')), project, new Date(at));
-  const parts: PartRecord[] = [];
-  const add = async (part: 'roles' | 'data', file: string, body: Buffer, gzip: boolean) => {
-    const r = await writePart(Readable.from([body]), {
-      dir: writer.dir,
-      file,
-      compression: gzip ? 'gzip' : 'none',
-      countRows: false,
-    });
-    const { bytes, sha256, raw_bytes, raw_sha256 } = r;
-    parts.push({
-      part,
-      file,
-      bytes,
-      sha256,
-      raw_bytes,
-      raw_sha256,
-      duration_ms: 1,
-      compression: gzip ? 'gzip' : 'none',
-      encryption: null,
-    });
-  };
-  await add(
-    'roles',
-    'roles.sql.gz',
-    Buffer.from(`-- roles of ${project} at ${at}\nSELECT 1;\n`),
-    true,
-  );
-  if (options.dataBytes) await add('data', 'data.sql', randomBytes(options.dataBytes), false);
-  const manifest: BackupManifest = {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    project,
-    ref: null,
-    set_id: writer.setId,
-    started_at: new Date(at).toISOString(),
+  const parts = [
+    await pipelinePart(
+      writer.dir,
+      'roles',
+      'roles.sql.gz',
+      Buffer.from(`-- roles of ${project} at ${at}\nSELECT 1;\n`),
+    ),
+  ];
+  if (options.dataBytes)
+    parts.push(
+      await pipelinePart(writer.dir, 'data', 'data.sql', randomBytes(options.dataBytes), 'none'),
+    );
+  const manifest = testManifest(writer, project, at, parts, {
     finished_at: new Date(new Date(at).getTime() + 1500).toISOString(),
-    engine: 'pg-dump',
-    tools: {},
-    server: { version: '15.18', major: 15 },
-    parts,
     tables: [{ schema: 'public', name: 'orders', rows: 3 }],
-    materialized_views: [],
-    warnings: [],
     ...(options.drilled && {
       drill: {
         ok: true,
@@ -99,9 +64,8 @@ export async function makeSet(
         error: null,
       },
     }),
-  };
-  const dir = await writer.commit(manifest);
-  return { project, setId: writer.setId, dir, manifest };
+  });
+  return commitSet(writer, manifest);
 }
 
 export const tempRoot = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));

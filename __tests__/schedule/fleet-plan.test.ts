@@ -2,23 +2,13 @@
  * `supabase-backup plan` for a fleet (in-process, local sets only): 600 due projects become a
  * matrix of at most 256 entries naming each once, balanced by the sets' last durations.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FORMAT, FORMAT_VERSION, type BackupManifest } from '../../src/catalog/backup-json.js';
 import { setIdFor } from '../../src/catalog/naming.js';
 import { cli } from '../support/cli.js';
-
-const temps: string[] = [];
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-function tmp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+import { tmp } from '../support/temp-dirs.js';
 
 const name = (i: number) => `p${String(i).padStart(3, '0')}`;
 

@@ -12,15 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  FORMAT,
-  FORMAT_VERSION,
-  type BackupManifest,
-  type PartRecord,
-} from '../../src/catalog/backup-json.js';
+import type { PartRecord } from '../../src/catalog/backup-json.js';
 import { writePart } from '../../src/pipeline/part.js';
 import { verifySet, findSetDirs } from '../../src/set/verify-set.js';
 import { removeDebris, SetWriter } from '../../src/set/writer.js';
+import { testManifest } from '../support/test-set.js';
 
 async function makeSet(
   root: string,
@@ -52,22 +48,7 @@ async function makeSet(
       ...(r.files.length > 1 ? { chunks: r.files } : {}),
     });
   }
-  const manifest: BackupManifest = {
-    format: FORMAT,
-    format_version: FORMAT_VERSION,
-    project: 'prod',
-    ref: null,
-    set_id: writer.setId,
-    started_at: at.toISOString(),
-    finished_at: at.toISOString(),
-    engine: 'pg-dump',
-    tools: {},
-    server: { version: '15.18', major: 15 },
-    parts,
-    tables: [],
-    materialized_views: [],
-    warnings: [],
-  };
+  const manifest = testManifest(writer, 'prod', at.toISOString(), parts);
   return writer.commit(manifest);
 }
 

@@ -15,7 +15,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ProjectConfig } from '../config/types.js';
 import { Redactor, type Logger } from '../log.js';
-import { isRetryableStatus, retryAfterMs, withRetries, type RetryOptions } from './http-retry.js';
+import {
+  answerAttempt,
+  Attempt,
+  attemptVerdict,
+  withRetries,
+  type RetryOptions,
+} from './http-retry.js';
 
 export type PingKind = 'start' | 'success' | 'fail';
 
@@ -46,16 +52,6 @@ export function heartbeatUrl(
   return url.toString();
 }
 
-class Attempt extends Error {
-  constructor(
-    message: string,
-    readonly retry: boolean,
-    readonly afterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
 /** One ping, retried; throws an Error whose message never holds the URL. */
 export async function ping(
   url: string,
@@ -84,16 +80,9 @@ export async function ping(
       }
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return;
-      throw new Attempt(
-        `the heartbeat service answered ${res.status} ${res.statusText}`.trim(),
-        isRetryableStatus(res.status),
-        retryAfterMs(res.headers.get('retry-after')),
-      );
+      throw answerAttempt('the heartbeat service', res);
     },
-    (err) => ({
-      retry: err instanceof Attempt && err.retry,
-      afterMs: err instanceof Attempt ? err.afterMs : undefined,
-    }),
+    attemptVerdict,
     { ...options, attempts: tries },
   ).catch((err: unknown) => {
     const last = err instanceof Attempt ? err.message : 'the ping failed';

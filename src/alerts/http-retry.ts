@@ -54,3 +54,31 @@ export async function withRetries<T>(
     }
   }
 }
+
+/** One failed try of a POST: a message that never holds the URL, and whether to try again. */
+export class Attempt extends Error {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+    readonly afterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The verdict for withRetries when a try fails with an Attempt (anything else is final). */
+export function attemptVerdict(err: unknown): Verdict {
+  return {
+    retry: err instanceof Attempt && err.retry,
+    afterMs: err instanceof Attempt ? err.afterMs : undefined,
+  };
+}
+
+/** A non-2xx answer as an Attempt: 429 and 5xx are tried again, after Retry-After if given. */
+export function answerAttempt(who: string, res: Response): Attempt {
+  return new Attempt(
+    `${who} answered ${res.status} ${res.statusText}`.trim(),
+    isRetryableStatus(res.status),
+    retryAfterMs(res.headers.get('retry-after')),
+  );
+}

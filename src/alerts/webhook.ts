@@ -4,7 +4,13 @@
  * plus the event's fields for anything that parses JSON. The URL is a credential: it is never
  * part of a message.
  */
-import { isRetryableStatus, retryAfterMs, withRetries, type RetryOptions } from './http-retry.js';
+import {
+  answerAttempt,
+  Attempt,
+  attemptVerdict,
+  withRetries,
+  type RetryOptions,
+} from './http-retry.js';
 
 export interface AlertEvent {
   event: 'failure' | 'recovery';
@@ -26,16 +32,6 @@ export class WebhookError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WebhookError';
-  }
-}
-
-class Attempt extends Error {
-  constructor(
-    message: string,
-    readonly retry: boolean,
-    readonly afterMs?: number,
-  ) {
-    super(message);
   }
 }
 
@@ -63,16 +59,9 @@ export async function postWebhook(
       }
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return;
-      throw new Attempt(
-        `the webhook answered ${res.status} ${res.statusText}`.trim(),
-        isRetryableStatus(res.status),
-        retryAfterMs(res.headers.get('retry-after')),
-      );
+      throw answerAttempt('the webhook', res);
     },
-    (err) => ({
-      retry: err instanceof Attempt && err.retry,
-      afterMs: err instanceof Attempt ? err.afterMs : undefined,
-    }),
+    attemptVerdict,
     options,
   ).catch((err: unknown) => {
     const last = err instanceof Attempt ? err.message : String(err);

@@ -3,10 +3,14 @@
  * set, take the token and api_url from the config's project of the set's name, print the plan
  * (read from the target), and apply it only with --yes (docs/restore.md).
  */
-import { verifiedManifest, withPorts, type RestorePorts } from './restore.js';
+import {
+  verifiedManifest,
+  withPorts,
+  type RestorePorts,
+  type RestoreRunOptions,
+} from './restore.js';
 import type { Config, Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
-import type { Logger } from '../log.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
 import { managementAccess } from '../management/project.js';
 import { readFunctionsPart, readSettingsPart } from '../management/read-set.js';
@@ -24,17 +28,11 @@ export const MANAGEMENT_RESTORE_CLI_OPTIONS = {
 
 export const isManagementPart = (p: Part) => p === 'functions' || p === 'settings';
 
-export interface ManagementRestoreOptions {
+export interface ManagementRestoreOptions extends RestoreRunOptions {
   from: SourceSpec;
   parts: Part[];
   targetRef?: string;
   config?: Config;
-  yes: boolean;
-  dryRun: boolean;
-  identities: string[];
-  env: Record<string, string | undefined>;
-  logger: Logger;
-  signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
 }
 

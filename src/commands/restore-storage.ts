@@ -4,11 +4,15 @@
  */
 import { resolve } from 'node:path';
 import type { BackupManifest } from '../catalog/backup-json.js';
-import { verifiedManifest, withPorts, type RestorePorts } from './restore.js';
+import {
+  verifiedManifest,
+  withPorts,
+  type RestorePorts,
+  type RestoreRunOptions,
+} from './restore.js';
 import type { Config, StorageConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { formatBytes } from '../format.js';
-import type { Logger } from '../log.js';
 import { openSource, type SourceSpec } from '../restore/source.js';
 import { ObjectArea } from '../storage/area.js';
 import {
@@ -65,7 +69,7 @@ export interface StorageTargetFlags {
   secretEnv?: string;
 }
 
-export interface StorageRestoreOptions {
+export interface StorageRestoreOptions extends RestoreRunOptions {
   from: SourceSpec;
   /** The config whose project (the set's) gives the target's storage settings, if any. */
   config?: Config;
@@ -73,12 +77,6 @@ export interface StorageRestoreOptions {
   /** The object area; default: objects/ beside the set, or inside it (an artifact). */
   objectsDir?: string;
   overwrite: boolean;
-  yes: boolean;
-  dryRun: boolean;
-  identities: string[];
-  env: Record<string, string | undefined>;
-  logger: Logger;
-  signal?: AbortSignal;
 }
 
 export interface StorageRestoreOutcome {

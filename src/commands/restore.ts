@@ -32,23 +32,27 @@ export type RestorePorts = Pick<Ports, 'env' | 'logger' | 'signal'>;
 /** The ports as the option fields the restore machinery reads. */
 export const withPorts = ({ env, logger, signal }: RestorePorts) => ({ env, logger, signal });
 
-export interface RestoreOptions {
+/** What every restore handler takes: the confirmation, the dry run, the keys and the ports. */
+export interface RestoreRunOptions {
+  yes: boolean;
+  dryRun: boolean;
+  /** age identities (AGE-SECRET-KEY-1...) for encrypted sets. */
+  identities: string[];
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface RestoreOptions extends RestoreRunOptions {
   /** A set directory or artifact zip (string), or a backup branch. */
   from: string | SourceSpec;
   targetUrl: string;
-  yes: boolean;
-  dryRun: boolean;
   /** Apply even though the target already holds user tables / rows in the chosen tables. */
   force?: boolean;
   parts?: Part[];
   tables?: string[];
   schemas?: string[];
-  /** age identities (AGE-SECRET-KEY-1...) for encrypted sets. */
-  identities: string[];
-  env: Record<string, string | undefined>;
-  logger: Logger;
   pgBinDir?: string;
-  signal?: AbortSignal;
 }
 
 export interface RestoreOutcome {

@@ -51,8 +51,6 @@ export const encryptionSchema = z
       'encryption needs exactly one of recipients (public keys in this file) or recipients_secret (their variable name)',
   });
 
-export type EncryptionFile = z.infer<typeof encryptionSchema>;
-
 export const encryptionShape = {
   encryption: encryptionSchema
     .nullable()

@@ -71,8 +71,6 @@ export const objectsSchema = z
   )
   .describe('Supabase Storage (S3-compatible endpoint) read by the `storage` part.');
 
-export type ObjectsFile = z.infer<typeof objectsSchema>;
-
 export const objectsShape = {
   storage: objectsSchema
     .nullable()

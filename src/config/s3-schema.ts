@@ -170,8 +170,6 @@ export const s3Schema = z
   })
   .describe('The S3-compatible bucket of the s3 destination (docs/s3.md).');
 
-export type S3File = z.infer<typeof s3Schema>;
-
 export const s3Shape = {
   s3: s3Schema
     .nullable()

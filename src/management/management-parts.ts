@@ -2,26 +2,20 @@
  * The Management API parts of a set (functions, settings): read through the API, stored as one
  * JSON document each through the part pipeline (compressed, checksummed, optionally encrypted).
  */
-import { Readable } from 'node:stream';
 import type { PartRecord } from '../catalog/backup-json.js';
 import { jsonPartFileName } from '../catalog/naming.js';
-import type { Compression, Part, ProjectConfig } from '../config/types.js';
+import type { Part, ProjectConfig } from '../config/types.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
-import { writePart } from '../pipeline/part.js';
+import { writeTextPart, type SetPartTarget } from '../set/text-part.js';
 import { drillManagementParts } from './drill.js';
 import { readFunctions } from './functions.js';
 import { managementAccess } from './project.js';
 import { readSettings } from './settings.js';
 
-export interface ManagementPartsOptions {
-  setDir: string;
-  compression: Compression;
-  recipients: string[] | null;
-  maxFileBytes: number;
+export interface ManagementPartsOptions extends SetPartTarget {
   env: Record<string, string | undefined>;
   logger: Logger;
-  signal?: AbortSignal;
   /** Tests pass a fast clock for the rate-limit back-off. */
   sleep?: (ms: number) => Promise<void>;
   /** Read the parts back from the staged set before it is committed (drill.ts). */
@@ -98,32 +92,7 @@ export async function backupManagementParts(
   return { records, warnings };
 }
 
-async function writeJsonPart(
-  part: Part,
-  doc: unknown,
-  o: ManagementPartsOptions,
-): Promise<PartRecord> {
+function writeJsonPart(part: Part, doc: unknown, o: ManagementPartsOptions): Promise<PartRecord> {
   const file = jsonPartFileName(part, o.compression, o.recipients !== null);
-  const text = JSON.stringify(doc, null, 1) + '\n';
-  const written = await writePart(Readable.from([Buffer.from(text)]), {
-    dir: o.setDir,
-    file,
-    compression: o.compression,
-    recipients: o.recipients ?? undefined,
-    maxFileBytes: o.maxFileBytes,
-    countRows: false,
-    signal: o.signal,
-  });
-  return {
-    part,
-    file,
-    bytes: written.bytes,
-    sha256: written.sha256,
-    raw_bytes: written.raw_bytes,
-    raw_sha256: written.raw_sha256,
-    compression: o.compression,
-    encryption: o.recipients ? { format: 'age', recipients: o.recipients } : null,
-    duration_ms: 0,
-    ...(written.files.length > 1 ? { chunks: written.files } : {}),
-  };
+  return writeTextPart(part, file, JSON.stringify(doc, null, 1) + '\n', o);
 }

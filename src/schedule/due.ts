@@ -114,13 +114,3 @@ export function matrixOf(
   );
   return { projects: due.join(','), matrix: { include: entries }, jobs };
 }
-
-/**
- * For `backup` on a schedule: the names of the projects that are due, out of `selected`. The
- * caller passes the newest good set time it knows for each project.
- */
-export function dueProjectNames(input: PlanInput): string[] {
-  return planProjects(input)
-    .filter((d) => d.due)
-    .map((d) => d.project);
-}

@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 export const INDEX_FORMAT = 'supabase-backup-storage-index';
-export const INDEX_FILE = 'storage.index.json';
 export const OBJECTS_FILE = 'storage.objects';
 
 /** An object as listed by the S3 endpoint (what decides whether it changed). */

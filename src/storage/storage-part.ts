@@ -4,15 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { PartRecord } from '../catalog/backup-json.js';
 import { storageIndexFileName } from '../catalog/naming.js';
-import type { Compression, ProjectConfig } from '../config/types.js';
+import type { ProjectConfig } from '../config/types.js';
 import { DumpError } from '../errors.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Logger } from '../log.js';
 import { writeFileAtomically } from '../pipeline/atomic-file.js';
-import { writePart } from '../pipeline/part.js';
+import { writeTextPart, type SetPartTarget } from '../set/text-part.js';
 import { ObjectArea } from './area.js';
 import { Journal, loadSeen, OBJECTS_DIR } from './incremental.js';
 import type { RemoteBase } from './incremental.js';
@@ -32,17 +31,12 @@ import { createS3Client, listObjects, resolveBuckets } from './s3-endpoint.js';
 /** Downloads at once: enough to hide latency, few enough not to be throttled. */
 export const DEFAULT_OBJECT_CONCURRENCY = 8;
 
-export interface StoragePartOptions {
-  /** The set being written (staging directory). */
-  setDir: string;
+/** `setDir`: the set being written (staging directory). */
+export interface StoragePartOptions extends SetPartTarget {
   /** <out>/<project>: holds the sets and the object area. */
   projectDir: string;
-  compression: Compression;
-  recipients: string[] | null;
-  maxFileBytes: number;
   env: Record<string, string | undefined>;
   logger: Logger;
-  signal?: AbortSignal;
   concurrency?: number;
   /** What a destination already holds (the backup branch, on a fresh runner). */
   remoteBase?: () => Promise<RemoteBase | null>;
@@ -147,15 +141,7 @@ async function writeIndex(
 ) {
   const file = storageIndexFileName(options.compression, options.recipients !== null);
   const text = serializeIndex({ format: INDEX_FORMAT, format_version: 1, buckets, objects });
-  const written = await writePart(Readable.from([Buffer.from(text)]), {
-    dir: options.setDir,
-    file,
-    compression: options.compression,
-    recipients: options.recipients ?? undefined,
-    maxFileBytes: options.maxFileBytes,
-    countRows: false,
-    signal: options.signal,
-  });
+  const record = await writeTextPart('storage', file, text, options);
   const lines = formatObjectLines(
     objects.map((o) => ({
       sha256: o.sha256,
@@ -164,18 +150,6 @@ async function writeIndex(
     })),
   );
   await writeFileAtomically(options.setDir, OBJECTS_FILE, lines);
-  const record: PartRecord = {
-    part: 'storage',
-    file,
-    bytes: written.bytes,
-    sha256: written.sha256,
-    raw_bytes: written.raw_bytes,
-    raw_sha256: written.raw_sha256,
-    compression: options.compression,
-    encryption: options.recipients ? { format: 'age', recipients: options.recipients } : null,
-    duration_ms: 0,
-    ...(written.files.length > 1 ? { chunks: written.files } : {}),
-  };
   const objectsFile = {
     file: OBJECTS_FILE,
     bytes: Buffer.byteLength(lines),
