@@ -222,13 +222,19 @@ describe.each(['supabase-cli', 'pg-dump'])('%s engine', (engine) => {
     expect(restoreLog).not.toContain(SECRET);
   });
 
-  it('has the scheduler run the restored jobs once committed', async () => {
-    // 'tick' runs every minute: wait for its first run in the restored project.
-    const ran = `select count(*) from cron.job_run_details d join cron.job j using (jobid)
+  // Both engines write the jobs with the same lines (cron-jobs.ts), and the first run of a
+  // minutely job takes up to a minute: one engine waits for it.
+  it.runIf(engine === 'supabase-cli')(
+    'has the scheduler run the restored jobs once committed',
+    async () => {
+      // 'tick' runs every minute: wait for its first run in the restored project.
+      const ran = `select count(*) from cron.job_run_details d join cron.job j using (jobid)
       where j.jobname = 'tick' and d.status = 'succeeded'`;
-    const deadline = Date.now() + 75_000;
-    while (Number(await target.psql(ran, DB)) === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 2000));
-    expect(Number(await target.psql(ran, DB))).toBeGreaterThan(0);
-  }, 100_000);
+      const deadline = Date.now() + 75_000;
+      while (Number(await target.psql(ran, DB)) === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 2000));
+      expect(Number(await target.psql(ran, DB))).toBeGreaterThan(0);
+    },
+    100_000,
+  );
 });
