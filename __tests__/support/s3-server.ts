@@ -3,6 +3,7 @@
  * the S3RVER/S3RVER key pair), with a counter of object GETs in front of its router so tests can
  * say how many objects a run really downloaded.
  */
+import type { Server } from 'node:http';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -154,6 +155,9 @@ export async function startS3Server(): Promise<S3Server> {
     },
     async close() {
       client.destroy();
+      // close() waits for every open connection; a request cut off mid-body (the SIGTERM test)
+      // can leave one that never ends, so end them all first.
+      (server as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
       await server.close();
       await rm(dir, { recursive: true, force: true });
     },
