@@ -1,19 +1,30 @@
-/** Streams text line by line through a rewrite function (schema and roles output of the pg-dump engine). */
 import { Transform, type TransformCallback } from 'node:stream';
 
+/**
+ * Streams text line by line through a rewrite function (the pg-dump engine's schema and roles
+ * output, the drill's extension and cron filters); a rewrite returning null drops the line.
+ * Lines are read as latin1, one char per byte, so every byte the rewrite leaves alone comes out
+ * as it went in, whatever the encoding and wherever a chunk ends (utf8 decoding per chunk would
+ * mangle a character split between two chunks). Rewrites match ASCII only.
+ */
 export class LineRewriter extends Transform {
   private rest = '';
-  constructor(private readonly rewrite: (line: string) => string) {
+  constructor(private readonly rewrite: (line: string) => string | null) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    const text = this.rest + chunk.toString('utf8');
-    const lines = text.split('\n');
-    this.rest = lines.pop() ?? '';
-    done(null, lines.length ? lines.map((l) => this.rewrite(l) + '\n').join('') : undefined);
+    const lines = (this.rest + chunk.toString('latin1')).split('\n');
+    this.rest = lines.pop()!;
+    let out = '';
+    for (const l of lines) {
+      const kept = this.rewrite(l);
+      if (kept !== null) out += kept + '\n';
+    }
+    done(null, out === '' ? undefined : Buffer.from(out, 'latin1'));
   }
   override _flush(done: TransformCallback): void {
-    done(null, this.rest ? this.rewrite(this.rest) : undefined);
+    const kept = this.rest === '' ? null : this.rewrite(this.rest);
+    done(null, kept === null ? undefined : Buffer.from(kept, 'latin1'));
   }
 }
 

@@ -8,8 +8,8 @@
  * its jobs, the last lines of data.sql, are dropped. What depends on a skipped extension still
  * fails the drill, saying which.
  */
-import { Transform, type TransformCallback } from 'node:stream';
 import { CRON_LINE_PREFIX } from '../dump/cron-jobs.js';
+import { LineRewriter } from '../pipeline/line-rewrite.js';
 
 export interface ExtensionUse {
   name: string;
@@ -31,33 +31,15 @@ export function parseExtensionLine(line: string): ExtensionUse | null {
   return m ? { name: unquote(m[1]!), schema: m[2] === undefined ? null : unquote(m[2]) } : null;
 }
 
-/** Splits a byte stream into lines (bytes kept exactly: latin1 is one char per byte). */
-abstract class LineStage extends Transform {
-  private rest = '';
-  protected abstract line(line: string): string | null;
-  override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
-    const lines = (this.rest + chunk.toString('latin1')).split('\n');
-    this.rest = lines.pop()!;
-    let out = '';
-    for (const l of lines) {
-      const kept = this.line(l);
-      if (kept !== null) out += kept + '\n';
-    }
-    done(null, out === '' ? undefined : Buffer.from(out, 'latin1'));
-  }
-  override _flush(done: TransformCallback): void {
-    const kept = this.rest === '' ? null : this.line(this.rest);
-    done(null, kept === null ? undefined : Buffer.from(kept, 'latin1'));
-  }
-}
-
 /** Collects the schema part's CREATE EXTENSION lines (outside COPY data: the schema has none). */
-export class ExtensionScan extends LineStage {
+export class ExtensionScan extends LineRewriter {
   readonly found: ExtensionUse[] = [];
-  protected line(line: string): string | null {
-    const use = line.startsWith('CREATE EXTENSION ') ? parseExtensionLine(line) : null;
-    if (use) this.found.push(use);
-    return line;
+  constructor() {
+    super((line) => {
+      const use = line.startsWith('CREATE EXTENSION ') ? parseExtensionLine(line) : null;
+      if (use) this.found.push(use);
+      return line;
+    });
   }
 }
 
@@ -66,29 +48,30 @@ export class ExtensionScan extends LineStage {
  * quote, so psql reads the lines after it as it would have (a dollar-quoted body that happens to
  * hold such a line is changed in the drill only; the guard runs after this stage).
  */
-export class SkipExtensions extends LineStage {
-  constructor(private readonly skip: Set<string>) {
-    super();
-  }
-  protected line(line: string): string | null {
-    if (!line.startsWith('C')) return line;
-    const created = parseExtensionLine(line)?.name;
-    const m = created === undefined ? COMMENT.exec(line) : null;
-    const name = created ?? (m ? unquote(m[1]!) : undefined);
-    return name !== undefined && this.skip.has(name) ? '-- drill: an extension skipped' : line;
+export class SkipExtensions extends LineRewriter {
+  constructor(skip: Set<string>) {
+    super((line) => {
+      if (!line.startsWith('C')) return line;
+      const created = parseExtensionLine(line)?.name;
+      const m = created === undefined ? COMMENT.exec(line) : null;
+      const name = created ?? (m ? unquote(m[1]!) : undefined);
+      return name !== undefined && skip.has(name) ? '-- drill: an extension skipped' : line;
+    });
   }
 }
 
 /** Drops data.sql's pg_cron calls (cron-jobs.ts), never a COPY row that looks like one. */
-export class DropCronJobs extends LineStage {
-  private inCopy = false;
-  protected line(line: string): string | null {
-    if (this.inCopy) {
-      if (/^\\\.\r?$/.test(line)) this.inCopy = false;
-      return line;
-    }
-    if (line.startsWith('COPY ')) this.inCopy = true;
-    return line.startsWith(CRON_LINE_PREFIX) ? null : line;
+export class DropCronJobs extends LineRewriter {
+  constructor() {
+    let inCopy = false;
+    super((line) => {
+      if (inCopy) {
+        if (/^\\\.\r?$/.test(line)) inCopy = false;
+        return line;
+      }
+      if (line.startsWith('COPY ')) inCopy = true;
+      return line.startsWith(CRON_LINE_PREFIX) ? null : line;
+    });
   }
 }
 
