@@ -35,3 +35,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
+// A cancelled run has cleaned up (uploads aborted, partial sets removed) when runCli returns;
+// an idle keep-alive socket or a library's timer must not keep it alive after that.
+if (controller.signal.aborted) process.exit();

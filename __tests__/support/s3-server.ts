@@ -6,9 +6,12 @@
 import type { Server } from 'node:http';
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { awsEmulation, type EmulatedStore, type EmulationState } from './s3-emulation.js';
@@ -42,6 +45,23 @@ interface Store {
     bucket: string,
     key: string,
   ): Promise<{ content: NodeJS.ReadableStream; metadata: Record<string, string> }>;
+}
+/** The parts of s3rver's FilesystemStore that writeBeforeAnswering replaces and uses. */
+interface WritableStore {
+  getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: object, md5: string): Promise<void>;
+  putObject(object: {
+    bucket: string;
+    key: string;
+    content: Buffer | NodeJS.ReadableStream;
+    metadata: object;
+  }): Promise<{ size: number; md5: string }>;
+  putPart(
+    bucket: string,
+    uploadId: string,
+    partNumber: number,
+    content: NodeJS.ReadableStream,
+  ): Promise<{ size: number; md5: string }>;
 }
 const require = createRequire(import.meta.url);
 const { default: S3Object } = { default: require('s3rver/lib/models/object.js') } as {
@@ -78,10 +98,58 @@ function letS3rverPaginate(): void {
   }
 }
 
+/**
+ * s3rver answers a PUT (object or part) when its hashing stream has ended, before the file
+ * stream has written the bytes: a GET right after the answer may read a short object, and a
+ * completed multipart upload may concatenate short parts. S3 is read-after-write consistent, so
+ * the store's two writers are replaced by ones that finish the file (into a temporary name,
+ * renamed into place) before they return.
+ */
+function writeBeforeAnswering(store: WritableStore): void {
+  const write = async (path: string, content: Buffer | NodeJS.ReadableStream) => {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${crypto.randomUUID()}.partial`;
+    const md5 = crypto.createHash('md5');
+    let size = 0;
+    await pipeline(
+      Buffer.isBuffer(content) ? Readable.from([content]) : Readable.from(content),
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          md5.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(tmp),
+    );
+    await rename(tmp, path);
+    return { size, md5: md5.digest('hex') };
+  };
+  store.putObject = async (object) => {
+    const written = await write(
+      store.getResourcePath(object.bucket, object.key, 'object'),
+      object.content,
+    );
+    await store.putMetadata(object.bucket, object.key, object.metadata, written.md5);
+    return written;
+  };
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const path = join(
+      store.getResourcePath(bucket, undefined, 'uploads'),
+      uploadId,
+      String(partNumber),
+    );
+    const written = await write(path, content);
+    await writeFile(`${path}.md5`, written.md5);
+    return written;
+  };
+}
+
 export async function startS3Server(): Promise<S3Server> {
   letS3rverPaginate();
   const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', directory: dir, silent: true });
+  writeBeforeAnswering((server as unknown as { store: WritableStore }).store);
   const gets: string[] = [];
   const puts: string[] = [];
   const state = { throttle: 0, throttled: 0 };

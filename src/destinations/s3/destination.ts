@@ -9,6 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SET_MARKER } from '../../catalog/naming.js';
 import { setPath } from '../../catalog/manifest.js';
 import type { S3Config } from '../../config/types.js';
+import { mapLimit } from '../../concurrency.js';
 import { UsageError } from '../../errors.js';
 import { ObjectArea } from '../../storage/area.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
@@ -136,7 +137,6 @@ export class S3Destination implements Destination<'s3'> {
       this.options.slots ?? UPLOAD_SLOTS,
       this.options.partBytes ?? PART_BYTES,
     );
-    const open = new Set<string>();
     const headers = this.headers();
     const base = {
       client: place.client,
@@ -144,7 +144,6 @@ export class S3Destination implements Destination<'s3'> {
       slots,
       headers,
       signal: this.ctx.signal,
-      open,
     };
     const files = (await readdir(set.dir, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
@@ -158,6 +157,10 @@ export class S3Destination implements Destination<'s3'> {
       );
 
     let bytes = 0;
+    // Every upload settles before a failure is thrown (mapLimit): an upload still running when
+    // the run ends could not abort its multipart upload.
+    const upload = (pairs: { local: string; key: string }[]) =>
+      mapLimit(pairs, slots.size, async (t) => (bytes += await uploadFile(t.local, t.key, base)));
     // Storage objects first (content-addressed: a key already there holds the same bytes).
     if (set.objects) {
       const present = new Set(await listKeys(place, this.key(set.project, OBJECTS_DIR) + '/'));
@@ -172,15 +175,13 @@ export class S3Destination implements Destination<'s3'> {
           );
           if (!present.has(key)) todo.push({ local, key });
         }
-      await Promise.all(
-        todo.map((t) => uploadFile(t.local, t.key, base).then((n) => (bytes += n))),
-      );
+      await upload(todo);
     }
     const sets = this.key(set.project, set.setId);
-    await Promise.all(
+    await upload(
       files
         .filter((f) => f !== SET_MARKER)
-        .map((f) => uploadFile(join(set.dir, f), `${sets}/${f}`, base).then((n) => (bytes += n))),
+        .map((f) => ({ local: join(set.dir, f), key: `${sets}/${f}` })),
     );
     // Last: from now on the set exists.
     bytes += await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { mapLimit } from '../../concurrency.js';
 import { s3Sdk } from '../../storage/s3-endpoint.js';
 
 /** 8 MiB parts: 1,250 parts for 10 GB (S3 allows 10,000; 5 MiB is the smallest but the last). */
@@ -25,7 +26,7 @@ export class Slots {
   private free: Buffer[] = [];
   private waiting: ((b: Buffer) => void)[] = [];
   constructor(
-    size: number,
+    readonly size: number,
     readonly bytes: number,
   ) {
     for (let i = 0; i < size; i++) this.free.push(Buffer.allocUnsafe(bytes));
@@ -60,8 +61,6 @@ export interface UploadOptions {
   slots: Slots;
   headers: ObjectHeaders;
   signal?: AbortSignal | undefined;
-  /** Called with every upload id this call opened and has not closed (for a cancel's cleanup). */
-  open?: Set<string>;
 }
 
 async function readPart(
@@ -108,16 +107,21 @@ export async function uploadFile(file: string, key: string, o: UploadOptions): P
     });
     return size;
   }
+  // Not cancellable: a cancel that lands while the server creates the upload would leave an
+  // upload whose id this run never learns, so could not abort.
   const created = await o.client.send(
     new sdk.CreateMultipartUploadCommand({ Bucket: o.bucket, Key: key, ...o.headers }),
-    send,
   );
   const uploadId = created.UploadId!;
-  o.open?.add(uploadId);
   try {
+    o.signal?.throwIfAborted();
     const count = Math.ceil(size / partBytes);
-    const parts = await Promise.all(
-      Array.from({ length: count }, (_, i) =>
+    // mapLimit waits for the parts in flight before it throws: S3 may keep a part that finishes
+    // after the abort (AbortMultipartUpload's documentation), so the abort comes last.
+    const parts = await mapLimit(
+      Array.from({ length: count }, (_, i) => i),
+      o.slots.size,
+      (i) =>
         o.slots.run(async (buffer) => {
           o.signal?.throwIfAborted();
           const offset = i * partBytes;
@@ -136,7 +140,6 @@ export async function uploadFile(file: string, key: string, o: UploadOptions): P
           );
           return { PartNumber: i + 1, ETag: out.ETag! };
         }),
-      ),
     );
     await o.client.send(
       new sdk.CompleteMultipartUploadCommand({
@@ -147,11 +150,9 @@ export async function uploadFile(file: string, key: string, o: UploadOptions): P
       }),
       send,
     );
-    o.open?.delete(uploadId);
     return size;
   } catch (err) {
     await abortUpload(o.client, o.bucket, key, uploadId);
-    o.open?.delete(uploadId);
     throw err;
   }
 }
