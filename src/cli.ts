@@ -35,6 +35,10 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   signal: controller.signal,
 });
-// A cancelled run has cleaned up (uploads aborted, partial sets removed) when runCli returns;
-// an idle keep-alive socket or a library's timer must not keep it alive after that.
-if (controller.signal.aborted) process.exit();
+// A cancelled run has cleaned up when runCli returns; its killed children still exit on their
+// own time (the process waits for them), but nothing may keep it alive for long after that.
+if (controller.signal.aborted)
+  setTimeout(() => {
+    process.stderr.write('still busy 5 s after the cancel was cleaned up; exiting\n');
+    process.exit();
+  }, 5000).unref();
