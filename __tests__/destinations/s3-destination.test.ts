@@ -4,7 +4,8 @@
  * clear errors without secrets, object lock and write_only. Real s3rver and @aws-sdk/client-s3;
  * tests marked EMULATION rely on __tests__/support/s3-emulation.ts (AWS behaviour s3rver lacks).
  */
-import { rmSync } from 'node:fs';
+import { rmSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -191,7 +192,7 @@ describe('s3 destination', () => {
     ]);
   });
 
-  it('a cancel mid-upload leaves no backup.json and no unfinished multipart upload (ListMultipartUploads: EMULATION)', async () => {
+  it('a cancel mid-upload leaves nothing of the set and no unfinished multipart upload (ListMultipartUploads: EMULATION)', async () => {
     const bucket = await newBucket();
     const set = await makeSet(root('src-'), 'app', '2026-04-01T03:00:00Z', {
       dataBytes: 30 * 1024 * 1024,
@@ -208,9 +209,39 @@ describe('s3 destination', () => {
       clearInterval(watch);
     }
     expect(controller.signal.aborted).toBe(true);
-    expect((await keys(bucket)).filter((k) => k.endsWith('backup.json'))).toEqual([]);
+    // Nothing of the set is left: not its backup.json, nor the files uploaded before the cancel.
+    expect((await keys(bucket)).filter((k) => k.includes(set.setId))).toEqual([]);
     const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads ?? []).toEqual([]);
+  }, 60_000);
+
+  it('a store that fails mid-set removes the files it had uploaded and says why it failed', async () => {
+    const bucket = await newBucket();
+    const set = await makeSet(root('src-'), 'app', '2026-04-01T03:00:00Z', {
+      dataBytes: 30 * 1024 * 1024,
+    });
+    const data = join(set.dir, 'data.sql');
+    // The file shrinks under the upload once its first part has reached the server.
+    s3.emulation.beforePart = async () => {
+      s3.emulation.beforePart = undefined;
+      truncateSync(data, 1024);
+    };
+    const { d, logger } = dest(bucket);
+    let results;
+    try {
+      results = await d.store([set]);
+    } finally {
+      s3.emulation.beforePart = undefined;
+    }
+    expect(results[0]!.ok).toBe(false);
+    expect((results[0] as { error: Error }).error.message).toMatch(
+      /data\.sql became shorter while it was uploaded/,
+    );
+    expect(s3.puts.some((p) => p.includes(`${set.setId}/roles.sql.gz`))).toBe(true);
+    expect((await keys(bucket)).filter((k) => k.includes(set.setId))).toEqual([]);
+    const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    expect(logger.lines.join('\n')).not.toMatch(/unfinished set/);
   }, 60_000);
 
   it('says which variables hold refused keys, never the keys', async () => {

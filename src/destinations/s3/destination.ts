@@ -178,13 +178,18 @@ export class S3Destination implements Destination<'s3'> {
       await upload(todo);
     }
     const sets = this.key(set.project, set.setId);
-    await upload(
-      files
-        .filter((f) => f !== SET_MARKER)
-        .map((f) => ({ local: join(set.dir, f), key: `${sets}/${f}` })),
-    );
-    // Last: from now on the set exists.
-    bytes += await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);
+    try {
+      await upload(
+        files
+          .filter((f) => f !== SET_MARKER)
+          .map((f) => ({ local: join(set.dir, f), key: `${sets}/${f}` })),
+      );
+      // Last: from now on the set exists.
+      bytes += await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);
+    } catch (err) {
+      await this.removeUnfinished(place, sets);
+      throw err;
+    }
     this.ctx.logger.info(
       `${set.project}/${set.setId}: stored ${files.length} file(s) in ${setUrl(place.bucket, this.config.prefix, set.project, set.setId)}`,
     );
@@ -195,6 +200,31 @@ export class S3Destination implements Destination<'s3'> {
       objects: files.length,
       bytes,
     };
+  }
+
+  /**
+   * The files a failed or cancelled store had uploaded of its set (never its backup.json, so it
+   * never counted as a set) are deleted, not left to bill. Not cancellable: it is a cancel's
+   * cleanup. A lock or an error leaves them, with a warning that says where.
+   */
+  private async removeUnfinished(place: CatalogPlace, setKey: string): Promise<void> {
+    const where = `s3://${place.bucket}/${setKey}/`;
+    try {
+      const kept = await removeSetObjects({ ...place, signal: undefined }, setKey, {
+        checkLock: false,
+        now: this.now(),
+      });
+      if (kept) this.ctx.logger.warning(`the unfinished set's files in ${where} are kept: ${kept}`);
+    } catch (err) {
+      const error = s3Error(
+        `removing the unfinished set's files under ${setKey}/`,
+        err,
+        this.config,
+      );
+      this.ctx.logger.warning(
+        `${error.message}; they are not a set (no backup.json): delete them by hand`,
+      );
+    }
   }
 
   /**
