@@ -8,6 +8,7 @@ import { rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
@@ -50,6 +51,7 @@ function dest(
   extra: Partial<S3Config> = {},
   env: Record<string, string> = { S3_KEY: S3_KEY_ID, S3_SECRET: S3_SECRET },
   signal?: AbortSignal,
+  now?: () => Date,
 ) {
   const logger = captureLogger();
   const config = {
@@ -65,7 +67,7 @@ function dest(
   };
   const d = new S3Destination(
     config,
-    { env, workDir: root('work-'), logger, signal },
+    { env, workDir: root('work-'), logger, signal, ...(now && { now }) },
     {
       partBytes: 5 * 1024 * 1024,
     },
@@ -243,6 +245,60 @@ describe('s3 destination', () => {
     expect(uploads.Uploads ?? []).toEqual([]);
     expect(logger.lines.join('\n')).not.toMatch(/unfinished set/);
   }, 60_000);
+
+  it("removes a killed run's debris older than a day (set files without backup.json, an unfinished upload) and keeps younger debris and every set", async () => {
+    const bucket = await newBucket();
+    const src = root('src-');
+    const kept = await makeSet(src, 'app', '2026-04-01T03:00:00Z');
+    await dest(bucket).d.store([kept]);
+    // What a SIGKILLed run leaves: files of a set without its backup.json, an open upload.
+    const base = 'supabase-backups/app';
+    await s3.seed(
+      bucket,
+      `${base}/2026-04-02T030000Z/roles.sql.gz`,
+      Buffer.from('x'),
+      'text/plain',
+    );
+    await s3.seed(bucket, `${base}/2026-04-02T030000Z/SHA256SUMS`, Buffer.from('y'), 'text/plain');
+    await s3.seed(bucket, `${base}/objects/ab/abcdef`, Buffer.from('z'), 'text/plain');
+    await s3.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: `${base}/2026-04-02T030000Z/data.sql`,
+      }),
+    );
+    const next = await makeSet(src, 'app', '2026-04-03T03:00:00Z');
+
+    // Within the day they may be another run's, still going: untouched.
+    const soon = dest(bucket, {}, undefined, undefined, () => new Date(Date.now() + 3_600_000));
+    expect((await soon.d.store([next]))[0]!.ok).toBe(true);
+    expect(await keys(bucket, `${base}/2026-04-02T030000Z/`)).toHaveLength(2);
+    expect(
+      (await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads,
+    ).toHaveLength(1);
+
+    const later = dest(
+      bucket,
+      {},
+      undefined,
+      undefined,
+      () => new Date(Date.now() + 2 * 86_400_000),
+    );
+    const third = await makeSet(src, 'app', '2026-04-04T03:00:00Z');
+    expect((await later.d.store([third]))[0]!.ok).toBe(true);
+    expect(await keys(bucket, `${base}/2026-04-02T030000Z/`)).toEqual([]);
+    expect(
+      (await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads ?? [],
+    ).toEqual([]);
+    expect(later.logger.lines.join('\n')).toMatch(
+      /app: removed the files of 1 unfinished set\(s\) of earlier runs \(no backup\.json\): app\/2026-04-02T030000Z/,
+    );
+    expect(later.logger.lines.join('\n')).toMatch(/aborted 1 unfinished upload\(s\)/);
+    // Complete sets and the storage objects area are not debris.
+    for (const s of [kept, next, third])
+      expect(await keys(bucket, `${base}/${s.setId}/backup.json`)).toHaveLength(1);
+    expect(await keys(bucket, `${base}/objects/`)).toEqual([`${base}/objects/ab/abcdef`]);
+  });
 
   it('says which variables hold refused keys, never the keys', async () => {
     const bucket = await newBucket();

@@ -13,7 +13,6 @@ import { mapLimit } from '../../concurrency.js';
 import { UsageError } from '../../errors.js';
 import { ObjectArea } from '../../storage/area.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
-import { s3Sdk } from '../../storage/s3-endpoint.js';
 import type {
   Destination,
   DestinationContext,
@@ -26,17 +25,11 @@ import type { FinishedSet } from '../types.js';
 import { listKeys, updateCatalog, type CatalogPlace } from './catalog.js';
 import { createDestinationClient, s3Error, type S3Settings } from './client.js';
 import { downloadSet } from './download.js';
+import { removeDebris } from './debris.js';
 import { collectS3Objects } from './gc.js';
 import { listProjectSets } from './listing.js';
 import { removeSetObjects } from './remove.js';
-import {
-  abortUpload,
-  PART_BYTES,
-  Slots,
-  UPLOAD_SLOTS,
-  uploadFile,
-  type ObjectHeaders,
-} from './upload.js';
+import { PART_BYTES, Slots, UPLOAD_SLOTS, uploadFile, type ObjectHeaders } from './upload.js';
 import { keyOf, setUrl } from './url.js';
 
 export interface S3DestinationOptions {
@@ -105,7 +98,7 @@ export class S3Destination implements Destination<'s3'> {
     }
     for (const set of sets) {
       try {
-        await this.abortStale(place, set.project);
+        await this.removeDebris(place, set.project);
         const record = await this.storeOne(place, set);
         added.set(setPath(set.project, set.setId), { reason: this.ctx.reason ?? null });
         results.push({ project: set.project, ok: true, record });
@@ -227,26 +220,15 @@ export class S3Destination implements Destination<'s3'> {
     }
   }
 
-  /**
-   * Unfinished multipart uploads under the project older than a day (a killed run's: a cancel
-   * aborts its own) are aborted before storing; younger ones may be another run's, still going.
-   */
-  async abortStale(place: CatalogPlace, project: string): Promise<number> {
-    const { ListMultipartUploadsCommand } = await s3Sdk();
-    const out = await place.client
-      .send(
-        new ListMultipartUploadsCommand({ Bucket: place.bucket, Prefix: this.key(project) + '/' }),
-        { abortSignal: this.ctx.signal },
-      )
-      .catch(() => null); // not every server lists uploads; a lifecycle rule is the backstop
-    const dayAgo = this.now().getTime() - 86_400_000;
-    const stale = (out?.Uploads ?? []).filter((u) => (u.Initiated?.getTime() ?? 0) < dayAgo);
-    for (const u of stale) await abortUpload(place.client, place.bucket, u.Key!, u.UploadId!);
-    if (stale.length > 0)
+  /** A killed run's leftovers under the project, older than a day (debris.ts), go first. */
+  private async removeDebris(place: CatalogPlace, project: string): Promise<void> {
+    const { uploads, sets } = await removeDebris(place, project, this.now());
+    if (uploads > 0)
+      this.ctx.logger.info(`${project}: aborted ${uploads} unfinished upload(s) of an earlier run`);
+    if (sets.length > 0)
       this.ctx.logger.info(
-        `${project}: aborted ${stale.length} unfinished upload(s) of an earlier run`,
+        `${project}: removed the files of ${sets.length} unfinished set(s) of earlier runs (no backup.json): ${sets.join(', ')}`,
       );
-    return stale.length;
   }
 
   async list(project: string): Promise<ListedSet[]> {

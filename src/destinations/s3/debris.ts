@@ -1,0 +1,85 @@
+/**
+ * What killed runs (SIGKILL, a lost runner) leave under a project, removed before the next run
+ * stores its set: unfinished multipart uploads, and set folders without backup.json (never a
+ * set). Only what is older than a day: younger debris may be another run's, still uploading. A
+ * cancelled or failed store cleans up its own at once (destination.ts).
+ */
+import { isSetId, SET_MARKER } from '../../catalog/naming.js';
+import { s3Sdk } from '../../storage/s3-endpoint.js';
+import type { CatalogPlace } from './catalog.js';
+import { removeSetObjects } from './remove.js';
+import { abortUpload } from './upload.js';
+import { keyOf } from './url.js';
+
+const DAY_MS = 86_400_000;
+
+export interface Debris {
+  uploads: number;
+  /** The set folders removed, as `<project>/<set-id>`. */
+  sets: string[];
+}
+
+export async function removeDebris(
+  place: CatalogPlace,
+  project: string,
+  now: Date,
+): Promise<Debris> {
+  const dayAgo = now.getTime() - DAY_MS;
+  return {
+    uploads: await abortOldUploads(place, project, dayAgo),
+    sets: await removeOldUnfinishedSets(place, project, dayAgo),
+  };
+}
+
+async function abortOldUploads(place: CatalogPlace, project: string, dayAgo: number) {
+  const { ListMultipartUploadsCommand } = await s3Sdk();
+  const out = await place.client
+    .send(
+      new ListMultipartUploadsCommand({
+        Bucket: place.bucket,
+        Prefix: `${keyOf(place.prefix, project)}/`,
+      }),
+      { abortSignal: place.signal },
+    )
+    .catch(() => null); // not every server lists uploads; a lifecycle rule is the backstop
+  const old = (out?.Uploads ?? []).filter((u) => (u.Initiated?.getTime() ?? 0) < dayAgo);
+  for (const u of old) await abortUpload(place.client, place.bucket, u.Key!, u.UploadId!);
+  return old.length;
+}
+
+/** One listing of the project's set folders (storage objects are under `objects/`, skipped). */
+async function removeOldUnfinishedSets(place: CatalogPlace, project: string, dayAgo: number) {
+  const { ListObjectsV2Command } = await s3Sdk();
+  const base = `${keyOf(place.prefix, project)}/`;
+  const folders = new Map<string, { marker: boolean; newest: number }>();
+  let token: string | undefined;
+  let past = false;
+  do {
+    const page = await place.client.send(
+      new ListObjectsV2Command({ Bucket: place.bucket, Prefix: base, ContinuationToken: token }),
+      { abortSignal: place.signal },
+    );
+    for (const o of page.Contents ?? []) {
+      const [id = '', ...rest] = (o.Key ?? '').slice(base.length).split('/');
+      // Keys come in order and set ids start with a digit: objects/ (and all after) is no set.
+      if ((past = (id[0] ?? '') > '9')) break;
+      if (!isSetId(id)) continue;
+      const f = folders.get(id) ?? { marker: false, newest: 0 };
+      f.marker ||= rest.join('/') === SET_MARKER;
+      f.newest = Math.max(f.newest, o.LastModified?.getTime() ?? Infinity);
+      folders.set(id, f);
+    }
+    token = page.IsTruncated && !past ? page.NextContinuationToken : undefined;
+  } while (token);
+  const removed: string[] = [];
+  for (const [id, f] of folders) {
+    if (f.marker || f.newest >= dayAgo) continue;
+    const kept = await removeSetObjects(place, `${base}${id}`, {
+      checkLock: false,
+      now: new Date(dayAgo + DAY_MS),
+    });
+    if (kept) place.logger.warning(`${project}/${id}: an unfinished set's files are kept: ${kept}`);
+    else removed.push(`${project}/${id}`);
+  }
+  return removed;
+}
