@@ -88,9 +88,9 @@ const pack = (p: Part, b: Buffer) =>
  * A copy of the set whose `part` is rewritten by `edit` (on the plain SQL), stored again the way
  * the backup stores it, with backup.json and SHA256SUMS agreeing: only the guard can tell.
  */
-function tampered(part: string, edit: (sql: Buffer) => Buffer): string {
+function tampered(part: string, edit: (sql: Buffer) => Buffer, from = setDir): string {
   const dir = mkdtempSync(join(tmpdir(), 'hostile-set-'));
-  cpSync(setDir, dir, { recursive: true });
+  cpSync(from, dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'backup.json'), 'utf8')) as { parts: Part[] };
   const record = manifest.parts.find((p) => p.part === part)!;
   const raw = edit(unpack(record, readFileSync(join(dir, record.file))));
@@ -349,6 +349,68 @@ describe('a drill of a set whose SQL reaches for the server', () => {
       console.log(
         `PostgreSQL ${server}, ${part}.sql: ${drill.error.split('\n').find((l) => /ERROR|refusing/.test(l)) ?? drill.error}`,
       );
+    },
+  );
+
+  // What users have in a roles part: a BI tool's login with pg_read_all_data and pg_monitor, and
+  // a role that manages roles (CREATEROLE), as the engines store them (pg_dumpall, NOSUPERUSER and NOREPLICATION dropped).
+  const usersRoles = (dir = setDir) =>
+    tampered(
+      'roles',
+      (text) =>
+        insertAfter(
+          text,
+          /^SET standard_conforming_strings/,
+          [
+            'CREATE ROLE "metabase";',
+            'ALTER ROLE "metabase" WITH INHERIT NOCREATEROLE NOCREATEDB LOGIN NOBYPASSRLS;',
+            'CREATE ROLE "manager";',
+            'ALTER ROLE "manager" WITH INHERIT CREATEROLE NOCREATEDB NOLOGIN NOBYPASSRLS;',
+            'GRANT "pg_read_all_data" TO "metabase" GRANTED BY "postgres";',
+            'GRANT "pg_monitor" TO "metabase" GRANTED BY "postgres";',
+          ].join('\n'),
+        )[0],
+      dir,
+    );
+  const drillOf = async (dir: string, setup: () => [string[], (dir: string) => void]) => {
+    const [args, edit] = setup();
+    edit(dir);
+    const res = await cli(['verify', '--drill', '--from', dir, '--json', ...args], process.env);
+    const { drill } = JSON.parse(res.stdout) as {
+      drill: { ok: boolean; drill_server: string; error?: string };
+    };
+    return { res, drill };
+  };
+
+  it.each(servers)(
+    'on PostgreSQL %s, a roles part granting pg_read_all_data and pg_monitor, with a CREATEROLE role, passes a drill',
+    async (server, setup) => {
+      const { res, drill } = await drillOf(usersRoles(), setup);
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      expect(drill.ok).toBe(true);
+      expect(drill.drill_server.startsWith(`${server}.`), drill.drill_server).toBe(true);
+    },
+  );
+
+  it.each(servers)(
+    'on PostgreSQL %s, that CREATEROLE role cannot give itself pg_execute_server_program later (schema.sql)',
+    async (server, setup) => {
+      const marker = join(markers, `MANAGER-${server}`);
+      const dir = tampered(
+        'schema',
+        (text) =>
+          insertAfter(
+            text,
+            /^SET /,
+            `SET ROLE "manager"; GRANT pg_execute_server_program TO "manager"; COPY (SELECT 1) TO PROGRAM 'touch ${marker}';`,
+          )[0],
+        usersRoles(),
+      );
+      const { res, drill } = await drillOf(dir, setup);
+      expect(res.code, res.stdout + res.stderr).toBe(1);
+      expect(drill.ok).toBe(false);
+      expect(drill.error).toMatch(/permission denied to grant role|must have admin option/);
+      expect(existsSync(marker)).toBe(false);
     },
   );
 });

@@ -100,8 +100,13 @@ describe('the roles check (drills on PostgreSQL 15 and older)', () => {
       /not a statement/,
     ],
     ['a statement over two lines', 'CREATE ROLE\n"a";', /not a statement/],
-    ['CREATEROLE', 'ALTER ROLE "a" WITH INHERIT CREATEROLE LOGIN;', /CREATEROLE/],
     ['SUPERUSER', 'ALTER ROLE "a" WITH SUPERUSER;', /SUPERUSER/],
+    ['SUPERUSER among others', 'ALTER ROLE "a" WITH INHERIT SUPERUSER LOGIN;', /SUPERUSER/],
+    [
+      'a predefined role that connects out',
+      'GRANT "pg_create_subscription" TO "a" GRANTED BY "postgres";',
+      /pg_create_subscription \(a drill grants only pg_read_all_data, /,
+    ],
     ['attributes in CREATE ROLE', 'CREATE ROLE "a" CREATEROLE;', /not a statement/],
     ['another client encoding', "SET client_encoding = 'SJIS';", /not a statement/],
     ['backslash escapes in strings', 'SET standard_conforming_strings = off;', /not a statement/],
@@ -125,6 +130,35 @@ describe('the roles check (drills on PostgreSQL 15 and older)', () => {
       /^refusing the set for a drill on PostgreSQL 15 or older: roles\.sql line 2: /,
     );
     expect(err).toMatch(why);
+  });
+
+  it('passes grants of the predefined roles users give to reporting roles, never a server role', () => {
+    expect(
+      refuseRolesLine('GRANT "pg_read_all_data" TO "metabase" GRANTED BY "postgres";'),
+    ).toBeNull();
+    expect(refuseRolesLine('GRANT pg_monitor, pg_signal_backend TO "ops";')).toBeNull();
+    expect(refuseRolesLine('GRANT pg_monitor, pg_read_server_files TO "ops";')).toMatch(
+      /pg_read_server_files/,
+    );
+  });
+
+  it('drops CREATEROLE, REPLICATION and BYPASSRLS (a set role with CREATEROLE could grant itself pg_execute_server_program on 15)', async () => {
+    const text = [
+      'CREATE ROLE "manager";',
+      'ALTER ROLE "manager" WITH NOSUPERUSER INHERIT CREATEROLE NOCREATEDB LOGIN REPLICATION BYPASSRLS;',
+      'ALTER ROLE "bare" WITH CREATEROLE;',
+      'GRANT "pg_monitor" TO "manager" GRANTED BY "postgres";',
+      '',
+    ].join('\n');
+    expect(await through(text)).toBe(
+      [
+        'CREATE ROLE "manager";',
+        'ALTER ROLE "manager" WITH INHERIT NOCREATEDB LOGIN;',
+        '-- not in a drill: ALTER ROLE "bare" WITH CREATEROLE;',
+        'GRANT "pg_monitor" TO "manager" GRANTED BY "postgres";',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('decides each line by its whole text', () => {

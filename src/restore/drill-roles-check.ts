@@ -3,19 +3,21 @@
  * role grant itself any non-superuser role, pg_execute_server_program included (16 needs ADMIN
  * OPTION), so the drill's `postgres` keeps CREATEROLE only for this part and only if the part is
  * what pg_dumpall writes: one statement per line, each matching one of the shapes below (roles
- * created, altered without CREATEROLE, REPLICATION or BYPASSRLS, configured, granted; never a
- * pg_* role). Anything else refuses the set. `NOSUPERUSER`, `NOREPLICATION` and `NOBYPASSRLS`
- * (defaults of a new role, which only a superuser may state on 15) are dropped from
- * `ALTER ROLE ... WITH`; line numbers are unchanged.
+ * created, altered, configured, commented, granted; of the pg_* roles only the grantable ones).
+ * Anything else refuses the set. Attributes a non-superuser may not give on 15, and CREATEROLE
+ * (which would let a set's role reach pg_execute_server_program later), are dropped from
+ * `ALTER ROLE ... WITH`: the drill checks the data, not those attributes. Line numbers are
+ * unchanged.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { RestoreError } from '../errors.js';
+import { GRANTABLE_PREDEFINED } from './drill-roles.js';
 
 /** A quoted or plain identifier; a string literal (standard_conforming_strings on). */
 const ID = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
 const LIT = String.raw`'(?:[^']|'')*'`;
 const VALUE = String.raw`(?:${LIT}|-?[0-9]+(?:\.[0-9]+)?|${ID})`;
-const ATTR = String.raw`(?:NOSUPERUSER|INHERIT|NOINHERIT|NOCREATEROLE|CREATEDB|NOCREATEDB|LOGIN|NOLOGIN|NOREPLICATION|NOBYPASSRLS|CONNECTION LIMIT -?[0-9]+|VALID UNTIL ${LIT}|PASSWORD (?:${LIT}|NULL))`;
+const ATTR = String.raw`(?:NOSUPERUSER|INHERIT|NOINHERIT|CREATEROLE|NOCREATEROLE|CREATEDB|NOCREATEDB|LOGIN|NOLOGIN|REPLICATION|NOREPLICATION|BYPASSRLS|NOBYPASSRLS|CONNECTION LIMIT -?[0-9]+|VALID UNTIL ${LIT}|PASSWORD (?:${LIT}|NULL))`;
 
 const SHAPES: RegExp[] = [
   /^$/,
@@ -47,16 +49,25 @@ export function refuseRolesLine(line: string): string | null {
   const grant = GRANT.exec(line);
   if (grant) {
     const granted = (grant[1]!.match(NAMES) ?? []).map(roleName);
-    const predefined = granted.find((name) => name.startsWith('pg_'));
-    return predefined === undefined ? null : `it grants the predefined role ${predefined}`;
+    const predefined = granted.find(
+      (name) => name.startsWith('pg_') && !GRANTABLE_PREDEFINED.includes(name),
+    );
+    return predefined === undefined
+      ? null
+      : `it grants the predefined role ${predefined} (a drill grants only ${GRANTABLE_PREDEFINED.join(', ')})`;
   }
-  return 'it is not a statement pg_dumpall writes into a roles part (or it asks for CREATEROLE, REPLICATION, BYPASSRLS or SUPERUSER)';
+  return 'it is not a statement pg_dumpall writes into a roles part (or it asks for SUPERUSER)';
 }
 
-/** The line as applied: attributes a non-superuser may not state on 15 are dropped. */
+/** The line as applied: attributes a non-superuser may not state on 15, and CREATEROLE, dropped. */
 export function rewriteRolesLine(line: string): string {
   if (!line.startsWith('ALTER ROLE ') || !/ WITH /.test(line)) return line;
-  return line.replace(/ (?:NOSUPERUSER|NOREPLICATION|NOBYPASSRLS)(?=[ ;])/g, '');
+  const kept = line.replace(
+    / (?:NOSUPERUSER|NOREPLICATION|NOBYPASSRLS|CREATEROLE|REPLICATION|BYPASSRLS)(?=[ ;])/g,
+    '',
+  );
+  // Nothing left to alter: the line stays, as a comment (psql's line numbers are the part's).
+  return kept.endsWith(' WITH;') ? `-- not in a drill: ${line}` : kept;
 }
 
 /** Checks and rewrites the roles part as it streams to psql (text read as latin1: bytes kept). */

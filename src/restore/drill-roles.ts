@@ -21,6 +21,24 @@
  */
 
 export const DRILL_SUPERUSER = 'supabase_admin';
+
+/**
+ * Predefined roles a set's roles part may grant in a drill (users give them to reporting and
+ * monitoring roles): none reaches files, programs or the network outside the drill's cluster.
+ * Never the pg_*_server_* roles, nor pg_create_subscription (it connects out).
+ */
+export const GRANTABLE_PREDEFINED = [
+  'pg_read_all_data',
+  'pg_write_all_data',
+  'pg_monitor',
+  'pg_read_all_settings',
+  'pg_read_all_stats',
+  'pg_stat_scan_tables',
+  'pg_signal_backend',
+  'pg_checkpoint',
+  'pg_maintain',
+  'pg_use_reserved_connections',
+];
 export const DRILL_ROLE = 'postgres';
 
 /** Platform roles `postgres` is a member of, WITH ADMIN OPTION (not pgbouncer: get_auth). */
@@ -92,8 +110,26 @@ BEGIN
   END LOOP;
 END
 $drill$;
-${major >= 16 ? "ALTER ROLE postgres SET createrole_self_grant = 'set, inherit';\n" : ''}${MODEL_CHECK}`;
+${major >= 16 ? GRANTABLE_SQL : ''}${MODEL_CHECK}`;
 }
+
+/**
+ * From 16, granting a role needs ADMIN OPTION on it: `postgres` gets it on the grantable
+ * predefined roles this server has, without their privileges (INHERIT FALSE, SET FALSE).
+ */
+const GRANTABLE_SQL = `ALTER ROLE postgres SET createrole_self_grant = 'set, inherit';
+DO $drill$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['${GRANTABLE_PREDEFINED.join("', '")}'] LOOP
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+      EXECUTE format('GRANT %I TO postgres WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', r);
+    END IF;
+  END LOOP;
+END
+$drill$;
+`;
 
 /**
  * Refuses to go on when `postgres` could become a superuser or a pg_*_server_* role, another
