@@ -54,7 +54,7 @@ export function refuseRolesLine(line: string): string | null {
 }
 
 /** The line as applied: attributes a non-superuser may not state on 15 are dropped. */
-export function rewriteRolesLine(line: string): string {
+function rewriteRolesLine(line: string): string {
   if (!line.startsWith('ALTER ROLE ') || !/ WITH /.test(line)) return line;
   return line.replace(/ (?:NOSUPERUSER|NOREPLICATION|NOBYPASSRLS)(?=[ ;])/g, '');
 }
