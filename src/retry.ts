@@ -20,8 +20,7 @@ export function backoffDelays(policy: RetryPolicy): number[] {
   );
 }
 
-export const realSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts (at once if it has). */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,12 +1,6 @@
-/** Cron matching, previous/next fire times and the error phrases, table-driven. */
+/** Which minutes fire, previous/next fire times and the error phrases, table-driven. */
 import { describe, expect, it } from 'vitest';
-import {
-  cronMatches,
-  cronProblem,
-  nextFire,
-  parseCron,
-  previousFire,
-} from '../../src/config/cron.js';
+import { cronProblem, nextFire, parseCron, previousFire } from '../../src/config/cron.js';
 
 const t = (iso: string) => new Date(iso);
 
@@ -60,7 +54,7 @@ describe('parseCron', () => {
   });
 });
 
-describe('cronMatches', () => {
+describe('which minutes fire (previousFire and nextFire land on them)', () => {
   it.each([
     ['0 3 * * *', '2026-11-22T03:00:00Z', true],
     ['0 3 * * *', '2026-11-22T03:01:00Z', false],
@@ -79,7 +73,9 @@ describe('cronMatches', () => {
     ['0 0 1 * */2', '2026-12-01T00:00:00Z', true], // Tuesday the 1st
     ['0 0 1 * */2', '2026-12-03T00:00:00Z', false], // Thursday the 3rd
   ])('%s at %s: %s', (expr, at, expected) => {
-    expect(cronMatches(expr, t(at))).toBe(expected);
+    const minute = t(at).getTime();
+    expect(previousFire(expr, t(at)).getTime() === minute).toBe(expected);
+    expect(nextFire(expr, new Date(minute - 60_000)).getTime() === minute).toBe(expected);
   });
 });
 

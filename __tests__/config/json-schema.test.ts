@@ -8,7 +8,7 @@ import {
   configJsonSchemaText,
 } from '../../src/config/json-schema.js';
 import { DURATION_RE } from '../../src/config/duration.js';
-import { PROJECT_NAME_RE } from '../../src/config/schema.js';
+import { PROJECT_NAME_RE } from '../../src/config/schema-helpers.js';
 import { BRANCH_RE, REPOSITORY_RE } from '../../src/config/storage-schema.js';
 import { COMPRESSIONS, DESTINATIONS, ENGINES, KEEP_RULES, PARTS } from '../../src/config/types.js';
 

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CRON_LINE_PREFIX,
-  cronWarnings,
-  renderCronJobs,
-  type CronJob,
-} from '../../src/dump/cron-jobs.js';
+import { cronWarnings, renderCronJobs, type CronJob } from '../../src/dump/cron-jobs.js';
+import { DataLines } from '../../src/dump/data-lines.js';
 
 const job = (over: Partial<CronJob>): CronJob => ({
   jobid: 1,
@@ -34,14 +30,14 @@ describe('renderCronJobs', () => {
     );
   });
 
-  it('writes one line per job, each starting as --tables filters them', () => {
+  it('writes one line per job, each one the restore filters know as a job', () => {
     const lines = renderCronJobs({
       database: 'postgres',
       jobs: [job({ command: 'a\nb\\c' }), job({ jobname: null })],
     });
     for (const l of lines) {
       expect(l).not.toContain('\n');
-      expect(l.startsWith(CRON_LINE_PREFIX)).toBe(true);
+      expect(new DataLines().next(l)).toBe('cron-job');
     }
   });
 

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { PsqlGuard } from '../../src/pipeline/psql-guard.js';
+import { DropCronJobs } from '../../src/restore/drill-extensions.js';
 import { DataSqlFilter, filterDataFile, type DataFilter } from '../../src/restore/filter-data.js';
 import { parseTableName, tableKey } from '../../src/restore/selection.js';
 
@@ -20,6 +21,7 @@ const DATA_SQL = [
   '',
   'COPY "Mixed Case-Schema"."Table With ""Quotes"" and Spaces" ("id") FROM stdin;',
   '1',
+  "SELECT cron.schedule('a row, not a job');",
   '\\.',
   'COPY public.orders (id) FROM stdin;',
   `3\t${'x'.repeat(70_000)}`,
@@ -53,6 +55,7 @@ const EXPECTED = [
   '',
   'COPY "Mixed Case-Schema"."Table With ""Quotes"" and Spaces" ("id") FROM stdin;',
   '1',
+  "SELECT cron.schedule('a row, not a job');",
   '\\.',
   'COPY public.orders (id) FROM stdin;',
   `3\t${'x'.repeat(70_000)}`,
@@ -86,6 +89,41 @@ describe('data.sql filter for --tables', () => {
     await expect(
       buffer(Readable.from([Buffer.from('COPY public.orders (id) FROM stdin;\n1\n')]).pipe(filter)),
     ).rejects.toThrow(/ends inside a COPY block/);
+  });
+
+  it('refuses a COPY line that names no schema.table: whose rows follow is unknown', async () => {
+    const filter = new DataSqlFilter(FILTER);
+    await expect(
+      buffer(
+        Readable.from([Buffer.from('SET x = 1;\nCOPY orders (id) FROM stdin;\n1\n\\.\n')]).pipe(
+          filter,
+        ),
+      ),
+    ).rejects.toThrow(/data\.sql line 2: a COPY line that names no schema\.table/);
+  });
+
+  it('drops the same pg_cron lines as the drill, never a row (one shared reading of data.sql)', async () => {
+    const everything: DataFilter = {
+      tables: new Set([
+        ...FILTER.tables,
+        tableKey('public', 'customers'),
+        tableKey('app', 'tasks'),
+      ]),
+      sequences: new Set([
+        ...FILTER.sequences,
+        tableKey('app', 'tasks_id_seq'),
+        tableKey('public', 'customers_id_seq'),
+      ]),
+      matviews: new Set([...FILTER.matviews, tableKey('app', 'other')]),
+    };
+    const filtered = await buffer(
+      Readable.from([Buffer.from(DATA_SQL)]).pipe(new DataSqlFilter(everything)),
+    );
+    const drilled = await buffer(Readable.from([Buffer.from(DATA_SQL)]).pipe(new DropCronJobs()));
+    expect(filtered.equals(drilled)).toBe(true);
+    expect(filtered.toString()).toBe(
+      DATA_SQL.replace(/^SELECT cron\.schedule_in_database.*\n/m, ''),
+    );
   });
 
   it('parses table names as psql prints them, quoted or not', () => {

@@ -4,15 +4,7 @@ import { partsNamed, type Part } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { parseMaxJobs } from '../schedule/pack.js';
 
-export const COMMANDS = [
-  'backup',
-  'validate',
-  'verify',
-  'prune',
-  'plan',
-  'restore',
-  'check',
-] as const;
+const COMMANDS = ['backup', 'validate', 'verify', 'prune', 'plan', 'restore', 'check'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Inputs {

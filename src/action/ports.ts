@@ -28,7 +28,7 @@ export function actionsLogger(redactor: Redactor): Logger {
   };
 }
 
-export function githubContext(inputs: Inputs): GitHubContext {
+function githubContext(inputs: Inputs): GitHubContext {
   const env = process.env;
   return {
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',

@@ -53,7 +53,7 @@ export function heartbeatUrl(
 }
 
 /** One ping, retried; throws an Error whose message never holds the URL. */
-export async function ping(
+async function ping(
   url: string,
   body: string,
   options: RetryOptions & { timeoutMs?: number } = {},

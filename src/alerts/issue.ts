@@ -44,7 +44,7 @@ export async function alertOctokit(
 }
 
 /** The open alert issue of a project, or undefined. */
-export async function findAlertIssue(
+async function findAlertIssue(
   octokit: Octokit,
   target: IssueTarget,
   project: string,

@@ -28,7 +28,7 @@ export interface AlertEvent {
   text: string;
 }
 
-export class WebhookError extends Error {
+class WebhookError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WebhookError';

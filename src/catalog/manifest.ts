@@ -19,8 +19,8 @@ import {
 import { isSetFileName } from './naming.js';
 
 export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_FORMAT = 'supabase-backup-manifest';
-export const MANIFEST_FORMAT_VERSION = 1;
+const MANIFEST_FORMAT = 'supabase-backup-manifest';
+const MANIFEST_FORMAT_VERSION = 1;
 
 export interface ManifestPart {
   part: string;

@@ -29,9 +29,9 @@ export interface RetentionDecision {
 }
 
 /** Reasons that are not a rule's. */
-export const FUTURE_DATED = 'future-dated';
-export const NEWEST_OK = 'newest ok set';
-export const NEWEST_DRILLED = 'newest drilled set';
+const FUTURE_DATED = 'future-dated';
+const NEWEST_OK = 'newest ok set';
+const NEWEST_DRILLED = 'newest drilled set';
 
 /** Bucket of a time per counting rule; keep_last puts every set in its own bucket. */
 const BUCKETS: Record<KeepRule, { reason: string; bucket: (t: Date, nr: number) => string }> = {
@@ -115,7 +115,7 @@ export function applyRetention(
 }
 
 /** Throws a UsageError unless some rule keeps something (and every count is whole, >= 0). */
-export function checkPolicy(policy: RetentionPolicy): void {
+function checkPolicy(policy: RetentionPolicy): void {
   for (const rule of KEEP_RULES) {
     const n = policy[rule];
     if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) {

@@ -88,7 +88,7 @@ function identitiesFrom(text: string, source: string): string[] {
 }
 
 /** The CLI reaches GitHub (branch, artifact retention) with the standard GITHUB_* variables. */
-export function githubFromEnv({ io, logger }: CommandContext): GitHubContext {
+function githubFromEnv({ io, logger }: CommandContext): GitHubContext {
   const env = io.env;
   const token = env.GITHUB_TOKEN || undefined;
   if (token) logger.mask(token);

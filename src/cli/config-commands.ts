@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { planCommand as plan } from '../commands/plan.js';
 import { prune } from '../commands/prune.js';
 import { validate } from '../commands/validate.js';
-import { configJsonSchema } from '../config/json-schema.js';
+import { configJsonSchemaText } from '../config/json-schema.js';
 import { UsageError } from '../errors.js';
 import { parseMaxJobs } from '../schedule/pack.js';
 import { SUPABASE_BASE_SQL } from '../restore/supabase-base.sql.js';
@@ -116,7 +116,7 @@ export async function planCommand(args: string[], ctx: CommandContext): Promise<
 }
 
 /** A command that only prints a text: base-sql, schema. */
-export function printer(text: () => string) {
+function printer(text: () => string) {
   return (args: string[], ctx: CommandContext): Promise<number> => {
     const { values } = parseArgs({ args, options: COMMON });
     if (values.help) return Promise.resolve(printHelp(ctx.io, ctx.help));
@@ -126,4 +126,4 @@ export function printer(text: () => string) {
 }
 
 export const baseSqlCommand = printer(() => SUPABASE_BASE_SQL);
-export const schemaCommand = printer(() => JSON.stringify(configJsonSchema(), null, 2) + '\n');
+export const schemaCommand = printer(configJsonSchemaText);

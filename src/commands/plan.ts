@@ -66,7 +66,7 @@ export async function planCommand(
   return { ...outcome, config };
 }
 
-export async function plan(options: PlanOptions): Promise<PlanOutcome> {
+async function plan(options: PlanOptions): Promise<PlanOutcome> {
   const maxJobs = parseMaxJobs('max-jobs', String(options.maxJobs ?? MAX_MATRIX_JOBS));
   const read = catalogReader(options);
   const { projects, decisions, sets } = await decide(options, read);

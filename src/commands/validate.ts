@@ -43,7 +43,7 @@ export async function validate(
   return { config, summary: describeProjects(config), review: outcome };
 }
 
-export function describeProjects(config: Config): string[] {
+function describeProjects(config: Config): string[] {
   return config.projects.map(
     (p) =>
       `${p.name}: ${p.parts.join(', ')} via ${p.engine}, ${p.compression ?? 'zstd (default)'}, connection from $${p.db_url_secret}` +

@@ -5,7 +5,7 @@
  * Error messages name the line and what kind of thing is on it, but never quote the line:
  * a secret key pasted into the wrong place must not end up in a log.
  */
-import { Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
+import { Decrypter, Encrypter } from 'age-encryption';
 
 const SECRET_PREFIX = /^AGE-SECRET-KEY-/i;
 const PLUGIN_SECRET_PREFIX = /^AGE-PLUGIN-/i;
@@ -131,11 +131,4 @@ export function parseIdentities(text: string): string[] {
     throw new Error('No age identity found (expected a line AGE-SECRET-KEY-1... from age-keygen)');
   }
   return identities;
-}
-
-/** The public recipient (age1...) of a secret identity, as `age-keygen -y` prints it. */
-export async function recipientOf(identity: string): Promise<string> {
-  const problem = identityProblem(identity.trim());
-  if (problem) throw new Error(`Cannot derive the age recipient: ${problem}`);
-  return identityToRecipient(identity.trim());
 }

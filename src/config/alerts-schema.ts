@@ -16,7 +16,7 @@ const secretName = (key: string, what: string, example: string) =>
       : `${key} must be an environment variable name, e.g. ${example}`,
   );
 
-export const alertsSchema = z.strictObject(
+const alertsSchema = z.strictObject(
   {
     issues: z
       .boolean({ error: 'alerts.issues must be true or false' })

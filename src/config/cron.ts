@@ -57,7 +57,7 @@ export const CRON_RULE =
   '(every day at 03:00 UTC) or "30 4 * * MON"; each field is *, a number, a range a-b, a step ' +
   '*/n or a-b/n, or a comma list';
 
-export class CronSyntaxError extends Error {
+class CronSyntaxError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CronSyntaxError';
@@ -184,16 +184,6 @@ function dayMatches(c: Cron, year: number, month0: number, day: number): boolean
   const dow = c.dayOfWeek.values.includes(new Date(Date.UTC(year, month0, day)).getUTCDay());
   if (c.dayOfMonth.star || c.dayOfWeek.star) return dom && dow;
   return dom || dow;
-}
-
-/** Whether `at` (to the minute, UTC) is a time the expression fires at. */
-export function cronMatches(cron: Cron | string, at: Date): boolean {
-  const c = typeof cron === 'string' ? parseCron(cron) : cron;
-  return (
-    c.minute.values.includes(at.getUTCMinutes()) &&
-    c.hour.values.includes(at.getUTCHours()) &&
-    dayMatches(c, at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate())
-  );
 }
 
 /** Searching further than this (days) means the expression never fires there. */

@@ -21,7 +21,7 @@ const recipientList = z
     }
   });
 
-export const encryptionSchema = z
+const encryptionSchema = z
   .strictObject(
     {
       recipients: recipientList

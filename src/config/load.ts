@@ -160,7 +160,7 @@ export function selectProjects(config: Config, names: string[] | undefined): Pro
 }
 
 /** `projects[1].compression`, `defaults.parts[0]`. */
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   let out = '';
   for (const k of path) {
     if (typeof k === 'number') out += `[${k}]`;
@@ -297,7 +297,7 @@ function duplicateNames(data: unknown): Problem[] {
 }
 
 /** The candidate within edit distance 2 (a transposition counts 1), ignoring case. */
-export function closest(input: string, candidates: readonly string[]): string | undefined {
+function closest(input: string, candidates: readonly string[]): string | undefined {
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {
     const d = distance(input.toLowerCase(), c.toLowerCase());

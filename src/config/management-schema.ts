@@ -8,7 +8,7 @@ import type { ProjectConfig } from './types.js';
 
 export const DEFAULT_API_URL = 'https://api.supabase.com';
 /** The parts read through the Management API. */
-export const MANAGEMENT_PARTS = ['functions', 'settings'] as const;
+const MANAGEMENT_PARTS = ['functions', 'settings'] as const;
 
 /** A pasted token (`sbp_…`, or anything long and opaque) is refused without being quoted. */
 const looksLikeToken = (v: string) => /^sbp_/i.test(v) || /^[A-Za-z0-9_-]{40,}$/.test(v);

@@ -13,7 +13,7 @@ export interface TableName {
 }
 
 /** PostgreSQL truncates longer identifiers (NAMEDATALEN - 1), so no such name can exist. */
-export const MAX_NAME_BYTES = 63;
+const MAX_NAME_BYTES = 63;
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 

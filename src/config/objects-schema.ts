@@ -29,7 +29,7 @@ const bucketName = z
       `invalid bucket name ${JSON.stringify(iss.input)}; 1-100 characters without "/"`,
   });
 
-export const objectsSchema = z
+const objectsSchema = z
   .strictObject(
     {
       buckets: z

@@ -27,7 +27,7 @@ const keepWithin = matching('keep_within', 'a duration such as "7d"', DURATION_R
   return `invalid duration ${JSON.stringify(v)}${problem ? ` (${problem})` : ''}; ${DURATION_RULE}`;
 });
 
-export const NO_RULE_MESSAGE =
+const NO_RULE_MESSAGE =
   'retention has no rule that keeps anything, and a policy that keeps nothing would delete ' +
   `every backup; set at least one of ${KEEP_RULES.join(', ')} (above 0) or keep_within, or ` +
   'remove `retention` to keep every backup';

@@ -33,7 +33,7 @@ export const S3_PREFIX_RE =
   /^(?:(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)*)?$/;
 export const DEFAULT_S3_PREFIX = 'supabase-backups';
 
-export const s3Schema = z
+const s3Schema = z
   .strictObject(
     {
       bucket: matching('bucket', 'a bucket name', S3_BUCKET_RE, (v) =>

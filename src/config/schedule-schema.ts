@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CRON_RULE, cronProblem } from './cron.js';
 import { describeValue } from './schema-helpers.js';
 
-export const scheduleSchema = z
+const scheduleSchema = z
   .string({
     error: (iss) =>
       `schedule must be a quoted cron expression such as "0 3 * * *", got ${describeValue(iss.input)}`,

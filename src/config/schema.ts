@@ -39,10 +39,9 @@ import {
   type ProjectConfig,
 } from './types.js';
 
-export { ENV_NAME_RE, PROJECT_NAME_RE, describeValue, looksLikeUrl };
-export const PROJECT_REF_RE = /^[a-z]{20}$/;
+const PROJECT_REF_RE = /^[a-z]{20}$/;
 
-export const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
+const CLI_VERSION_RE = /^v?\d+\.\d+\.\d+$/;
 
 /** Keys a project and `defaults` share; every one optional. */
 const optionShape = {
@@ -116,9 +115,9 @@ const optionShape = {
     ),
 };
 
-export const defaultsSchema = z.strictObject(optionShape, { error: mappingError('defaults') });
+const defaultsSchema = z.strictObject(optionShape, { error: mappingError('defaults') });
 
-export const projectSchema = z
+const projectSchema = z
   .strictObject(
     {
       name: matching(

@@ -5,8 +5,8 @@
 import type { Connection } from './secrets.js';
 
 /** The transaction pooler's port (Supavisor, and the old dedicated PgBouncer on db.<ref>). */
-export const TRANSACTION_PORT = 6543;
-export const SESSION_PORT = 5432;
+const TRANSACTION_PORT = 6543;
+const SESSION_PORT = 5432;
 
 export type SupabaseHost =
   /** db.<ref>.supabase.co: the direct connection, IPv6 only unless the IPv4 add-on is bought. */

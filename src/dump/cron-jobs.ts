@@ -8,7 +8,8 @@
  * one transaction, so the scheduler sees them only once everything is committed and none fires
  * mid-restore.
  *
- * Each call is one line (sql-literal.ts), so `restore --tables` drops them (filter-data.ts).
+ * Each call is one line (sql-literal.ts), so `restore --tables` and the drill can drop them
+ * (data-lines.ts tells them apart from COPY rows).
  */
 import { quoteIdent, sqlBool, sqlLiteral } from './sql-literal.js';
 
@@ -43,7 +44,7 @@ export interface CronPresence {
   present: boolean;
 }
 
-/** Call prefix shared by every generated line: what --tables drops (filter-data.ts). */
+/** Call prefix shared by every generated line: how data-lines.ts knows them. */
 export const CRON_LINE_PREFIX = 'SELECT cron.';
 
 /**

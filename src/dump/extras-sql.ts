@@ -18,7 +18,7 @@ const reservedRe = `^(${RESERVED_ROLES.join('|')})$`;
  * schema filter on a namespace alias: the user schemas the schema dump contains. The configured
  * list is never SQL text: the query reads it from the psql variable `schemas` (schemaVars).
  */
-export function userSchemaFilter(alias: string, schemas: string[] | undefined): string {
+function userSchemaFilter(alias: string, schemas: string[] | undefined): string {
   const base = `${alias}.nspname !~ '${platformSchemaRe}'`;
   return schemas
     ? `${base} and ${alias}.nspname in (select json_array_elements_text(:'schemas'::json))`

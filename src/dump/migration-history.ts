@@ -10,7 +10,7 @@
  */
 import { quoteIdent, sqlLiteral } from './sql-literal.js';
 
-export const MIGRATIONS_SCHEMA = 'supabase_migrations';
+const MIGRATIONS_SCHEMA = 'supabase_migrations';
 
 export interface HistoryColumn {
   name: string;

@@ -4,7 +4,7 @@ import { ConnectionError, ToolError } from '../errors.js';
 import { POOL_FULL_RETRY, withRetry, type RetryPolicy } from '../retry.js';
 import { connectionAdvice } from './connect-errors.js';
 import { withoutTimeoutsOff } from './connect.js';
-import { choosePgTools, findPgInstallations, type PgTools } from './pg-tools.js';
+import { choosePgTools, findPgInstallations, parseServerMajor, type PgTools } from './pg-tools.js';
 import { psqlReason, queryJson } from './query.js';
 import { checkDirectHost, systemProbe, type NetworkProbe } from './reachability.js';
 
@@ -87,7 +87,7 @@ export async function preflight(
       throw failure(where, again, connect);
     }
   }
-  const major = Math.floor(info.num / 10000);
+  const major = parseServerMajor(String(info.num));
   const server = { version: info.version, major, databaseBytes: info.size };
   if (installClient && !found.some((t) => t.major >= major)) {
     await installClient(major);

@@ -21,7 +21,7 @@ export interface NetworkProbe {
  * A UDP "connect" sends nothing: the kernel only picks a route, and fails with ENETUNREACH
  * (or EADDRNOTAVAIL without any IPv6 address) when there is none.
  */
-export function hasIpv6Route(address: string, port = 5432): Promise<boolean> {
+function hasIpv6Route(address: string, port = 5432): Promise<boolean> {
   return new Promise((resolve) => {
     let socket;
     try {

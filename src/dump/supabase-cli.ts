@@ -23,7 +23,7 @@ export interface SupabaseCli {
   source: 'env' | 'tool-cache' | 'path' | 'download' | 'bundled';
 }
 
-export const DEFAULT_CLI_DOWNLOAD_BASE = 'https://github.com/supabase/cli/releases/download';
+const DEFAULT_CLI_DOWNLOAD_BASE = 'https://github.com/supabase/cli/releases/download';
 
 const TOOL_NAME = 'supabase';
 

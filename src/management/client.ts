@@ -45,7 +45,7 @@ export interface RequestOptions {
 }
 
 /** A refusal or failure of the Management API; the message says what to do. */
-export class ManagementApiError extends ConnectionError {
+class ManagementApiError extends ConnectionError {
   constructor(
     readonly status: number,
     message: string,

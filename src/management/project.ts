@@ -24,10 +24,7 @@ export function refFromConnectionUrl(url: string): string | undefined {
 }
 
 /** `ref:`, else the ref in the connection URL; SecretError saying how to set it otherwise. */
-export function projectRef(
-  project: ProjectConfig,
-  env: Record<string, string | undefined>,
-): string {
+function projectRef(project: ProjectConfig, env: Record<string, string | undefined>): string {
   if (project.ref) return project.ref;
   const url = env[project.db_url_secret];
   const found = url ? refFromConnectionUrl(url) : undefined;

@@ -23,7 +23,7 @@ import {
 } from './settings.js';
 
 /** The entrypoint as a name among the files (the API may report it as a file:// URL). */
-export function entrypointOf(fn: StoredFunction): string {
+function entrypointOf(fn: StoredFunction): string {
   const files = fn.source.form === 'files' ? fn.source.files.map((f) => f.name) : [];
   const fromBody = (fn.source.form === 'files' ? fn.source.metadata : undefined) as
     { entrypoint_path?: unknown } | undefined;
@@ -134,7 +134,7 @@ async function deployBundle(
 }
 
 /** What applying a section would change: `key: target -> backup` lines (withheld keys apart). */
-export function diffSection(backup: unknown, target: unknown): string[] {
+function diffSection(backup: unknown, target: unknown): string[] {
   const b = (backup ?? {}) as Record<string, unknown>;
   const t = (target ?? {}) as Record<string, unknown>;
   const lines: string[] = [];

@@ -12,7 +12,7 @@ import { ChildFilter } from './child-filter.js';
 
 const CHUNK = 256 * 1024;
 
-export const ZSTD_LEVEL = 3;
+const ZSTD_LEVEL = 3;
 
 /** The `zstd` binary on PATH, or null; SUPABASE_BACKUP_NO_ZSTD_CLI=1 ignores it. */
 export async function findZstd(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {

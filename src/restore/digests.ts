@@ -20,7 +20,7 @@ const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
  * The dump's sessions print values this way: pg_dump sets DateStyle, IntervalStyle and
  * extra_float_digits itself, and the backup gives its dump clients PGTZ=UTC (docs/restore.md).
  */
-export const DUMP_SESSION = [
+const DUMP_SESSION = [
   'SET DateStyle = ISO',
   'SET IntervalStyle = postgres',
   'SET extra_float_digits = 3',
@@ -29,7 +29,7 @@ export const DUMP_SESSION = [
 ];
 
 /** A COPY of the table's recorded columns, as pg_dump writes it but TO STDOUT. */
-export function copyOut(t: TableRecord): string {
+function copyOut(t: TableRecord): string {
   const columns = t.columns?.length ? ` (${t.columns.map(quoteIdent).join(', ')})` : '';
   return `COPY ${quoteIdent(t.schema)}.${quoteIdent(t.name)}${columns} TO STDOUT`;
 }

@@ -96,11 +96,7 @@ export function chooseServer(
   return { install: [...installs].sort((a, b) => b.major - a.major)[0]!, older: true };
 }
 
-export function asServerUser(
-  cmd: string,
-  args: string[],
-  signal?: AbortSignal,
-): Promise<RunResult> {
+function asServerUser(cmd: string, args: string[], signal?: AbortSignal): Promise<RunResult> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
   return isRoot()
     ? runUnchecked('runuser', ['-u', 'postgres', '--', cmd, ...args], { env, signal })

@@ -8,7 +8,7 @@
  * its jobs, the last lines of data.sql, are dropped. What depends on a skipped extension still
  * fails the drill, saying which.
  */
-import { CRON_LINE_PREFIX } from '../dump/cron-jobs.js';
+import { DataLines } from '../dump/data-lines.js';
 import { LineRewriter } from '../pipeline/line-rewrite.js';
 
 export interface ExtensionUse {
@@ -63,15 +63,8 @@ export class SkipExtensions extends LineRewriter {
 /** Drops data.sql's pg_cron calls (cron-jobs.ts), never a COPY row that looks like one. */
 export class DropCronJobs extends LineRewriter {
   constructor() {
-    let inCopy = false;
-    super((line) => {
-      if (inCopy) {
-        if (/^\\\.\r?$/.test(line)) inCopy = false;
-        return line;
-      }
-      if (line.startsWith('COPY ')) inCopy = true;
-      return line.startsWith(CRON_LINE_PREFIX) ? null : line;
-    });
+    const lines = new DataLines();
+    super((line) => (lines.next(line) === 'cron-job' ? null : line));
   }
 }
 

@@ -60,7 +60,7 @@ export function refuseRolesLine(line: string): string | null {
 }
 
 /** The line as applied: attributes a non-superuser may not state on 15, and CREATEROLE, dropped. */
-export function rewriteRolesLine(line: string): string {
+function rewriteRolesLine(line: string): string {
   if (!line.startsWith('ALTER ROLE ') || !/ WITH /.test(line)) return line;
   const kept = line.replace(
     / (?:NOSUPERUSER|NOREPLICATION|NOBYPASSRLS|CREATEROLE|REPLICATION|BYPASSRLS)(?=[ ;])/g,

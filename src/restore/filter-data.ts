@@ -8,7 +8,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CRON_LINE_PREFIX } from '../dump/cron-jobs.js';
+import { DataLines } from '../dump/data-lines.js';
+import { RestoreError } from '../errors.js';
 import type { PsqlGuard } from '../pipeline/psql-guard.js';
 import { tableKey } from './selection.js';
 
@@ -35,8 +36,9 @@ const keyOf = (m: RegExpExecArray) => tableKey(unquote(m[1]!), unquote(m[2]!));
 export class DataSqlFilter extends Transform {
   /** tableKey()s of the COPY blocks that were kept. */
   readonly kept = new Set<string>();
+  private readonly lines = new DataLines();
+  private lineNo = 0;
   private pending: Buffer[] = [];
-  private inCopy = false;
   private keepCopy = false;
 
   constructor(private readonly wanted: DataFilter) {
@@ -46,14 +48,18 @@ export class DataSqlFilter extends Transform {
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
     const out: Buffer[] = [];
     let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl === -1) break;
-      const piece = chunk.subarray(start, nl + 1);
-      const line = this.pending.length > 0 ? Buffer.concat([...this.pending, piece]) : piece;
-      this.pending = [];
-      if (this.keep(line)) out.push(line);
-      start = nl + 1;
+    try {
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, start);
+        if (nl === -1) break;
+        const piece = chunk.subarray(start, nl + 1);
+        const line = this.pending.length > 0 ? Buffer.concat([...this.pending, piece]) : piece;
+        this.pending = [];
+        if (this.keep(line)) out.push(line);
+        start = nl + 1;
+      }
+    } catch (err) {
+      return done(err as Error);
     }
     if (start < chunk.length) this.pending.push(chunk.subarray(start));
     if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
@@ -61,26 +67,34 @@ export class DataSqlFilter extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pending.length > 0) {
-      const line = Buffer.concat(this.pending);
-      if (this.keep(line)) this.push(line);
+    try {
+      if (this.pending.length > 0) {
+        const line = Buffer.concat(this.pending);
+        if (this.keep(line)) this.push(line);
+      }
+    } catch (err) {
+      return done(err as Error);
     }
-    done(this.inCopy ? new Error('data.sql ends inside a COPY block') : null);
+    done(this.lines.insideCopy ? new Error('data.sql ends inside a COPY block') : null);
   }
 
   private keep(line: Buffer): boolean {
-    if (this.inCopy) {
-      if (line[0] === 0x5c && line[1] === 0x2e && /^\r?\n?$/.test(line.toString('latin1', 2)))
-        this.inCopy = false;
-      return this.keepCopy;
-    }
+    this.lineNo++;
+    const kind = this.lines.next(line);
+    if (kind === 'copy-row' || kind === 'copy-end') return this.keepCopy;
+    if (kind === 'cron-job') return false;
     const first = line[0];
-    // Only lines starting with C, S or R can be what is filtered; the rest pass untouched.
-    if (first !== 0x43 && first !== 0x53 && first !== 0x52) return true;
+    // Besides COPY headers, only lines starting with S or R can be what is filtered.
+    if (kind === 'other' && first !== 0x53 && first !== 0x52) return true;
     const head = line.subarray(0, 4096).toString('utf8');
-    let m = COPY_HEADER.exec(head);
-    if (m) {
-      this.inCopy = true;
+    let m: RegExpExecArray | null;
+    if (kind === 'copy-header') {
+      m = COPY_HEADER.exec(head);
+      // pg_dump always names the schema; without a table, whose rows follow is unknown.
+      if (!m)
+        throw new RestoreError(
+          `data.sql line ${this.lineNo}: a COPY line that names no schema.table, so --tables cannot tell whose rows follow; restore without --tables`,
+        );
       this.keepCopy = this.wanted.tables.has(keyOf(m));
       if (this.keepCopy) this.kept.add(keyOf(m));
       return this.keepCopy;
@@ -89,7 +103,7 @@ export class DataSqlFilter extends Transform {
     if (m) return this.wanted.sequences.has(keyOf(m));
     m = REFRESH.exec(head);
     if (m) return this.wanted.matviews.has(keyOf(m));
-    return !head.startsWith(CRON_LINE_PREFIX);
+    return true;
   }
 }
 

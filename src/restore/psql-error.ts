@@ -40,7 +40,7 @@ async function around(file: string, line: number, copyRow: number | null) {
   return { ring, copyHeader, row };
 }
 
-export async function locatePsqlError(
+async function locatePsqlError(
   stderr: string,
   files: Map<string, string>,
 ): Promise<FailedStatement | null> {
@@ -74,7 +74,7 @@ export async function locatePsqlError(
   return { part, line, error: error.slice(0, 6), statement };
 }
 
-export function formatFailure(f: FailedStatement): string {
+function formatFailure(f: FailedStatement): string {
   return [
     `${f.part} line ${f.line}: ${f.error[0]}`,
     ...f.error.slice(1).map((l) => `  ${l}`),

@@ -104,7 +104,7 @@ async function onlySetIn(root: string, zip: string): Promise<string> {
 }
 
 /** The entry to restore: the given set, or the newest of the project. */
-export function pickEntry(
+function pickEntry(
   manifest: Manifest,
   project: string | undefined,
   setId: string | undefined,

@@ -20,7 +20,7 @@ const PLATFORM_SCHEMA_REGEX = `^(${PLATFORM_SCHEMAS_SCHEMA_DUMP.map((s) =>
 ).join('|')})$`;
 
 /** Tables (and partitioned tables) outside the platform schemas, not created by an extension. */
-export async function userTables(target: PsqlTarget): Promise<string[]> {
+async function userTables(target: PsqlTarget): Promise<string[]> {
   const sql = `select coalesce(json_agg(format('%s.%s', n.nspname, c.relname) order by 1), '[]')
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and n.nspname !~ ${quoteLiteral(PLATFORM_SCHEMA_REGEX)}

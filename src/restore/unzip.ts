@@ -18,8 +18,6 @@ import { formatBytes } from '../format.js';
 import { ProcessFailure, runStreaming } from '../proc/run.js';
 import { EOCD, listZip, LOCAL, readAt, type ZipEntry } from './zip-directory.js';
 
-export { listZip, type ZipEntry } from './zip-directory.js';
-
 /** True when the file starts like a zip (a local header, or the end record of an empty zip). */
 export async function looksLikeZip(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
@@ -137,11 +135,6 @@ async function extractEntry(entry: ZipEntry, dir: string, decode: Decoder): Prom
     new EntryCheck(entry),
     createWriteStream(target, { mode: 0o600, flags: 'wx' }),
   );
-}
-
-/** Extracts with node alone (no `unzip` needed). */
-export async function extractZipNative(file: string, dir: string): Promise<void> {
-  await extractEntries(await listZip(file), dir, nativeDecoder(file));
 }
 
 async function unzipOnPath(env: NodeJS.ProcessEnv): Promise<string | null> {

@@ -27,7 +27,7 @@ const CENTRAL = 0x02014b50;
 const MAX16 = 0xffff;
 const MAX32 = 0xffffffff;
 /** The most a deflated entry may expand; parts are compressed already, so theirs is about 1. */
-export const MAX_RATIO = 200;
+const MAX_RATIO = 200;
 /** Entries this small may expand freely (backup.json, SHA256SUMS deflate well). */
 const SMALL = 1024 * 1024;
 const S_IFMT = 0o170000;

@@ -68,7 +68,7 @@ function envNames(...levels: unknown[]): Set<string> | undefined {
 }
 
 /** The steps of a workflow that run this action's `backup` command. */
-export function backupSteps(workflow: WorkflowFile): BackupStep[] {
+function backupSteps(workflow: WorkflowFile): BackupStep[] {
   let doc: unknown;
   try {
     doc = parse(workflow.text);

@@ -16,7 +16,7 @@ import {
 } from './pack.js';
 
 /** Events on which every selected project is due, whatever its schedule. */
-export const MANUAL_EVENTS: readonly string[] = ['workflow_dispatch'];
+const MANUAL_EVENTS: readonly string[] = ['workflow_dispatch'];
 
 export function isDue(
   project: Pick<ProjectConfig, 'schedule'>,

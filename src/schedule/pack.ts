@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 /** GitHub's cap on the jobs one matrix may create. */
 export const MAX_MATRIX_JOBS = 256;
 /** GitHub's cap on the artifacts one job may upload; each set is one artifact. */
-export const MAX_JOB_ARTIFACTS = 500;
+const MAX_JOB_ARTIFACTS = 500;
 /** GitHub stops a job on a hosted runner after 6 hours. */
 export const JOB_TIME_LIMIT_MS = 6 * 3_600_000;
 

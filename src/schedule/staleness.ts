@@ -7,7 +7,7 @@ import { formatDuration, subtractDuration } from '../config/duration.js';
 import type { ProjectConfig } from '../config/types.js';
 import { longestGapMs } from '../config/cron.js';
 
-export const NO_SCHEDULE_MAX_AGE_MS = 26 * 3_600_000;
+const NO_SCHEDULE_MAX_AGE_MS = 26 * 3_600_000;
 
 export interface MaxAge {
   /** Sets that started before this time (ms since the epoch) are too old. */

@@ -29,7 +29,7 @@ import { abortableSleep } from '../retry.js';
 const sleep = abortableSleep;
 
 /** User metadata key holding the object's sha256, so a later restore can tell it is there. */
-export const SHA256_META = 'backup-sha256';
+const SHA256_META = 'backup-sha256';
 
 export interface ObjectRestoreOptions {
   manifest: BackupManifest;

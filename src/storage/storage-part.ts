@@ -29,7 +29,7 @@ import { bucketTotals, planObjects } from './reuse.js';
 import { createS3Client, listObjects, resolveBuckets } from './s3-endpoint.js';
 
 /** Downloads at once: enough to hide latency, few enough not to be throttled. */
-export const DEFAULT_OBJECT_CONCURRENCY = 8;
+const DEFAULT_OBJECT_CONCURRENCY = 8;
 
 /** `setDir`: the set being written (staging directory). */
 export interface StoragePartOptions extends SetPartTarget {

@@ -71,10 +71,7 @@ export async function getText(
 }
 
 /** The set paths ("<project>/<set-id>") whose backup.json the bucket holds, with their keys. */
-export async function listSetMarkers(
-  place: CatalogPlace,
-  project?: string,
-): Promise<Map<string, string>> {
+async function listSetMarkers(place: CatalogPlace, project?: string): Promise<Map<string, string>> {
   const root = keyOf(place.prefix);
   const under = keyOf(place.prefix, project ?? '') + (root || project ? '/' : '');
   const cut = root ? root.length + 1 : 0;

@@ -16,7 +16,7 @@ export interface Version {
   versionId?: string | undefined;
 }
 
-export async function listVersions(place: CatalogPlace, prefix: string): Promise<Version[]> {
+async function listVersions(place: CatalogPlace, prefix: string): Promise<Version[]> {
   const { ListObjectVersionsCommand } = await s3Sdk();
   const out: Version[] = [];
   let keyMarker: string | undefined;

@@ -15,7 +15,7 @@ export const PART_BYTES = 8 * 1024 * 1024;
 /** Parts in flight at once (memory: SLOTS x PART_BYTES = 32 MiB of buffers, allocated once). */
 export const UPLOAD_SLOTS = 4;
 
-export const md5Base64 = (data: Buffer): string => createHash('md5').update(data).digest('base64');
+const md5Base64 = (data: Buffer): string => createHash('md5').update(data).digest('base64');
 
 /**
  * The upload buffers: `size` buffers of `bytes` each, allocated once and lent to one part at a
