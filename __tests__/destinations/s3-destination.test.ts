@@ -246,6 +246,29 @@ describe('s3 destination', () => {
     expect(logger.lines.join('\n')).not.toMatch(/unfinished set/);
   }, 60_000);
 
+  it('write_only keys delete nothing of a failed set, and say so', async () => {
+    const bucket = await newBucket();
+    const set = await makeSet(root('src-'), 'app', '2026-04-01T03:00:00Z', {
+      dataBytes: 30 * 1024 * 1024,
+    });
+    s3.emulation.beforePart = async () => {
+      s3.emulation.beforePart = undefined;
+      truncateSync(join(set.dir, 'data.sql'), 1024);
+    };
+    const { d, logger } = dest(bucket, { write_only: true });
+    try {
+      expect((await d.store([set]))[0]!.ok).toBe(false);
+    } finally {
+      s3.emulation.beforePart = undefined;
+    }
+    const left = (await keys(bucket)).filter((k) => k.includes(set.setId));
+    expect(left).toContain(`supabase-backups/app/${set.setId}/roles.sql.gz`);
+    expect(left.filter((k) => k.endsWith('backup.json'))).toEqual([]);
+    expect(logger.lines.join('\n')).toMatch(
+      /write_only: the unfinished set's files in s3:\/\/[^ ]+\/supabase-backups\/app\/[^ ]+\/ are not deleted/,
+    );
+  }, 60_000);
+
   it("removes a killed run's debris older than a day (set files without backup.json, an unfinished upload) and keeps younger debris and every set", async () => {
     const bucket = await newBucket();
     const src = root('src-');

@@ -7,6 +7,7 @@
 import { isSetId, SET_MARKER } from '../../catalog/naming.js';
 import { s3Sdk } from '../../storage/s3-endpoint.js';
 import type { CatalogPlace } from './catalog.js';
+import { s3Error, type S3Settings } from './client.js';
 import { removeSetObjects } from './remove.js';
 import { abortUpload } from './upload.js';
 import { keyOf } from './url.js';
@@ -19,15 +20,17 @@ export interface Debris {
   sets: string[];
 }
 
+/** `deleteSets: false` (write_only keys) leaves the set folders; uploads are still aborted. */
 export async function removeDebris(
   place: CatalogPlace,
   project: string,
   now: Date,
+  options: { deleteSets: boolean },
 ): Promise<Debris> {
   const dayAgo = now.getTime() - DAY_MS;
   return {
     uploads: await abortOldUploads(place, project, dayAgo),
-    sets: await removeOldUnfinishedSets(place, project, dayAgo),
+    sets: options.deleteSets ? await removeOldUnfinishedSets(place, project, dayAgo) : [],
   };
 }
 
@@ -82,4 +85,35 @@ async function removeOldUnfinishedSets(place: CatalogPlace, project: string, day
     else removed.push(`${project}/${id}`);
   }
   return removed;
+}
+
+/**
+ * The files a failed or cancelled store had uploaded of its set (never its backup.json, so it
+ * never counted as a set) are deleted, not left to bill. Not cancellable: it is a cancel's
+ * cleanup. write_only keys, a lock or an error leave them, with a warning that says where.
+ */
+export async function removeUnfinishedSet(
+  place: CatalogPlace,
+  setKey: string,
+  config: S3Settings & { write_only?: boolean },
+): Promise<void> {
+  const where = `s3://${place.bucket}/${setKey}/`;
+  if (config.write_only) {
+    place.logger.warning(
+      `write_only: the unfinished set's files in ${where} are not deleted (no backup.json, so never a set; a lifecycle rule removes them)`,
+    );
+    return;
+  }
+  try {
+    const kept = await removeSetObjects({ ...place, signal: undefined }, setKey, {
+      checkLock: false,
+      now: new Date(),
+    });
+    if (kept) place.logger.warning(`the unfinished set's files in ${where} are kept: ${kept}`);
+  } catch (err) {
+    const error = s3Error(`removing the unfinished set's files under ${setKey}/`, err, config);
+    place.logger.warning(
+      `${error.message}; they are not a set (no backup.json): delete them by hand`,
+    );
+  }
 }

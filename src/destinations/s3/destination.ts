@@ -25,7 +25,7 @@ import type { FinishedSet } from '../types.js';
 import { listKeys, updateCatalog, type CatalogPlace } from './catalog.js';
 import { createDestinationClient, s3Error, type S3Settings } from './client.js';
 import { downloadSet } from './download.js';
-import { removeDebris } from './debris.js';
+import { removeDebris, removeUnfinishedSet } from './debris.js';
 import { collectS3Objects } from './gc.js';
 import { listProjectSets } from './listing.js';
 import { removeSetObjects } from './remove.js';
@@ -180,7 +180,7 @@ export class S3Destination implements Destination<'s3'> {
       // Last: from now on the set exists.
       bytes += await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);
     } catch (err) {
-      await this.removeUnfinished(place, sets);
+      await removeUnfinishedSet(place, sets, this.config);
       throw err;
     }
     this.ctx.logger.info(
@@ -196,33 +196,23 @@ export class S3Destination implements Destination<'s3'> {
   }
 
   /**
-   * The files a failed or cancelled store had uploaded of its set (never its backup.json, so it
-   * never counted as a set) are deleted, not left to bill. Not cancellable: it is a cancel's
-   * cleanup. A lock or an error leaves them, with a warning that says where.
+   * A killed run's leftovers under the project, older than a day (debris.ts), go first. Only
+   * housekeeping: a failure is a warning, never the backup's. write_only keys delete nothing.
    */
-  private async removeUnfinished(place: CatalogPlace, setKey: string): Promise<void> {
-    const where = `s3://${place.bucket}/${setKey}/`;
-    try {
-      const kept = await removeSetObjects({ ...place, signal: undefined }, setKey, {
-        checkLock: false,
-        now: this.now(),
-      });
-      if (kept) this.ctx.logger.warning(`the unfinished set's files in ${where} are kept: ${kept}`);
-    } catch (err) {
-      const error = s3Error(
-        `removing the unfinished set's files under ${setKey}/`,
-        err,
-        this.config,
-      );
-      this.ctx.logger.warning(
-        `${error.message}; they are not a set (no backup.json): delete them by hand`,
-      );
-    }
-  }
-
-  /** A killed run's leftovers under the project, older than a day (debris.ts), go first. */
   private async removeDebris(place: CatalogPlace, project: string): Promise<void> {
-    const { uploads, sets } = await removeDebris(place, project, this.now());
+    let found;
+    try {
+      found = await removeDebris(place, project, this.now(), {
+        deleteSets: !this.config.write_only,
+      });
+    } catch (err) {
+      this.ctx.signal?.throwIfAborted();
+      this.ctx.logger.warning(
+        `${s3Error(`removing what earlier runs left under ${this.key(project)}/`, err, this.config).message}; storing goes on`,
+      );
+      return;
+    }
+    const { uploads, sets } = found;
     if (uploads > 0)
       this.ctx.logger.info(`${project}: aborted ${uploads} unfinished upload(s) of an earlier run`);
     if (sets.length > 0)
