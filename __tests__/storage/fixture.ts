@@ -21,9 +21,16 @@ export async function put(
   key: string,
   body: string | Buffer,
   contentType = 'application/octet-stream',
+  cacheControl?: string,
 ) {
   await client.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      CacheControl: cacheControl,
+    }),
   );
 }
 
@@ -38,7 +45,10 @@ export function noise(bytes: number, seed: string): Buffer {
   return out;
 }
 
-/** `small` small objects in avatars (some with equal content), large ones and a unicode key in docs. */
+/**
+ * `small` small objects in avatars (some with equal content, every other one with a long
+ * Cache-Control), large ones and a unicode key (no-cache) in docs.
+ */
 export async function seedBuckets(s3: S3Server, small: number, large: number[]) {
   const { client } = s3;
   await client.send(new CreateBucketCommand({ Bucket: 'avatars' }));
@@ -50,16 +60,24 @@ export async function seedBuckets(s3: S3Server, small: number, large: number[]) 
       `users/${i % 50}/avatar-${i}.png`,
       Buffer.from(`avatar ${i % 1900}`),
       'image/png',
+      i % 2 === 0 ? 'public, max-age=31536000, immutable' : undefined,
     ),
   );
   for (const [i, size] of large.entries())
     await put(client, 'docs', `big/video-${i}.bin`, noise(size, `large ${i}`), 'video/mp4');
-  await put(client, 'docs', UNICODE_KEY, 'unicode and spaces', 'text/plain; charset=utf-8');
+  await put(
+    client,
+    'docs',
+    UNICODE_KEY,
+    'unicode and spaces',
+    'text/plain; charset=utf-8',
+    'no-cache',
+  );
 }
 
 /**
- * Every object of the buckets as "bucket/key size sha256 content-type", sorted: listed through
- * the S3 API, content read from the server's store.
+ * Every object of the buckets as "bucket/key size sha256 content-type cache-control" (- for
+ * none), sorted: listed through the S3 API, content and headers read from the server's store.
  */
 export async function snapshotBuckets(s3: S3Server, buckets: string[]): Promise<string[]> {
   const { client } = s3;
@@ -76,9 +94,9 @@ export async function snapshotBuckets(s3: S3Server, buckets: string[]): Promise<
     } while (token);
     out.push(
       ...(await mapLimit(keys, 16, async (key) => {
-        const { body, contentType } = await s3.stored(bucket, key);
+        const { body, contentType, cacheControl } = await s3.stored(bucket, key);
         const sha = createHash('sha256').update(body).digest('hex');
-        return `${bucket}/${key} ${body.length} ${sha} ${contentType}`;
+        return `${bucket}/${key} ${body.length} ${sha} ${contentType} ${cacheControl ?? '-'}`;
       })),
     );
   }

@@ -134,7 +134,7 @@ describe('storage part', () => {
     );
   });
 
-  it('restores into an empty server: same keys, bytes and content types', async () => {
+  it('restores into an empty server: same keys, bytes, content types and Cache-Control', async () => {
     const target = await startS3Server();
     try {
       const dir = sets.at(-1)!;
@@ -164,7 +164,7 @@ describe('storage part', () => {
       expect(restored).toEqual(original);
       expect(restored.some((l) => l.startsWith(`docs/${UNICODE_KEY} `))).toBe(true);
       console.log(
-        `restore: ${restored.length} objects match the original (key, size, sha256, type)`,
+        `restore: ${restored.length} objects match the original (key, size, sha256, type, Cache-Control)`,
       );
     } finally {
       await target.close();

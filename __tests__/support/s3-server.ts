@@ -33,9 +33,18 @@ export interface S3Server {
   /** What the AWS-behaviour EMULATION in front of s3rver saw and holds (s3-emulation.ts). */
   emulation: EmulationState;
   /** Writes an object through s3rver's own store (what a PUT does, minus HTTP): fast seeding. */
-  seed(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
-  /** An object's bytes and content type as the server holds them (read from its store). */
-  stored(bucket: string, key: string): Promise<{ body: Buffer; contentType: string }>;
+  seed(
+    bucket: string,
+    key: string,
+    body: Buffer,
+    contentType: string,
+    cacheControl?: string,
+  ): Promise<void>;
+  /** An object's bytes and headers as the server holds them (read from its store). */
+  stored(
+    bucket: string,
+    key: string,
+  ): Promise<{ body: Buffer; contentType: string; cacheControl: string | undefined }>;
   close(): Promise<void>;
 }
 
@@ -211,15 +220,23 @@ export async function startS3Server(): Promise<S3Server> {
     get throttled() {
       return state.throttled;
     },
-    async seed(bucket, key, body, contentType) {
-      const meta = { 'content-type': contentType, 'last-modified': new Date().toUTCString() };
+    async seed(bucket, key, body, contentType, cacheControl) {
+      const meta = {
+        'content-type': contentType,
+        'last-modified': new Date().toUTCString(),
+        ...(cacheControl && { 'cache-control': cacheControl }),
+      };
       await store.putObject(new S3Object(bucket, key, body, meta));
     },
     async stored(bucket, key) {
       const object = await store.getObject(bucket, key);
       const chunks: Buffer[] = [];
       for await (const c of object.content) chunks.push(c as Buffer);
-      return { body: Buffer.concat(chunks), contentType: object.metadata['content-type']! };
+      return {
+        body: Buffer.concat(chunks),
+        contentType: object.metadata['content-type']!,
+        cacheControl: object.metadata['cache-control'],
+      };
     },
     async close() {
       client.destroy();

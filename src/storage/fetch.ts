@@ -135,11 +135,10 @@ async function fetchOne(
           size: counter.bytes,
           last_modified: (res.LastModified ?? new Date(0)).toISOString(),
         };
-  const content_type = res.ContentType ?? 'application/octet-stream';
-  await options.journal.add({
-    sha256: stored.sha256,
-    fingerprint: fingerprint(entry),
-    content_type,
-  });
-  return { entry: { ...entry, sha256: stored.sha256, content_type }, md5Checked };
+  const headers = {
+    content_type: res.ContentType ?? 'application/octet-stream',
+    ...(res.CacheControl !== undefined && { cache_control: res.CacheControl }),
+  };
+  await options.journal.add({ sha256: stored.sha256, fingerprint: fingerprint(entry), ...headers });
+  return { entry: { ...entry, sha256: stored.sha256, ...headers }, md5Checked };
 }

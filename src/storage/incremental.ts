@@ -44,9 +44,9 @@ export async function setObjectLists(
   return out;
 }
 
-function addLines(seen: Map<string, Seen>, lines: ObjectLine[]): void {
-  for (const l of lines)
-    seen.set(l.fingerprint, { sha256: l.sha256, content_type: l.content_type });
+/** Fingerprint -> what is stored for it, from an object list. */
+export function addLines(seen: Map<string, Seen>, lines: ObjectLine[]): void {
+  for (const { fingerprint: key, ...stored } of lines) seen.set(key, stored);
 }
 
 /** Fingerprint -> stored object, from the newest good set and the resume journal. */

@@ -23,9 +23,15 @@ export interface ListedObject {
   last_modified: string;
 }
 
-export interface IndexedObject extends ListedObject {
-  sha256: string;
+/** What a restore sends back with an object's bytes. */
+export interface ObjectHeaders {
   content_type: string;
+  /** Absent when the object had none (or the set predates it being recorded). */
+  cache_control?: string | undefined;
+}
+
+export interface IndexedObject extends ListedObject, ObjectHeaders {
+  sha256: string;
 }
 
 export interface StorageIndex {
@@ -49,6 +55,7 @@ const indexSchema = z.object({
       last_modified: z.string(),
       sha256: sha,
       content_type: z.string(),
+      cache_control: z.string().optional(),
     }),
   ),
 });
@@ -76,15 +83,20 @@ export function fingerprint(o: ListedObject): string {
   return createHash('sha256').update(fields.join('\0')).digest('hex');
 }
 
-export interface ObjectLine {
+export interface ObjectLine extends ObjectHeaders {
   sha256: string;
   fingerprint: string;
-  content_type: string;
 }
 
+/** `<sha256> <fingerprint> <content-type>[ <cache-control>]`, the headers URI-encoded. */
 export function formatObjectLines(lines: ObjectLine[]): string {
   return lines
-    .map((l) => `${l.sha256} ${l.fingerprint} ${encodeURIComponent(l.content_type)}\n`)
+    .map(
+      (l) =>
+        `${l.sha256} ${l.fingerprint} ${encodeURIComponent(l.content_type)}${
+          l.cache_control === undefined ? '' : ` ${encodeURIComponent(l.cache_control)}`
+        }\n`,
+    )
     .join('');
 }
 
@@ -92,9 +104,17 @@ export function parseObjectLines(text: string): ObjectLine[] {
   const out: ObjectLine[] = [];
   for (const [i, line] of text.split('\n').entries()) {
     if (line === '') continue;
-    const m = /^([0-9a-f]{64}) ([0-9a-f]{64}) (\S*)$/.exec(line);
-    if (!m) throw new Error(`${OBJECTS_FILE} line ${i + 1} is not "<sha256> <fingerprint> <type>"`);
-    out.push({ sha256: m[1]!, fingerprint: m[2]!, content_type: decodeURIComponent(m[3]!) });
+    const m = /^([0-9a-f]{64}) ([0-9a-f]{64}) (\S*)(?: (\S*))?$/.exec(line);
+    if (!m)
+      throw new Error(
+        `${OBJECTS_FILE} line ${i + 1} is not "<sha256> <fingerprint> <type>[ <cache-control>]"`,
+      );
+    out.push({
+      sha256: m[1]!,
+      fingerprint: m[2]!,
+      content_type: decodeURIComponent(m[3]!),
+      ...(m[4] !== undefined && { cache_control: decodeURIComponent(m[4]) }),
+    });
   }
   return out;
 }

@@ -216,6 +216,7 @@ async function uploadOne(
             Body: checked.body(),
             ContentLength: o.size,
             ContentType: o.content_type,
+            CacheControl: o.cache_control,
             Metadata: { [SHA256_META]: o.sha256 },
           }),
           { abortSignal: options.signal },

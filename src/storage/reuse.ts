@@ -4,11 +4,16 @@
  * same bucket, key, size, etag and last-modified time, i.e. the same fingerprint — and its
  * stored file is in the object area.
  */
-import { fingerprint, objectPath, type IndexedObject, type ListedObject } from './index-file.js';
+import {
+  fingerprint,
+  objectPath,
+  type IndexedObject,
+  type ListedObject,
+  type ObjectHeaders,
+} from './index-file.js';
 
-export interface Seen {
+export interface Seen extends ObjectHeaders {
   sha256: string;
-  content_type: string;
 }
 
 export interface ObjectPlan {
@@ -25,8 +30,7 @@ export function planObjects(
   const plan: ObjectPlan = { reuse: [], fetch: [] };
   for (const o of listed) {
     const hit = seen.get(fingerprint(o));
-    if (hit && present.has(objectPath(hit.sha256, encrypted)))
-      plan.reuse.push({ ...o, sha256: hit.sha256, content_type: hit.content_type });
+    if (hit && present.has(objectPath(hit.sha256, encrypted))) plan.reuse.push({ ...o, ...hit });
     else plan.fetch.push(o);
   }
   return plan;

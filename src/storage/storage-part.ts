@@ -147,6 +147,7 @@ async function writeIndex(
       sha256: o.sha256,
       fingerprint: fingerprint(o),
       content_type: o.content_type,
+      ...(o.cache_control !== undefined && { cache_control: o.cache_control }),
     })),
   );
   await writeFileAtomically(options.setDir, OBJECTS_FILE, lines);

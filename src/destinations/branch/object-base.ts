@@ -9,7 +9,7 @@ import { isSetId } from '../../catalog/naming.js';
 import type { Logger } from '../../log.js';
 import type { BranchTarget } from './commit.js';
 import { GitRepo } from '../../git/repo.js';
-import { OBJECTS_DIR, type RemoteBase } from '../../storage/incremental.js';
+import { addLines, OBJECTS_DIR, type RemoteBase } from '../../storage/incremental.js';
 import { OBJECTS_FILE, parseObjectLines } from '../../storage/index-file.js';
 import type { Seen } from '../../storage/reuse.js';
 
@@ -45,8 +45,7 @@ export async function branchObjectBase(
     const seen = new Map<string, Seen>();
     if (newest) {
       const text = (await repo.readBlobs(tip, [newest.oid])).get(newest.oid) ?? '';
-      for (const l of parseObjectLines(text))
-        seen.set(l.fingerprint, { sha256: l.sha256, content_type: l.content_type });
+      addLines(seen, parseObjectLines(text));
     }
     return { label: `branch ${target.branch} (${newest?.path ?? 'no set'})`, seen, present };
   } finally {
