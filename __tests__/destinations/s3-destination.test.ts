@@ -52,6 +52,7 @@ function dest(
   env: Record<string, string> = { S3_KEY: S3_KEY_ID, S3_SECRET: S3_SECRET },
   signal?: AbortSignal,
   now?: () => Date,
+  progressIntervalMs?: number,
 ) {
   const logger = captureLogger();
   const config = {
@@ -70,6 +71,7 @@ function dest(
     { env, workDir: root('work-'), logger, signal, ...(now && { now }) },
     {
       partBytes: 5 * 1024 * 1024,
+      ...(progressIntervalMs && { progressIntervalMs }),
     },
   );
   return { d, logger };
@@ -215,6 +217,33 @@ describe('s3 destination', () => {
     expect((await keys(bucket)).filter((k) => k.includes(set.setId))).toEqual([]);
     const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(uploads.Uploads ?? []).toEqual([]);
+  }, 60_000);
+
+  it('logs the bytes uploaded of the total while a large set is stored', async () => {
+    const bucket = await newBucket();
+    const set = await makeSet(root('src-'), 'app', '2026-04-01T03:00:00Z', {
+      dataBytes: 30 * 1024 * 1024,
+    });
+    // Each part waits a little at the server, so the run lasts several progress ticks.
+    s3.emulation.beforePart = () => new Promise((r) => setTimeout(r, 150));
+    const { d, logger } = dest(bucket, {}, undefined, undefined, undefined, 100);
+    try {
+      expect((await d.store([set]))[0]!.ok).toBe(true);
+    } finally {
+      s3.emulation.beforePart = undefined;
+    }
+    const ticks = logger.lines
+      .map((l) => /^app\/\S+: ([\d.]+) (\w+) of ([\d.]+) MiB uploaded \([^)]+\/s\)$/.exec(l))
+      .filter((m) => m !== null);
+    expect(ticks.length, logger.lines.join('\n')).toBeGreaterThan(1);
+    expect(Number(ticks[0]![3])).toBeCloseTo(30, 0);
+    const mib = (m: RegExpExecArray) =>
+      Number(m[1]) / (m[2] === 'KiB' ? 1024 : m[2] === 'B' ? 1048576 : 1);
+    // Never more than the total, never backwards.
+    for (const [i, m] of ticks.entries()) {
+      expect(mib(m)).toBeLessThanOrEqual(Number(m[3]));
+      if (i > 0) expect(mib(m)).toBeGreaterThanOrEqual(mib(ticks[i - 1]!));
+    }
   }, 60_000);
 
   it('a store that fails mid-set removes the files it had uploaded and says why it failed', async () => {

@@ -3,16 +3,9 @@
  * uploaded last (a set without it does not exist for any reader), storage objects in
  * `<prefix>/<project>/objects/`, the catalog at `<prefix>/manifest.json` (catalog.ts).
  */
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SET_MARKER } from '../../catalog/naming.js';
 import { setPath } from '../../catalog/manifest.js';
 import type { S3Config } from '../../config/types.js';
-import { mapLimit } from '../../concurrency.js';
-import { UsageError } from '../../errors.js';
-import { ObjectArea } from '../../storage/area.js';
-import { OBJECTS_DIR } from '../../storage/incremental.js';
 import type {
   Destination,
   DestinationContext,
@@ -22,20 +15,23 @@ import type {
   StoreResult,
 } from '../destination.js';
 import type { FinishedSet } from '../types.js';
-import { listKeys, updateCatalog, type CatalogPlace } from './catalog.js';
+import { updateCatalog, type CatalogPlace } from './catalog.js';
 import { createDestinationClient, s3Error, type S3Settings } from './client.js';
 import { downloadSet } from './download.js';
-import { removeDebris, removeUnfinishedSet } from './debris.js';
+import { removeDebris } from './debris.js';
 import { collectS3Objects } from './gc.js';
 import { listProjectSets } from './listing.js';
 import { removeSetObjects } from './remove.js';
-import { PART_BYTES, Slots, UPLOAD_SLOTS, uploadFile, type ObjectHeaders } from './upload.js';
-import { keyOf, setUrl } from './url.js';
+import { storeSet } from './store-set.js';
+import { PART_BYTES, Slots, UPLOAD_SLOTS, type ObjectHeaders } from './upload.js';
+import { keyOf } from './url.js';
 
 export interface S3DestinationOptions {
   /** Smaller parts for tests (S3's minimum is 5 MiB except the last). */
   partBytes?: number;
   slots?: number;
+  /** How often a store logs its progress (5 s). */
+  progressIntervalMs?: number;
 }
 
 export class S3Destination implements Destination<'s3'> {
@@ -125,74 +121,15 @@ export class S3Destination implements Destination<'s3'> {
     return results;
   }
 
-  private async storeOne(place: CatalogPlace, set: FinishedSet) {
-    const slots = new Slots(
-      this.options.slots ?? UPLOAD_SLOTS,
-      this.options.partBytes ?? PART_BYTES,
-    );
-    const headers = this.headers();
-    const base = {
-      client: place.client,
-      bucket: place.bucket,
-      slots,
-      headers,
+  private storeOne(place: CatalogPlace, set: FinishedSet) {
+    return storeSet(place, set, {
+      config: this.config,
+      slots: new Slots(this.options.slots ?? UPLOAD_SLOTS, this.options.partBytes ?? PART_BYTES),
+      headers: this.headers(),
+      logger: this.ctx.logger,
       signal: this.ctx.signal,
-    };
-    const files = (await readdir(set.dir, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => relative(set.dir, join(e.parentPath, e.name)).split('\\').join('/'))
-      .sort();
-    if (!files.includes(SET_MARKER))
-      throw new UsageError(`${set.dir} has no ${SET_MARKER}: only complete sets are stored`);
-    if (set.manifest.project !== set.project || set.manifest.set_id !== set.setId)
-      throw new UsageError(
-        `${set.dir}: its ${SET_MARKER} describes ${set.manifest.project}/${set.manifest.set_id}, not ${set.project}/${set.setId}`,
-      );
-
-    let bytes = 0;
-    // Every upload settles before a failure is thrown (mapLimit): an upload still running when
-    // the run ends could not abort its multipart upload.
-    const upload = (pairs: { local: string; key: string }[]) =>
-      mapLimit(pairs, slots.size, async (t) => (bytes += await uploadFile(t.local, t.key, base)));
-    // Storage objects first (content-addressed: a key already there holds the same bytes).
-    if (set.objects) {
-      const present = new Set(await listKeys(place, this.key(set.project, OBJECTS_DIR) + '/'));
-      const area = new ObjectArea(set.objects.area);
-      const todo: { local: string; key: string }[] = [];
-      for (const name of set.objects.names)
-        for (const local of await area.files(name)) {
-          const key = this.key(
-            set.project,
-            OBJECTS_DIR,
-            relative(set.objects.area, local).split('\\').join('/'),
-          );
-          if (!present.has(key)) todo.push({ local, key });
-        }
-      await upload(todo);
-    }
-    const sets = this.key(set.project, set.setId);
-    try {
-      await upload(
-        files
-          .filter((f) => f !== SET_MARKER)
-          .map((f) => ({ local: join(set.dir, f), key: `${sets}/${f}` })),
-      );
-      // Last: from now on the set exists.
-      bytes += await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);
-    } catch (err) {
-      await removeUnfinishedSet(place, sets, this.config);
-      throw err;
-    }
-    this.ctx.logger.info(
-      `${set.project}/${set.setId}: stored ${files.length} file(s) in ${setUrl(place.bucket, this.config.prefix, set.project, set.setId)}`,
-    );
-    return {
-      bucket: place.bucket,
-      key: sets,
-      url: setUrl(place.bucket, this.config.prefix, set.project, set.setId),
-      objects: files.length,
-      bytes,
-    };
+      progressIntervalMs: this.options.progressIntervalMs,
+    });
   }
 
   /**

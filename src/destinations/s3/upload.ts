@@ -61,6 +61,8 @@ export interface UploadOptions {
   slots: Slots;
   headers: ObjectHeaders;
   signal?: AbortSignal | undefined;
+  /** Told the bytes of each object or part the server has accepted (progress). */
+  onSent?: (bytes: number) => void;
 }
 
 async function readPart(
@@ -105,6 +107,7 @@ export async function uploadFile(file: string, key: string, o: UploadOptions): P
         send,
       );
     });
+    o.onSent?.(size);
     return size;
   }
   // Not cancellable: a cancel that lands while the server creates the upload would leave an
@@ -138,6 +141,7 @@ export async function uploadFile(file: string, key: string, o: UploadOptions): P
             }),
             send,
           );
+          o.onSent?.(body.length);
           return { PartNumber: i + 1, ETag: out.ETag! };
         }),
     );
