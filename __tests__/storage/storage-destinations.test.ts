@@ -151,7 +151,11 @@ describe('storage sets at their destinations', () => {
     expect((await destination.store([set]))[0]!.ok).toBe(true);
     expect(s3.puts.slice(putsBefore).filter((p) => p.includes('/objects/'))).toEqual([]);
     expect(s3.puts.slice(putsBefore).length).toBeGreaterThan(0);
-    // Restored from the bucket: the set's folder and the project's object area come down.
+    // Restored from the bucket: the set's folder and the objects its list names come down, not
+    // the rest of the object area (another set's object here).
+    const other = `db/app/objects/ff/${'f'.repeat(64)}`;
+    await s3.seed('team-backups', other, Buffer.from('another set'), 'application/octet-stream');
+    const getsBefore = s3.gets.length;
     setup.env = {
       ...setup.env,
       AWS_ACCESS_KEY_ID: S3_KEY_ID,
@@ -160,6 +164,10 @@ describe('storage sets at their destinations', () => {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
     };
     await restoresToOriginal(`s3://team-backups/db/app/${set.setId}`);
+    const got = s3.gets.slice(getsBefore);
+    expect(got.filter((g) => g.includes('/objects/')).length).toBe(stored.length);
+    expect(got).not.toContain(`team-backups/${other}`);
+    await s3.client.send(new DeleteObjectCommand({ Bucket: 'team-backups', Key: other }));
     // Prune: once no remaining set references them, the objects go with the sets.
     expect((await destination.remove('app', [set.setId])).removed).toEqual([set.setId]);
     expect(await objectKeys()).toEqual([]);

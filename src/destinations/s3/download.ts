@@ -4,14 +4,16 @@
  * object area beside it. Only a set with backup.json exists; every key must stay inside the set.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseBackupJson } from '../../catalog/backup-json.js';
+import { parseBackupJson, type PartRecord } from '../../catalog/backup-json.js';
 import { SET_MARKER } from '../../catalog/naming.js';
+import { mapLimit } from '../../concurrency.js';
 import { RestoreError } from '../../errors.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
+import { objectPath, parseObjectLines } from '../../storage/index-file.js';
 import { s3Sdk } from '../../storage/s3-endpoint.js';
 import type { Destination, DestinationContext, OpenedSet } from '../destination.js';
 import { getText, listKeys, type CatalogPlace } from './catalog.js';
@@ -36,19 +38,34 @@ async function download(place: CatalogPlace, key: string, file: string): Promise
   await pipeline(out.Body as Readable, createWriteStream(file), { signal: place.signal });
 }
 
-async function downloadAll(place: CatalogPlace, base: string, into: string): Promise<number> {
-  const keys = await listKeys(place, `${base}/`);
-  let n = 0;
-  for (const key of keys) {
+/** Downloads the keys under `base` that `wanted` (their path below it) accepts, a few at once. */
+async function downloadAll(
+  place: CatalogPlace,
+  base: string,
+  into: string,
+  wanted: (rel: string) => boolean = () => true,
+): Promise<number> {
+  const chosen: [string, string][] = [];
+  for (const key of await listKeys(place, `${base}/`)) {
     const rel = inside(base, key);
-    if (rel === null) {
+    if (rel === null)
       place.logger.warning(`s3://${place.bucket}/${key}: not a set file name; skipped`);
-      continue;
-    }
-    await download(place, key, join(into, rel));
-    n++;
+    else if (wanted(rel)) chosen.push([key, rel]);
   }
-  return n;
+  await mapLimit(chosen, 4, ([key, rel]) => download(place, key, join(into, rel)));
+  return chosen.length;
+}
+
+/**
+ * The object-area files the set's object list names (a large object is chunks `<name>.000`...):
+ * the area holds every set's objects, and a restore needs only this one's.
+ */
+async function listedObjects(dir: string, part: PartRecord): Promise<(rel: string) => boolean> {
+  const text = await readFile(join(dir, part.storage!.objects_file.file), 'utf8');
+  const names = new Set(
+    parseObjectLines(text).map((l) => objectPath(l.sha256, part.encryption !== null)),
+  );
+  return (rel) => names.has(rel) || names.has(rel.replace(/\.\d{3}$/, ''));
 }
 
 export async function downloadSet(
@@ -76,17 +93,19 @@ export async function downloadSet(
   try {
     const dir = join(temp, project, id);
     const files = await downloadAll(place, base, dir);
-    let storage = false;
+    let wanted: ((rel: string) => boolean) | null = null;
     try {
-      storage = parseBackupJson(marker.text).parts.some((p) => p.part === 'storage');
+      const part = parseBackupJson(marker.text).parts.find((p) => p.part === 'storage');
+      if (part?.storage) wanted = await listedObjects(dir, part);
     } catch {
-      storage = false; // verification says what is wrong with it
+      wanted = null; // verification says what is wrong with the set
     }
-    if (storage)
+    if (wanted)
       await downloadAll(
         place,
         keyOf(place.prefix, project, OBJECTS_DIR),
         join(temp, project, OBJECTS_DIR),
+        wanted,
       );
     const label = setUrl(place.bucket, place.prefix, project, id);
     ctx.logger.info(`downloaded ${files} file(s) of ${label}`);
