@@ -15,6 +15,7 @@ import { streamLogger } from '../../src/log.js';
 import { setObjectLists } from '../../src/storage/incremental.js';
 import { uploadSetArtifact } from '../../src/destinations/artifact/upload.js';
 import { DEFAULT_BRANCH_AUTHOR, pushSetsToBranch } from '../../src/destinations/branch/commit.js';
+import { BranchDestination } from '../../src/destinations/branch/destination.js';
 import type { FinishedSet } from '../../src/destinations/types.js';
 import {
   startArtifactService,
@@ -198,6 +199,18 @@ describe('storage sets at their destinations', () => {
         .trim()
         .split('\n');
       expect(added.filter((f) => f.startsWith('app/objects/'))).toHaveLength(1);
+      // Opening the first set checks out its 31 objects, not the one only the second set has.
+      const branch = new BranchDestination(
+        { ...target, repository: 'octo/backups' },
+        { env: {}, workDir: work, logger },
+        'http://x',
+      );
+      const opened = await branch.open('app', set.setId);
+      try {
+        expect(await areaFiles(join(opened.dir, '..', 'objects'))).toHaveLength(31);
+      } finally {
+        await opened.cleanup();
+      }
 
       const clone = await mkdtemp(join(tmpdir(), 'storage-clone-'));
       await sh('git', ['clone', '--quiet', '--branch', 'supabase-backups', bare, clone]);

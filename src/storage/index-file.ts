@@ -119,6 +119,15 @@ export function parseObjectLines(text: string): ObjectLine[] {
   return out;
 }
 
+/**
+ * Whether a file of the object area (its path below `objects/`: `ab/<sha256>[.age][.000]`) holds
+ * one of the listed objects: what a restore of the set needs of an area every set shares.
+ */
+export function holdsListedObject(lines: ObjectLine[]): (rel: string) => boolean {
+  const listed = new Set(lines.map((l) => objectPath(l.sha256, false)));
+  return (rel) => listed.has(rel.replace(/\.\d{3}$/, '').replace(/\.age$/, ''));
+}
+
 /** Where an object's stored file lives in the object area: objects/ab/abcdef…[.age]. */
 export function objectPath(sha256: string, encrypted: boolean): string {
   return `${sha256.slice(0, 2)}/${sha256}${encrypted ? '.age' : ''}`;

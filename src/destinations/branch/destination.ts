@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { MANIFEST_FILE, parseManifest, setPath } from '../../catalog/manifest.js';
 import { RestoreError, StorageError } from '../../errors.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
+import { holdsListedObject, OBJECTS_FILE, parseObjectLines } from '../../storage/index-file.js';
 import type { RemoteBase } from '../../storage/incremental.js';
 import { branchObjectBase } from './object-base.js';
 import {
@@ -143,13 +144,23 @@ export class BranchDestination implements Destination<'branch'> {
         throw new RestoreError(
           `${this.where}: no set ${project}/${setId ?? '(newest)'} in ${MANIFEST_FILE}; nothing was changed`,
         );
-      const area = `${project}/${OBJECTS_DIR}/`;
-      const withObjects =
-        entry.parts.some((p) => p.part === 'storage') && tree.some((e) => e.path.startsWith(area));
-      await repo.git(
-        ['checkout', '--quiet', tip, '--', `${entry.path}/`, ...(withObjects ? [area] : [])],
-        'checkout',
-      );
+      await repo.git(['checkout', '--quiet', tip, '--', `${entry.path}/`], 'checkout');
+      // Of the object area every set shares, only the objects this set's list names.
+      const list = tree.find((e) => e.path === `${entry.path}/${OBJECTS_FILE}`);
+      if (list) {
+        const text = (await repo.readBlobs(tip, [list.oid])).get(list.oid) ?? '';
+        const area = `${project}/${OBJECTS_DIR}/`;
+        const wanted = holdsListedObject(parseObjectLines(text));
+        const paths = tree
+          .filter((e) => e.path.startsWith(area) && wanted(e.path.slice(area.length)))
+          .map((e) => `${e.path}\n`);
+        if (paths.length > 0)
+          await repo.git(
+            ['checkout', '--quiet', tip, '--pathspec-from-file=-'],
+            "checkout of the set's storage objects",
+            paths.join(''),
+          );
+      }
       return {
         dir: join(temp, entry.path),
         label: `${this.where} at ${tip.slice(0, 12)}, ${entry.path}`,

@@ -13,7 +13,7 @@ import { SET_MARKER } from '../../catalog/naming.js';
 import { mapLimit } from '../../concurrency.js';
 import { RestoreError } from '../../errors.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
-import { objectPath, parseObjectLines } from '../../storage/index-file.js';
+import { holdsListedObject, parseObjectLines } from '../../storage/index-file.js';
 import { s3Sdk } from '../../storage/s3-endpoint.js';
 import type { Destination, DestinationContext, OpenedSet } from '../destination.js';
 import { getText, listKeys, type CatalogPlace } from './catalog.js';
@@ -62,10 +62,7 @@ async function downloadAll(
  */
 async function listedObjects(dir: string, part: PartRecord): Promise<(rel: string) => boolean> {
   const text = await readFile(join(dir, part.storage!.objects_file.file), 'utf8');
-  const names = new Set(
-    parseObjectLines(text).map((l) => objectPath(l.sha256, part.encryption !== null)),
-  );
-  return (rel) => names.has(rel) || names.has(rel.replace(/\.\d{3}$/, ''));
+  return holdsListedObject(parseObjectLines(text));
 }
 
 export async function downloadSet(
