@@ -78,16 +78,9 @@ ALTER DATABASE postgres OWNER TO postgres;
 export function drillGrantsSql(major: number): string {
   const schemas = PLATFORM_SCHEMAS.join("', '");
   return `SET client_min_messages = warning;
+${forEachRole(PLATFORM_ROLES, ['ALTER ROLE %I NOCREATEROLE', 'GRANT %I TO postgres WITH ADMIN OPTION'])}
 DO $drill$
-DECLARE
-  r text;
 BEGIN
-  FOREACH r IN ARRAY ARRAY['${PLATFORM_ROLES.join("', '")}'] LOOP
-    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-      EXECUTE format('ALTER ROLE %I NOCREATEROLE', r);
-      EXECUTE format('GRANT %I TO postgres WITH ADMIN OPTION', r);
-    END IF;
-  END LOOP;
   IF EXISTS (SELECT FROM pg_catalog.pg_available_extensions WHERE name = 'pg_stat_statements') THEN
     CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA extensions;
   END IF;
@@ -113,22 +106,27 @@ $drill$;
 ${major >= 16 ? GRANTABLE_SQL : ''}${MODEL_CHECK}`;
 }
 
+/** A DO block running each `format` statement (the role as %I) for the roles the server has. */
+function forEachRole(roles: string[], statements: string[]): string {
+  return `DO $drill$
+DECLARE
+  r text;
+BEGIN
+  FOREACH r IN ARRAY ARRAY['${roles.join("', '")}'] LOOP
+    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+${statements.map((st) => `      EXECUTE format('${st}', r);`).join('\n')}
+    END IF;
+  END LOOP;
+END
+$drill$;`;
+}
+
 /**
  * From 16, granting a role needs ADMIN OPTION on it: `postgres` gets it on the grantable
  * predefined roles this server has, without their privileges (INHERIT FALSE, SET FALSE).
  */
 const GRANTABLE_SQL = `ALTER ROLE postgres SET createrole_self_grant = 'set, inherit';
-DO $drill$
-DECLARE
-  r text;
-BEGIN
-  FOREACH r IN ARRAY ARRAY['${GRANTABLE_PREDEFINED.join("', '")}'] LOOP
-    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-      EXECUTE format('GRANT %I TO postgres WITH ADMIN OPTION, INHERIT FALSE, SET FALSE', r);
-    END IF;
-  END LOOP;
-END
-$drill$;
+${forEachRole(GRANTABLE_PREDEFINED, ['GRANT %I TO postgres WITH ADMIN OPTION, INHERIT FALSE, SET FALSE'])}
 `;
 
 /**
