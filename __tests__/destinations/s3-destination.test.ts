@@ -244,6 +244,17 @@ describe('s3 destination', () => {
       expect(mib(m)).toBeLessThanOrEqual(Number(m[3]));
       if (i > 0) expect(mib(m)).toBeGreaterThanOrEqual(mib(ticks[i - 1]!));
     }
+
+    // Opening it (a restore from s3://) says how far the download is, too. Two GETs answered
+    // SlowDown make it last a few backoffs.
+    const reader = dest(bucket, {}, undefined, undefined, undefined, 20);
+    s3.throttle(2);
+    const opened = await reader.d.open('app', set.setId);
+    await opened.cleanup();
+    const down = reader.logger.lines.filter((l) =>
+      /^s3:\/\/\S+: [\d.]+ \w+ of 30\.0 MiB downloaded \([^)]+\/s\)$/.test(l),
+    );
+    expect(down.length, reader.logger.lines.join('\n')).toBeGreaterThan(0);
   }, 60_000);
 
   it('a store that fails mid-set removes the files it had uploaded and says why it failed', async () => {

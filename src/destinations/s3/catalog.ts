@@ -33,20 +33,29 @@ export interface CatalogPlace {
   signal?: AbortSignal | undefined;
 }
 
-/** Every key under a prefix (paged, 1000 a request). */
-export async function listKeys(place: CatalogPlace, under: string): Promise<string[]> {
+/** Every object under a prefix, with its size (paged, 1000 a request). */
+export async function listObjects(
+  place: CatalogPlace,
+  under: string,
+): Promise<{ key: string; size: number }[]> {
   const { ListObjectsV2Command } = await s3Sdk();
-  const keys: string[] = [];
+  const objects: { key: string; size: number }[] = [];
   let token: string | undefined;
   do {
     const page = await place.client.send(
       new ListObjectsV2Command({ Bucket: place.bucket, Prefix: under, ContinuationToken: token }),
       { abortSignal: place.signal },
     );
-    for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+    for (const o of page.Contents ?? [])
+      if (o.Key !== undefined) objects.push({ key: o.Key, size: o.Size ?? 0 });
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return keys;
+  return objects;
+}
+
+/** Every key under a prefix. */
+export async function listKeys(place: CatalogPlace, under: string): Promise<string[]> {
+  return (await listObjects(place, under)).map((o) => o.key);
 }
 
 /** An object's text and ETag; null when there is no such key. */

@@ -168,7 +168,8 @@ export class S3Destination implements Destination<'s3'> {
 
   async open(project: string, setId?: string): Promise<OpenedSet> {
     const place = await this.place();
-    return downloadSet(place, this, project, setId, this.ctx).catch((err: unknown) => {
+    const interval = this.options.progressIntervalMs;
+    return downloadSet(place, this, project, setId, this.ctx, interval).catch((err: unknown) => {
       throw s3Error(`reading ${project}/${setId ?? '(newest)'}`, err, this.config);
     });
   }

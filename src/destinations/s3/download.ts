@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseBackupJson, type PartRecord } from '../../catalog/backup-json.js';
 import { SET_MARKER } from '../../catalog/naming.js';
@@ -16,7 +16,8 @@ import { OBJECTS_DIR } from '../../storage/incremental.js';
 import { holdsListedObject, parseObjectLines } from '../../storage/index-file.js';
 import { s3Sdk } from '../../storage/s3-endpoint.js';
 import type { Destination, DestinationContext, OpenedSet } from '../destination.js';
-import { getText, listKeys, type CatalogPlace } from './catalog.js';
+import { getText, listObjects, type CatalogPlace } from './catalog.js';
+import { Progress } from './progress.js';
 import { keyOf, setUrl } from './url.js';
 
 const SAFE_SEGMENT = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
@@ -29,13 +30,24 @@ function inside(base: string, key: string): string | null {
     : null;
 }
 
-async function download(place: CatalogPlace, key: string, file: string): Promise<void> {
+async function download(
+  place: CatalogPlace,
+  key: string,
+  file: string,
+  progress: Progress,
+): Promise<void> {
   const { GetObjectCommand } = await s3Sdk();
   const out = await place.client.send(new GetObjectCommand({ Bucket: place.bucket, Key: key }), {
     abortSignal: place.signal,
   });
   await mkdir(dirname(file), { recursive: true });
-  await pipeline(out.Body as Readable, createWriteStream(file), { signal: place.signal });
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      progress.done += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(out.Body as Readable, count, createWriteStream(file), { signal: place.signal });
 }
 
 /** Downloads the keys under `base` that `wanted` (their path below it) accepts, a few at once. */
@@ -43,16 +55,20 @@ async function downloadAll(
   place: CatalogPlace,
   base: string,
   into: string,
+  progress: Progress,
   wanted: (rel: string) => boolean = () => true,
 ): Promise<number> {
-  const chosen: [string, string][] = [];
-  for (const key of await listKeys(place, `${base}/`)) {
+  const chosen: { key: string; rel: string }[] = [];
+  for (const { key, size } of await listObjects(place, `${base}/`)) {
     const rel = inside(base, key);
     if (rel === null)
       place.logger.warning(`s3://${place.bucket}/${key}: not a set file name; skipped`);
-    else if (wanted(rel)) chosen.push([key, rel]);
+    else if (wanted(rel)) {
+      chosen.push({ key, rel });
+      progress.total += size;
+    }
   }
-  await mapLimit(chosen, 4, ([key, rel]) => download(place, key, join(into, rel)));
+  await mapLimit(chosen, 4, (c) => download(place, c.key, join(into, c.rel), progress));
   return chosen.length;
 }
 
@@ -71,6 +87,7 @@ export async function downloadSet(
   project: string,
   setId: string | undefined,
   ctx: Pick<DestinationContext, 'workDir' | 'logger'>,
+  progressIntervalMs?: number,
 ): Promise<OpenedSet> {
   const where = `s3://${keyOf(place.bucket, place.prefix, project)}`;
   const id =
@@ -87,9 +104,11 @@ export async function downloadSet(
     );
   const temp = await mkdtemp(join(ctx.workDir, 'supabase-s3-set-'));
   const cleanup = () => rm(temp, { recursive: true, force: true });
+  const label = setUrl(place.bucket, place.prefix, project, id);
+  const progress = new Progress(ctx.logger, label, 'downloaded', progressIntervalMs);
   try {
     const dir = join(temp, project, id);
-    const files = await downloadAll(place, base, dir);
+    const files = await downloadAll(place, base, dir, progress);
     let wanted: ((rel: string) => boolean) | null = null;
     try {
       const part = parseBackupJson(marker.text).parts.find((p) => p.part === 'storage');
@@ -102,13 +121,15 @@ export async function downloadSet(
         place,
         keyOf(place.prefix, project, OBJECTS_DIR),
         join(temp, project, OBJECTS_DIR),
+        progress,
         wanted,
       );
-    const label = setUrl(place.bucket, place.prefix, project, id);
     ctx.logger.info(`downloaded ${files} file(s) of ${label}`);
     return { dir, label, cleanup };
   } catch (err) {
     await cleanup();
     throw err;
+  } finally {
+    progress.stop();
   }
 }

@@ -8,7 +8,6 @@ import { join, relative } from 'node:path';
 import { SET_MARKER } from '../../catalog/naming.js';
 import { mapLimit } from '../../concurrency.js';
 import { UsageError } from '../../errors.js';
-import { formatBytes } from '../../format.js';
 import type { Logger } from '../../log.js';
 import { ObjectArea } from '../../storage/area.js';
 import { OBJECTS_DIR } from '../../storage/incremental.js';
@@ -16,6 +15,7 @@ import type { FinishedSet } from '../types.js';
 import { listKeys, type CatalogPlace } from './catalog.js';
 import type { S3Settings } from './client.js';
 import { removeUnfinishedSet } from './debris.js';
+import { Progress } from './progress.js';
 import { uploadFile, type ObjectHeaders, type Slots } from './upload.js';
 import { keyOf, setUrl } from './url.js';
 
@@ -40,14 +40,13 @@ const totalBytes = async (uploads: Upload[]) =>
 export async function storeSet(place: CatalogPlace, set: FinishedSet, o: StoreSetOptions) {
   const keyFor = (...path: string[]) => keyOf(o.config.prefix, ...path);
   const { slots, logger } = o;
-  let sent = 0;
   const base = {
     client: place.client,
     bucket: place.bucket,
     slots,
     headers: o.headers,
     signal: o.signal,
-    onSent: (n: number) => (sent += n),
+    onSent: (n: number) => (progress.done += n),
   };
   const files = (await readdir(set.dir, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
@@ -83,26 +82,27 @@ export async function storeSet(place: CatalogPlace, set: FinishedSet, o: StoreSe
   // the run ends could not abort its multipart upload.
   const upload = (pairs: Upload[]) =>
     mapLimit(pairs, slots.size, (t) => uploadFile(t.local, t.key, base));
-  const total = await totalBytes([...todo, ...parts]);
-  const started = Date.now();
-  const timer = setInterval(() => {
-    const rate = (sent * 1000) / Math.max(1, Date.now() - started);
-    logger.info(
-      `${set.project}/${set.setId}: ${formatBytes(sent)} of ${formatBytes(total)} uploaded (${formatBytes(rate)}/s)`,
-    );
-  }, o.progressIntervalMs ?? 5000);
+  const marker = { local: join(set.dir, SET_MARKER), key: `${sets}/${SET_MARKER}` };
+  const total = await totalBytes([...todo, ...parts, marker]);
+  const progress = new Progress(
+    logger,
+    `${set.project}/${set.setId}`,
+    'uploaded',
+    o.progressIntervalMs,
+  );
+  progress.total = total;
   try {
     await upload(todo);
     try {
       await upload(parts);
       // Last: from now on the set exists.
-      await uploadFile(join(set.dir, SET_MARKER), `${sets}/${SET_MARKER}`, base);
+      await uploadFile(marker.local, marker.key, base);
     } catch (err) {
       await removeUnfinishedSet(place, sets, o.config);
       throw err;
     }
   } finally {
-    clearInterval(timer);
+    progress.stop();
   }
   logger.info(
     `${set.project}/${set.setId}: stored ${files.length} file(s) in ${setUrl(place.bucket, o.config.prefix, set.project, set.setId)}`,
@@ -112,6 +112,6 @@ export async function storeSet(place: CatalogPlace, set: FinishedSet, o: StoreSe
     key: sets,
     url: setUrl(place.bucket, o.config.prefix, set.project, set.setId),
     objects: files.length,
-    bytes: sent,
+    bytes: progress.done,
   };
 }
