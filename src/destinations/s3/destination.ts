@@ -39,6 +39,7 @@ export class S3Destination implements Destination<'s3'> {
   readonly catalogued = true;
   readonly where: string;
   private client: Promise<S3Client> | undefined;
+  private slots: Slots | undefined;
 
   constructor(
     readonly config: S3Settings & Partial<S3Config> & { prefix: string },
@@ -124,7 +125,11 @@ export class S3Destination implements Destination<'s3'> {
   private storeOne(place: CatalogPlace, set: FinishedSet) {
     return storeSet(place, set, {
       config: this.config,
-      slots: new Slots(this.options.slots ?? UPLOAD_SLOTS, this.options.partBytes ?? PART_BYTES),
+      // One set of part buffers per destination, whatever the number of sets it stores.
+      slots: (this.slots ??= new Slots(
+        this.options.slots ?? UPLOAD_SLOTS,
+        this.options.partBytes ?? PART_BYTES,
+      )),
       headers: this.headers(),
       logger: this.ctx.logger,
       signal: this.ctx.signal,
