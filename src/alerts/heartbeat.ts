@@ -15,13 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProjectConfig } from '../config/types.js';
 import { Redactor, type Logger } from '../log.js';
-import {
-  answerAttempt,
-  Attempt,
-  attemptVerdict,
-  withRetries,
-  type RetryOptions,
-} from './http-retry.js';
+import { postWithRetries, type RetryOptions } from './http-retry.js';
 
 export type PingKind = 'start' | 'success' | 'fail';
 
@@ -53,41 +47,17 @@ export function heartbeatUrl(
 }
 
 /** One ping, retried; throws an Error whose message never holds the URL. */
-async function ping(
+function ping(
   url: string,
   body: string,
   options: RetryOptions & { timeoutMs?: number } = {},
 ): Promise<void> {
-  const tries = options.attempts ?? 4;
-  await withRetries(
-    async () => {
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? TRY_TIMEOUT_MS);
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain; charset=utf-8' },
-          body,
-          signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
-          redirect: 'error',
-        });
-      } catch (err) {
-        // fetch's own messages can quote the URL: say what failed without it.
-        const code = timeout.aborted
-          ? 'timed out'
-          : ((err as { cause?: { code?: string } }).cause?.code ?? 'network error');
-        throw new Attempt(`the heartbeat service could not be reached (${code})`, true);
-      }
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return;
-      throw answerAttempt('the heartbeat service', res);
-    },
-    attemptVerdict,
-    { ...options, attempts: tries },
-  ).catch((err: unknown) => {
-    const last = err instanceof Attempt ? err.message : 'the ping failed';
-    throw new Error(`${last}${err instanceof Attempt && err.retry ? ` after ${tries} tries` : ''}`);
-  });
+  return postWithRetries(
+    'the heartbeat service',
+    url,
+    { contentType: 'text/plain; charset=utf-8', text: body },
+    { ...options, timeoutMs: options.timeoutMs ?? TRY_TIMEOUT_MS },
+  );
 }
 
 /** Every *_secret variable a project names (db URL, tokens, keys): their values never leave in a ping. */

@@ -82,3 +82,46 @@ export function answerAttempt(who: string, res: Response): Attempt {
     retryAfterMs(res.headers.get('retry-after')),
   );
 }
+
+/**
+ * POSTs `body` to `url`, retried as above; each try may have its own time-out. Throws an Error
+ * whose message says what `who` answered and after how many tries, never the URL (fetch's own
+ * messages can quote it).
+ */
+export async function postWithRetries(
+  who: string,
+  url: string,
+  body: { contentType: string; text: string },
+  options: RetryOptions & { timeoutMs?: number } = {},
+): Promise<void> {
+  const tries = options.attempts ?? 4;
+  await withRetries(
+    async () => {
+      const timeout = options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined;
+      const signals = [options.signal, timeout].filter((s) => s !== undefined);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': body.contentType },
+          body: body.text,
+          signal: signals.length > 0 ? AbortSignal.any(signals) : null,
+          redirect: 'error',
+        });
+      } catch (err) {
+        const code = timeout?.aborted
+          ? 'timed out'
+          : ((err as { cause?: { code?: string } }).cause?.code ?? 'network error');
+        throw new Attempt(`${who} could not be reached (${code})`, true);
+      }
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return;
+      throw answerAttempt(who, res);
+    },
+    attemptVerdict,
+    { ...options, attempts: tries },
+  ).catch((err: unknown) => {
+    if (!(err instanceof Attempt)) throw new Error(`${who} failed`);
+    throw new Error(`${err.message}${err.retry ? ` after ${tries} tries` : ''}`);
+  });
+}

@@ -4,13 +4,7 @@
  * plus the event's fields for anything that parses JSON. The URL is a credential: it is never
  * part of a message.
  */
-import {
-  answerAttempt,
-  Attempt,
-  attemptVerdict,
-  withRetries,
-  type RetryOptions,
-} from './http-retry.js';
+import { postWithRetries, type RetryOptions } from './http-retry.js';
 
 export interface AlertEvent {
   event: 'failure' | 'recovery';
@@ -40,32 +34,12 @@ export async function postWebhook(
   event: AlertEvent,
   options: RetryOptions = {},
 ): Promise<void> {
-  const tries = options.attempts ?? 4;
-  await withRetries(
-    async () => {
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(event),
-          signal: options.signal ?? null,
-          redirect: 'error',
-        });
-      } catch (err) {
-        // fetch's own messages can quote the URL: say what failed without it.
-        const code = (err as { cause?: { code?: string } }).cause?.code;
-        throw new Attempt(`the webhook could not be reached (${code ?? 'network error'})`, true);
-      }
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return;
-      throw answerAttempt('the webhook', res);
-    },
-    attemptVerdict,
+  await postWithRetries(
+    'the webhook',
+    url,
+    { contentType: 'application/json', text: JSON.stringify(event) },
     options,
   ).catch((err: unknown) => {
-    const last = err instanceof Attempt ? err.message : String(err);
-    const after = err instanceof Attempt && err.retry ? ` after ${tries} tries` : '';
-    throw new WebhookError(`${last}${after}`);
+    throw new WebhookError((err as Error).message);
   });
 }
