@@ -1,18 +1,22 @@
 /**
  * A restore drill: restores a verified set into a throwaway local cluster loaded with a
  * Supabase-shaped base, with the same code as `restore`, compares row counts and content digests
- * with backup.json (or, for sets backed up without digests, with the data part's), and reports the outcome and duration. The cluster is always stopped and
- * removed.
+ * with backup.json (or, for sets backed up without digests, with the data part's), and reports
+ * the outcome and duration. The cluster is always stopped and removed.
  */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { BackupManifest, DrillRecord, TableRecord } from '../catalog/backup-json.js';
+import { queryJson } from '../dump/query.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { TableRows } from '../pipeline/copy-rows.js';
 import { childEnv, run } from '../proc/run.js';
+import { openPart } from '../set/read-part.js';
 import { applySet } from './apply.js';
 import { checkDigests } from './digests.js';
 import { chooseServer, findServerInstalls, startDrillCluster } from './drill-cluster.js';
-import { RolesCheck } from './drill-roles-check.js';
-import { drillCacheDir } from './drill-template.js';
 import {
   DropCronJobs,
   ExtensionScan,
@@ -20,10 +24,7 @@ import {
   SkipExtensions,
   type ExtensionUse,
 } from './drill-extensions.js';
-import { openPart } from '../set/read-part.js';
-import { queryJson } from '../dump/query.js';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { RolesCheck } from './drill-roles-check.js';
 import {
   afterRolesSql,
   DRILL_ROLE,
@@ -31,8 +32,7 @@ import {
   drillGrantsSql,
   drillRoleSql,
 } from './drill-roles.js';
-import { randomBytes } from 'node:crypto';
-import type { TableRows } from '../pipeline/copy-rows.js';
+import { drillCacheDir } from './drill-template.js';
 import { selectRestore, tableKey } from './selection.js';
 import { SUPABASE_BASE_SQL } from './supabase-base.sql.js';
 

@@ -106,6 +106,7 @@ export async function downloadSet(
   const cleanup = () => rm(temp, { recursive: true, force: true });
   const label = setUrl(place.bucket, place.prefix, project, id);
   const progress = new Progress(ctx.logger, label, 'downloaded', progressIntervalMs);
+  progress.start();
   try {
     const dir = join(temp, project, id);
     const files = await downloadAll(place, base, dir, progress);

@@ -5,16 +5,26 @@ import type { Logger } from '../../log.js';
 export class Progress {
   done = 0;
   total = 0;
-  private readonly started = Date.now();
-  private readonly timer: NodeJS.Timeout;
+  private started = 0;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(logger: Logger, label: string, verb: string, intervalMs = 5000) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly label: string,
+    private readonly verb: string,
+    private readonly intervalMs = 5000,
+  ) {}
+
+  /** Ticks from now on; `total` may still grow (a download learns its sizes as it lists). */
+  start(total = 0): void {
+    this.total = total;
+    this.started = Date.now();
     this.timer = setInterval(() => {
       const rate = (this.done * 1000) / Math.max(1, Date.now() - this.started);
-      logger.info(
-        `${label}: ${formatBytes(this.done)} of ${formatBytes(this.total)} ${verb} (${formatBytes(rate)}/s)`,
+      this.logger.info(
+        `${this.label}: ${formatBytes(this.done)} of ${formatBytes(this.total)} ${this.verb} (${formatBytes(rate)}/s)`,
       );
-    }, intervalMs);
+    }, this.intervalMs);
   }
 
   stop(): void {

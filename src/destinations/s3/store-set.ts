@@ -40,6 +40,12 @@ const totalBytes = async (uploads: Upload[]) =>
 export async function storeSet(place: CatalogPlace, set: FinishedSet, o: StoreSetOptions) {
   const keyFor = (...path: string[]) => keyOf(o.config.prefix, ...path);
   const { slots, logger } = o;
+  const progress = new Progress(
+    logger,
+    `${set.project}/${set.setId}`,
+    'uploaded',
+    o.progressIntervalMs,
+  );
   const base = {
     client: place.client,
     bucket: place.bucket,
@@ -83,14 +89,7 @@ export async function storeSet(place: CatalogPlace, set: FinishedSet, o: StoreSe
   const upload = (pairs: Upload[]) =>
     mapLimit(pairs, slots.size, (t) => uploadFile(t.local, t.key, base));
   const marker = { local: join(set.dir, SET_MARKER), key: `${sets}/${SET_MARKER}` };
-  const total = await totalBytes([...todo, ...parts, marker]);
-  const progress = new Progress(
-    logger,
-    `${set.project}/${set.setId}`,
-    'uploaded',
-    o.progressIntervalMs,
-  );
-  progress.total = total;
+  progress.start(await totalBytes([...todo, ...parts, marker]));
   try {
     await upload(todo);
     try {
